@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`.
+# Both create the virtual environment on first use and are fast afterwards:
+# the install step re-runs only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CHROMIUM ?= /usr/bin/chromium
+HOST   ?= 127.0.0.1
+PORT   ?= 8501
+
+.PHONY: run test lint bench chromium
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/command-builder serve --host $(HOST) --port $(PORT)
+
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "*** $(CHROMIUM) is missing and cannot be installed (not root, no sudo)."; \
+		echo "*** Install it with: apt-get install -y chromium. Browser tests will be SKIPPED."; \
+	fi
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py

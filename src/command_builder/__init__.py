@@ -1,0 +1,5 @@
+"""OCR Command Builder: compose, check, launch and follow Hydra runner commands."""
+
+__version__ = "0.1.0"
+
+PAGES = ("train", "test", "predict")

@@ -1,0 +1,175 @@
+"""Workspace settings: where a project's folders are and how its runners are started.
+
+A workspace is a project folder with ``configs/`` (the Hydra tree) and
+``runners/``. Optional per-workspace settings live in ``command_builder.yaml``
+at its root. Without ``--workspace`` the embedded demo is copied to a writable
+data folder on first use, so nothing is ever written into site-packages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import __version__
+
+SETTINGS_FILE = "command_builder.yaml"
+STATE_DIR = ".command_builder"
+PYTHON_TOKEN = "{python}"  # in command_prefix: the interpreter running this app
+DEMO_SOURCE = Path(__file__).parent / "demo"
+DEMO_MARKER = ".demo-version"
+
+
+class WorkspaceError(Exception):
+    """The workspace folder is unusable; the message says what is missing."""
+
+
+def default_command_prefix() -> tuple[str, ...]:
+    """`uv run python` when uv is on PATH, else the running Python."""
+    if shutil.which("uv"):
+        return ("uv", "run", "python")
+    return (sys.executable,)
+
+
+def _parse_prefix(value: object, source: Path) -> tuple[str, ...]:
+    import shlex
+
+    if isinstance(value, str):
+        parts = shlex.split(value)
+    elif isinstance(value, list) and all(isinstance(p, str) for p in value):
+        parts = list(value)
+    else:
+        raise WorkspaceError(f"{source}: command_prefix must be a string or a list of strings")
+    if not parts:
+        raise WorkspaceError(f"{source}: command_prefix is empty")
+    return tuple(sys.executable if p == PYTHON_TOKEN else p for p in parts)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program needs to know about one workspace."""
+
+    root: Path
+    command_prefix: tuple[str, ...] = field(default_factory=default_command_prefix)
+    max_running_jobs: int = 1
+    sweep_confirm_threshold: int = 16
+    upload_limit_mb: int = 50
+    job_cancel_grace_s: float = 5.0
+
+    @property
+    def configs_dir(self) -> Path:
+        return self.root / "configs"
+
+    @property
+    def runners_dir(self) -> Path:
+        return self.root / "runners"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.root / "outputs"
+
+    @property
+    def ui_meta_dir(self) -> Path:
+        return self.configs_dir / "ui_meta"
+
+    @property
+    def schemas_dir(self) -> Path:
+        """Workspace overrides of the shipped page schemas (`<page>.yaml`)."""
+        return self.ui_meta_dir / "schemas"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def runner_path(self, page: str) -> str:
+        """The runner of a page, relative to the workspace root (the job's cwd)."""
+        return f"runners/{page}.py"
+
+    def inside(self, path: str | os.PathLike[str]) -> Path:
+        """Resolve `path` (relative to the root) and refuse anything outside the workspace."""
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        resolved = candidate.resolve()
+        root = self.root.resolve()
+        if resolved != root and root not in resolved.parents:
+            raise WorkspaceError(f"{path} is outside the workspace {root}")
+        return resolved
+
+
+def load_settings(root: str | os.PathLike[str]) -> Settings:
+    """Settings of the workspace at `root`; WorkspaceError names what is missing."""
+    root_path = Path(root).expanduser().resolve()
+    if not root_path.is_dir():
+        raise WorkspaceError(f"workspace folder does not exist: {root_path}")
+    if not (root_path / "configs").is_dir():
+        raise WorkspaceError(
+            f"{root_path} is not a workspace: the folder configs/ (the Hydra config tree) is missing"
+        )
+    settings_file = root_path / SETTINGS_FILE
+    values: dict[str, object] = {}
+    if settings_file.is_file():
+        try:
+            loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise WorkspaceError(f"{settings_file}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise WorkspaceError(f"{settings_file}: expected a mapping of settings")
+        values = dict(loaded)
+    kwargs: dict[str, object] = {}
+    if "command_prefix" in values:
+        kwargs["command_prefix"] = _parse_prefix(values.pop("command_prefix"), settings_file)
+    for name in ("max_running_jobs", "sweep_confirm_threshold", "upload_limit_mb"):
+        if name in values:
+            value = values.pop(name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise WorkspaceError(f"{settings_file}: {name} must be a positive integer")
+            kwargs[name] = value
+    if "job_cancel_grace_s" in values:
+        kwargs["job_cancel_grace_s"] = float(values.pop("job_cancel_grace_s"))  # type: ignore[arg-type]
+    if values:
+        raise WorkspaceError(f"{settings_file}: unknown settings {sorted(values)}")
+    return Settings(root=root_path, **kwargs)  # type: ignore[arg-type]
+
+
+def data_home() -> Path:
+    """Where the demo workspace is copied: $COMMAND_BUILDER_HOME or the user data folder."""
+    explicit = os.environ.get("COMMAND_BUILDER_HOME")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "command-builder"
+
+
+def ensure_demo_workspace(home: Path | None = None) -> Path:
+    """Copy the embedded demo to a writable place (once per package version)."""
+    target = (home or data_home()) / "demo-workspace"
+    marker = target / DEMO_MARKER
+    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == __version__:
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("configs", "runners"):
+        src = DEMO_SOURCE / name
+        shutil.copytree(
+            src, target / name, dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    settings_src = DEMO_SOURCE / SETTINGS_FILE
+    if settings_src.is_file():
+        shutil.copy2(settings_src, target / SETTINGS_FILE)
+    marker.write_text(__version__, encoding="utf-8")
+    return target
+
+
+def resolve_workspace(path: str | os.PathLike[str] | None) -> Settings:
+    """`--workspace PATH`, else $COMMAND_BUILDER_WORKSPACE, else the demo copy."""
+    chosen = path or os.environ.get("COMMAND_BUILDER_WORKSPACE")
+    if chosen:
+        return load_settings(chosen)
+    return load_settings(ensure_demo_workspace())
