@@ -1,0 +1,82 @@
+"""DEMO RUNNER: synthetic stand-in for the OCR project's Lightning test loop (no torch, no model).
+
+Reads a checkpoint written by the demo train runner and prints precision / recall / hmean
+derived from it, as Lightning's test table does, so the command builder's Test page has a real
+command to run: a missing or foreign checkpoint fails with a clear message and exit code 1.
+
+    python runners/test.py checkpoint_path=outputs/<run>/checkpoints/epoch=9-step=2050.ckpt
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+CHECKPOINT_FORMAT = "command-builder-demo-checkpoint/1"
+
+log = logging.getLogger(__name__)
+
+
+def fail(message: str) -> None:
+    """A usage error: one clear line on stderr and a non-zero exit, no traceback."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def load_checkpoint(cfg: DictConfig) -> dict:
+    """Read a demo checkpoint and refuse one trained with another architecture or encoder."""
+    if OmegaConf.is_missing(cfg, "checkpoint_path") or cfg.checkpoint_path is None:
+        fail("checkpoint_path is required: checkpoint_path=outputs/<run>/checkpoints/<file>.ckpt")
+    path = Path(cfg.checkpoint_path)
+    if not path.is_file():
+        fail(f"checkpoint_path={cfg.checkpoint_path} does not exist "
+             f"(relative paths start at the workspace root {Path.cwd()})")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        state = None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        fail(f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner")
+    trained = (state["architecture"], state["encoder"])
+    wanted = (cfg.model.architecture_name, cfg.model.encoder.model_name)
+    if trained != wanted:
+        fail(f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
+             f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}")
+    return state
+
+
+@hydra.main(config_path="../configs", config_name="test", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    """DEMO RUNNER: synthetic evaluation of a demo checkpoint (see module docstring)."""
+    log.info("DEMO RUNNER test: synthetic stand-in for the OCR project's evaluation (no torch, no real model)")
+    state = load_checkpoint(cfg)
+    log.info("Checkpoint %s: %s/%s, epoch %d, step %d",
+             cfg.checkpoint_path, state["architecture"], state["encoder"], state["epoch"], state["global_step"])
+    log.info("Run folder: %s", HydraConfig.get().runtime.output_dir)
+    images = cfg.data.splits.val.num_images
+    batches = math.ceil(images / cfg.dataloaders.val_dataloader.batch_size)
+    for quarter in range(1, 5):
+        time.sleep(cfg.demo.epoch_seconds / 4)
+        done = batches * quarter // 4
+        log.info("Testing DataLoader 0: %3d%% %d/%d", 100 * done // batches, done, batches)
+    rng = random.Random(f"{cfg.seed}-{cfg.checkpoint_path}")
+    hmean = state["metrics"]["val/hmean"]
+    spread = rng.uniform(0.0, 0.04)
+    precision, recall = min(0.99, hmean + spread), max(0.0, hmean - spread)
+    hmean = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    log.info("Test metric         DataLoader 0")
+    for name, value in (("test/precision", precision), ("test/recall", recall), ("test/hmean", hmean)):
+        log.info("%-18s  %.4f", name, value)
+
+
+if __name__ == "__main__":
+    main()
