@@ -1,1 +1,46 @@
-"""jobs layer."""
+"""Jobs: run workspace commands in the background, follow them, survive restarts.
+
+API (everything returns at once; no Streamlit here):
+
+- ``submit_job(settings, page, argv, form_values) -> int`` — refuses (``JobRefused``) any argv
+  that is not the workspace prefix + one of its runners + Hydra overrides
+  (``commands.is_workspace_command``); records the job as ``queued`` and starts a
+  detached supervisor when fewer than ``settings.max_running_jobs`` run.
+- ``list_jobs(settings, limit=200) -> list[Job]`` newest first; ``get_job(settings, id) -> Job | None``.
+  Both reconcile first: a ``running`` job whose supervisor (pid + start time) is gone becomes ``lost``.
+- ``cancel_job(settings, id) -> Job`` — queued: cancelled at once; running: SIGTERM to its
+  supervisor, which SIGTERMs the runner's process group and SIGKILLs it after
+  ``settings.job_cancel_grace_s``. The status turns ``cancelled`` when the supervisor records it.
+- ``delete_job(settings, id)`` removes the record and its log (refused while running);
+  ``rerun_job(settings, id) -> int`` submits the same argv and form values again.
+- ``JobStore(settings)``: the SQLite store (``state_dir/jobs.sqlite3``); ``.version()`` changes on
+  every write (poll it), ``.list()``, ``.get(id)``. ``JobStoreError``: unwritable state folder,
+  full disk, unknown job — with a message that says so.
+- ``Job`` (frozen): id, page, argv, form_values, cwd, status, pid, pgid, supervisor_pid,
+  created_at, started_at, ended_at, exit_code, log_path, run_dir (relative to the root, when
+  found), error, cancel_requested; ``.finished``, ``.duration(now)``, ``.to_dict()``.
+  Statuses: queued, running, succeeded, failed, cancelled, lost.
+- ``tail_log(path, max_bytes=65536) -> str`` reads only the end of the log (``LogUnavailable``
+  when it was deleted); ``parse_progress(text) -> Progress | None`` (epoch, total, step, steps,
+  fraction) from the last ``Epoch E/N`` line.
+- Supervisor: ``python -m command_builder.jobs.supervise JOB_ID --workspace ROOT`` (see supervise.py).
+"""
+
+from .logs import LogUnavailable, Progress, parse_progress, tail_log
+from .runner import (
+    JobRefused,
+    cancel_job,
+    delete_job,
+    get_job,
+    list_jobs,
+    reconcile,
+    rerun_job,
+    submit_job,
+)
+from .store import FINAL_STATUSES, STATUSES, Job, JobStore, JobStoreError
+
+__all__ = [
+    "FINAL_STATUSES", "STATUSES", "Job", "JobRefused", "JobStore", "JobStoreError",
+    "LogUnavailable", "Progress", "cancel_job", "delete_job", "get_job", "list_jobs",
+    "parse_progress", "reconcile", "rerun_job", "submit_job", "tail_log",
+]

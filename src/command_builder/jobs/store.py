@@ -1,0 +1,313 @@
+"""SQLite job records shared by app sessions, CLI processes and supervisors.
+
+One file per workspace (``state_dir/jobs.sqlite3``) in WAL mode, so readers
+never wait for a writer. Every write is one short ``BEGIN IMMEDIATE``
+transaction on a fresh connection: nothing is held between calls, so any
+number of threads and processes can use the store at once. A trigger bumps a
+counter on every change; the UI polls ``version()`` (one indexed read) and
+re-reads the list only when it moved.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..settings import Settings
+
+DB_NAME = "jobs.sqlite3"
+LOGS_DIR = "logs"
+BUSY_TIMEOUT_S = 10.0
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, LOST = (
+    "queued", "running", "succeeded", "failed", "cancelled", "lost",
+)
+STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, LOST)
+FINAL_STATUSES = frozenset({SUCCEEDED, FAILED, CANCELLED, LOST})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: log files are named by id
+    page TEXT NOT NULL,
+    argv TEXT NOT NULL,                    -- JSON list of strings
+    form_values TEXT NOT NULL,             -- JSON object
+    cwd TEXT NOT NULL,
+    status TEXT NOT NULL,
+    pid INTEGER, pgid INTEGER, pid_start INTEGER,
+    supervisor_pid INTEGER, supervisor_start INTEGER,
+    created_at REAL NOT NULL, started_at REAL, ended_at REAL,
+    exit_code INTEGER,
+    log_path TEXT NOT NULL,
+    run_dir TEXT,
+    error TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('version', 0);
+CREATE TRIGGER IF NOT EXISTS jobs_ins AFTER INSERT ON jobs
+    BEGIN UPDATE meta SET value = value + 1 WHERE key = 'version'; END;
+CREATE TRIGGER IF NOT EXISTS jobs_upd AFTER UPDATE ON jobs
+    BEGIN UPDATE meta SET value = value + 1 WHERE key = 'version'; END;
+CREATE TRIGGER IF NOT EXISTS jobs_del AFTER DELETE ON jobs
+    BEGIN UPDATE meta SET value = value + 1 WHERE key = 'version'; END;
+"""
+
+_initialized: set[Path] = set()
+
+
+class JobStoreError(Exception):
+    """The store cannot be read or written (unwritable folder, full disk, ...)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the store, as plain values."""
+
+    id: int
+    page: str
+    argv: tuple[str, ...]
+    form_values: Mapping[str, object]
+    cwd: str
+    status: str
+    pid: int | None
+    pgid: int | None
+    pid_start: int | None
+    supervisor_pid: int | None
+    supervisor_start: int | None
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+    exit_code: int | None
+    log_path: str
+    run_dir: str | None
+    error: str | None
+    cancel_requested: bool
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def duration(self, now: float | None = None) -> float | None:
+        """Seconds run so far (or in total once ended); None before it starts."""
+        if self.started_at is None:
+            return None
+        end = self.ended_at if self.ended_at is not None else (now or time.time())
+        return max(0.0, end - self.started_at)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view (CLI --json)."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["argv"] = list(self.argv)
+        data["form_values"] = dict(self.form_values)
+        return data
+
+
+def _row_to_job(row: sqlite3.Row) -> Job:
+    data = dict(row)
+    data["argv"] = tuple(json.loads(data["argv"]))
+    data["form_values"] = json.loads(data["form_values"])
+    data["cancel_requested"] = bool(data["cancel_requested"])
+    return Job(**data)
+
+
+class JobStore:
+    """Job records of one workspace; cheap to construct, holds no connection."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.state_dir = settings.state_dir
+        self.path = self.state_dir / DB_NAME
+        self.logs_dir = self.state_dir / LOGS_DIR
+        if self.path not in _initialized or not self.path.exists():
+            self._initialize()
+            _initialized.add(self.path)
+
+    def _error(self, exc: BaseException) -> JobStoreError:
+        hint = ""
+        text = str(exc).lower()
+        if "full" in text or getattr(exc, "errno", None) == 28:
+            hint = " (the disk is full: free some space)"
+        elif isinstance(exc, (PermissionError, NotADirectoryError, FileExistsError)) or (
+            "readonly" in text or "read-only" in text or "unable to open" in text
+        ):
+            hint = f" (the state folder {self.state_dir} must be a writable folder)"
+        return JobStoreError(f"job store {self.path}: {exc}{hint}")
+
+    def _initialize(self) -> None:
+        try:
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(exc) from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A fresh autocommit connection; closed on exit, errors become JobStoreError."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA synchronous=NORMAL")
+            yield conn
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, taken up front so it never deadlocks on upgrade."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # --- reads -------------------------------------------------------------
+
+    def version(self) -> int:
+        """Bumped by every insert/update/delete; poll this, re-read on change."""
+        with self._connect() as conn:
+            return int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
+
+    def get(self, job_id: int) -> Job | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return _row_to_job(row) if row else None
+
+    def list(self, limit: int = 200) -> list[Job]:
+        """Newest first."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [_row_to_job(r) for r in rows]
+
+    def with_status(self, status: str) -> list[Job]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT * FROM jobs WHERE status=? ORDER BY id", (status,)
+            ).fetchall()
+        return [_row_to_job(r) for r in rows]
+
+    # --- writes ------------------------------------------------------------
+
+    def insert(
+        self, page: str, argv: Sequence[str], form_values: Mapping[str, object], cwd: str
+    ) -> int:
+        """A new queued job; its log path is fixed here (logs/<id>.log)."""
+        try:
+            values_json = json.dumps(dict(form_values), default=str)
+        except (TypeError, ValueError) as exc:
+            raise JobStoreError(f"form values are not storable: {exc}") from exc
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO jobs (page, argv, form_values, cwd, status, created_at, log_path)"
+                " VALUES (?, ?, ?, ?, ?, ?, '')",
+                (page, json.dumps(list(argv)), values_json, cwd, QUEUED, time.time()),
+            )
+            job_id = int(cur.lastrowid)
+            log_path = str(self.logs_dir / f"{job_id}.log")
+            conn.execute("UPDATE jobs SET log_path=? WHERE id=?", (log_path, job_id))
+        return job_id
+
+    def running_count(self) -> int:
+        with self._connect() as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM jobs WHERE status=?", (RUNNING,)).fetchone()[0]
+            )
+
+    def claim(self, job_id: int, supervisor_pid: int, supervisor_start: int | None,
+              max_running: int) -> bool:
+        """queued -> running for this supervisor, only if a slot is free (atomic)."""
+        with self._write() as conn:
+            running = conn.execute(
+                "SELECT count(*) FROM jobs WHERE status=?", (RUNNING,)
+            ).fetchone()[0]
+            if running >= max_running:
+                return False
+            cur = conn.execute(
+                "UPDATE jobs SET status=?, supervisor_pid=?, supervisor_start=?, started_at=?"
+                " WHERE id=? AND status=?",
+                (RUNNING, supervisor_pid, supervisor_start, time.time(), job_id, QUEUED),
+            )
+            return cur.rowcount == 1
+
+    def next_queued(self, max_running: int) -> int | None:
+        """The oldest queued job, when a slot is free for it."""
+        with self._connect() as conn:
+            running = conn.execute(
+                "SELECT count(*) FROM jobs WHERE status=?", (RUNNING,)
+            ).fetchone()[0]
+            if running >= max_running:
+                return None
+            row = conn.execute(
+                "SELECT id FROM jobs WHERE status=? ORDER BY id LIMIT 1", (QUEUED,)
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def set_child(self, job_id: int, pid: int, pgid: int, pid_start: int | None) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET pid=?, pgid=?, pid_start=? WHERE id=?",
+                (pid, pgid, pid_start, job_id),
+            )
+
+    def set_run_dir(self, job_id: int, run_dir: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE jobs SET run_dir=? WHERE id=?", (run_dir, job_id))
+
+    def finish(self, job_id: int, status: str, exit_code: int | None,
+               error: str | None = None) -> None:
+        """Record the outcome; the supervisor's real result wins even over a `lost` mark."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET status=?, exit_code=?, error=coalesce(?, error), ended_at=?"
+                " WHERE id=?",
+                (status, exit_code, error, time.time(), job_id),
+            )
+
+    def request_cancel(self, job_id: int) -> Job | None:
+        """Queued jobs are cancelled here; running ones are flagged for their supervisor."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE jobs SET status=?, ended_at=?, cancel_requested=1 WHERE id=? AND status=?",
+                (CANCELLED, time.time(), job_id, QUEUED),
+            )
+            conn.execute(
+                "UPDATE jobs SET cancel_requested=1 WHERE id=? AND status=?", (job_id, RUNNING)
+            )
+            row = conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return _row_to_job(row) if row else None
+
+    def mark_lost(self, job_id: int, supervisor_pid: int | None, error: str) -> bool:
+        """running -> lost, only if the same supervisor still owns it (no race with finish)."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET status=?, error=?, ended_at=? WHERE id=? AND status=?"
+                " AND supervisor_pid IS ?",
+                (LOST, error, time.time(), job_id, RUNNING, supervisor_pid),
+            )
+            return cur.rowcount == 1
+
+    def delete(self, job_id: int) -> Job | None:
+        """Remove the row unless it is running; returns the deleted job."""
+        with self._write() as conn:
+            row = conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            job = _row_to_job(row)
+            if job.status == RUNNING:
+                raise JobStoreError(f"job {job_id} is running: cancel it before deleting it")
+            conn.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+        return job
