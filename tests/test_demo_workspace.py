@@ -1,0 +1,234 @@
+"""The demo workspace's Hydra tree composes with exactly the OCR project's override paths,
+and its UI metadata agrees with the configs it describes (no option that would not compose)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
+from omegaconf import DictConfig, OmegaConf
+
+from command_builder.settings import DEMO_SOURCE, load_settings
+
+CONFIGS = DEMO_SOURCE / "configs"
+PAGES = ("train", "test", "predict")
+ARCHITECTURES = ("craft", "dbnet", "dbnetpp")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+DATA = ("canonical", "craft", "default", "preprocessing")
+PLURAL = {"encoder": "encoders", "decoder": "decoders", "head": "heads", "loss": "losses",
+          "optimizer": "optimizers"}
+SCHEMA_KEYS = {
+    "exp_name", "architecture", "encoder", "decoder", "head", "loss", "optimizer",
+    "learning_rate", "weight_decay", "batch_size", "max_epochs", "accumulate_grad_batches",
+    "gradient_clip_val", "precision", "seed", "dataset", "preprocessing_profile",
+}
+
+# Every override path of the OCR project, with a value different from the default.
+FULL_OVERRIDES = {
+    "exp_name": ("exp_name=receipts_v3", "exp_name", "receipts_v3"),
+    "seed": ("seed=7", "seed", 7),
+    "wandb": ("logger.wandb.enabled=true", "logger.wandb.enabled", True),
+    "checkpoint": ("checkpoint_path='outputs/r/checkpoints/epoch=1-step=2.ckpt'",
+                   "checkpoint_path", "outputs/r/checkpoints/epoch=1-step=2.ckpt"),
+    "architecture": ("model/architectures=dbnetpp", "model.architecture_name", "dbnetpp"),
+    "encoder": ("model.encoder.model_name=efficientnet_b0", "model.encoder.model_name", "efficientnet_b0"),
+    "decoder": ("model.component_overrides.decoder.name=fpn", "model.component_overrides.decoder.name", "fpn"),
+    "head": ("model.component_overrides.head.name=db_head", "model.component_overrides.head.name", "db_head"),
+    "loss": ("model.component_overrides.loss.name=db_loss", "model.component_overrides.loss.name", "db_loss"),
+    "optimizer": ("model/optimizers=sgd", "model.optimizer._target_", "torch.optim.SGD"),
+    "lr": ("model.optimizer.lr=0.02", "model.optimizer.lr", 0.02),
+    "weight_decay": ("model.optimizer.weight_decay=0.003", "model.optimizer.weight_decay", 0.003),
+    "train_bs": ("dataloaders.train_dataloader.batch_size=4", "dataloaders.train_dataloader.batch_size", 4),
+    "val_bs": ("dataloaders.val_dataloader.batch_size=2", "dataloaders.val_dataloader.batch_size", 2),
+    "epochs": ("trainer.max_epochs=3", "trainer.max_epochs", 3),
+    "accumulate": ("trainer.accumulate_grad_batches=4", "trainer.accumulate_grad_batches", 4),
+    "clip": ("trainer.gradient_clip_val=1.5", "trainer.gradient_clip_val", 1.5),
+    "precision": ("trainer.precision=bf16-mixed", "trainer.precision", "bf16-mixed"),
+    "data": ("data=canonical", "data.dataset_name", "receipts_canonical"),
+}
+PAGE_OVERRIDES = {
+    "train": {"resume": ("resume=true", "resume", True)},
+    "test": {},
+    "predict": {
+        "minified": ("minified_json=true", "minified_json", True),
+        "confidence": ("include_confidence=true", "include_confidence", True),
+    },
+}
+
+
+def compose_page(page: str, overrides: list[str], hydra_config: bool = False) -> DictConfig:
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        return compose(page, overrides=overrides, return_hydra_config=hydra_config)
+
+
+def load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def ui_meta(kind: str, name: str) -> dict:
+    return load_yaml(CONFIGS / "ui_meta" / kind / f"{name}.yaml")
+
+
+def group_options(group: str) -> set[str]:
+    return {p.stem for p in (CONFIGS / group).glob("*.yaml")}
+
+
+def test_demo_is_a_workspace_run_with_the_apps_interpreter() -> None:
+    import sys
+
+    settings = load_settings(DEMO_SOURCE)
+    assert settings.command_prefix == (sys.executable,)
+    for page in PAGES:
+        assert (settings.root / settings.runner_path(page)).is_file()
+
+
+@pytest.mark.parametrize("group, options", [
+    ("model/architectures", ARCHITECTURES), ("model/optimizers", OPTIMIZERS), ("data", DATA),
+])
+def test_groups_hold_the_projects_options(group: str, options: tuple[str, ...]) -> None:
+    assert group_options(group) == set(options)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_primary_config_composes_with_defaults(page: str) -> None:
+    cfg = compose_page(page, [])
+    assert cfg.model.architecture_name == "dbnet"
+    assert cfg.model.encoder.model_name == "resnet18"
+    assert cfg.model.optimizer._target_ == "torch.optim.Adam"
+    assert cfg.data.dataset_name == "receipts"
+    assert cfg.trainer.precision == 32
+    assert cfg.logger.wandb.enabled is False
+    assert cfg.demo.epoch_seconds > 0
+    if page == "train":
+        assert cfg.checkpoint_path is None
+    else:  # test and predict cannot run without a checkpoint: Hydra's mandatory marker
+        assert OmegaConf.is_missing(cfg, "checkpoint_path")
+    if page == "predict":
+        assert cfg.minified_json is False and cfg.include_confidence is False
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_full_set_of_overrides_arrives(page: str) -> None:
+    expected = dict(FULL_OVERRIDES, **PAGE_OVERRIDES[page])
+    cfg = compose_page(page, [override for override, _, _ in expected.values()])
+    for override, key, value in expected.values():
+        assert OmegaConf.select(cfg, key) == value, override
+
+
+@pytest.mark.parametrize("page, foreign", [
+    ("train", "minified_json=true"), ("test", "include_confidence=true"), ("test", "resume=true"),
+    ("predict", "resume=true"), ("train", "trainer.max_epoch=3"),
+])
+def test_foreign_keys_are_rejected(page: str, foreign: str) -> None:
+    """Struct mode: a mistyped or other page's key fails to compose instead of being ignored."""
+    with pytest.raises(ConfigCompositionException):
+        compose_page(page, [foreign])
+
+
+@pytest.mark.parametrize("precision", ["32", "bf16", "bf16-mixed", "16-mixed"])
+def test_every_precision_composes(precision: str) -> None:
+    assert str(compose_page("train", [f"trainer.precision={precision}"]).trainer.precision) == precision
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("data", DATA)
+def test_every_group_combination_composes(architecture: str, optimizer: str, data: str) -> None:
+    cfg = compose_page("train", [
+        f"model/architectures={architecture}", f"model/optimizers={optimizer}", f"data={data}",
+    ])
+    assert cfg.model.architecture_name == architecture
+    assert cfg.model.optimizer.lr > 0
+    assert cfg.data.splits.train.num_images > 0
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_runs_land_in_their_own_folder_under_outputs(page: str) -> None:
+    hydra_cfg = compose_page(page, ["exp_name=abc"], hydra_config=True).hydra
+    assert hydra_cfg.job.chdir is False
+    assert hydra_cfg.run.dir.startswith("outputs/") and hydra_cfg.run.dir.endswith("_abc")
+    assert hydra_cfg.sweep.dir == "outputs"
+    assert "DEMO RUNNER" in hydra_cfg.help.header
+
+
+@pytest.mark.parametrize("launcher, target", [
+    ("submitit_local", "LocalLauncher"), ("submitit_slurm", "SlurmLauncher"),
+])
+def test_cluster_launchers_compose(launcher: str, target: str) -> None:
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    cfg = compose_page("train", [f"hydra/launcher={launcher}"], hydra_config=True)
+    assert cfg.hydra.launcher._target_.endswith(target)
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_architecture_meta_matches_its_config(name: str) -> None:
+    meta = ui_meta("architectures", name)
+    model = compose_page("train", [f"model/architectures={name}"]).model
+    assert meta["name"] == name and meta["label"] and meta["components_summary"] and meta["notes"]
+    defaults, compatible = meta["defaults"], meta["compatible"]
+    assert defaults["encoder"] == model.encoder.model_name
+    assert defaults["decoder"] == model.component_overrides.decoder.name
+    assert defaults["head"] == model.component_overrides.head.name
+    assert defaults["loss"] == model.component_overrides.loss.name
+    for kind, plural in PLURAL.items():
+        assert defaults[kind] in compatible[plural], kind
+    assert set(compatible["optimizers"]) <= set(OPTIMIZERS)
+    assert set(meta["recommended_optimizers"]) <= set(compatible["optimizers"])
+    assert set(meta["recommended_data"]) <= set(DATA)
+    assert 0 < defaults["learning_rate"] < 1
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_use_cases_use_schema_keys_and_compatible_values(name: str) -> None:
+    meta = ui_meta("architectures", name)
+    assert 2 <= len(meta["use_cases"]) <= 3
+    assert len({case["id"] for case in meta["use_cases"]}) == len(meta["use_cases"])
+    for case in meta["use_cases"]:
+        assert case["title"] and case["description"]
+        values = case["values"]
+        assert set(values) <= SCHEMA_KEYS, case["id"]
+        for kind, plural in PLURAL.items():
+            if kind in values:
+                assert values[kind] in meta["compatible"][plural], (case["id"], kind)
+        if "dataset" in values:
+            assert values["dataset"] in DATA
+
+
+def test_components_cover_the_projects_catalog() -> None:
+    union: dict[str, set[str]] = {"encoders": set(), "decoders": set(), "heads": set(), "losses": set()}
+    for name in ARCHITECTURES:
+        for kind, names in union.items():
+            names.update(ui_meta("architectures", name)["compatible"][kind])
+    assert {"resnet18", "resnet34", "resnet50", "mobilenetv3_small_050", "efficientnet_b0",
+            "vgg16_bn"} <= union["encoders"]
+    assert {"unet", "fpn", "pan", "dbpp_decoder", "craft_decoder"} <= union["decoders"]
+    assert {"db_head", "dbpp_head", "craft_head"} <= union["heads"]
+    assert {"db_loss", "craft_loss"} <= union["losses"]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizer_meta_matches_its_config(name: str) -> None:
+    meta = ui_meta("optimizers", name)
+    optimizer = compose_page("train", [f"model/optimizers={name}"]).model.optimizer
+    lr = meta["learning_rate"]
+    assert meta["name"] == name and meta["label"] and meta["help"]
+    assert lr["min"] <= lr["default"] <= lr["max"] and 0 < lr["step"] < lr["max"]
+    assert lr["default"] == pytest.approx(optimizer.lr)
+    assert meta["weight_decay"]["default"] == pytest.approx(optimizer.weight_decay)
+
+
+def test_preprocessing_profiles_compose() -> None:
+    profiles = load_yaml(CONFIGS / "ui_meta" / "preprocessing_profiles.yaml")["profiles"]
+    assert set(profiles) == {"none", "lens_style", "lens_style_office", "camscanner", "doctr_demo"}
+    assert profiles["none"]["overrides"] == []
+    for name, profile in profiles.items():
+        assert profile["label"] and profile["description"], name
+        cfg = compose_page("train", list(profile["overrides"]))
+        for override in profile["overrides"]:
+            key, value = override.split("=", 1)
+            if key.startswith("data.preprocessing."):
+                assert str(OmegaConf.select(cfg, key)).lower() == value, (name, override)
+        assert cfg.data.preprocessing.enabled is bool(profile["overrides"]), name
