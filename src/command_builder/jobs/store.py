@@ -11,6 +11,7 @@ re-reads the list only when it moved.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from ..settings import Settings
 DB_NAME = "jobs.sqlite3"
 LOGS_DIR = "logs"
 BUSY_TIMEOUT_S = 10.0
+MIN_FREE_BYTES = 1 << 20  # below this, a write error is reported as a full disk
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, LOST = (
     "queued", "running", "succeeded", "failed", "cancelled", "lost",
@@ -130,13 +132,20 @@ class JobStore:
     def _error(self, exc: BaseException) -> JobStoreError:
         hint = ""
         text = str(exc).lower()
-        if "full" in text or getattr(exc, "errno", None) == 28:
-            hint = " (the disk is full: free some space)"
+        if "full" in text or getattr(exc, "errno", None) == 28 or self._disk_full():
+            hint = " (the disk is full: free some space; existing records are kept)"
         elif isinstance(exc, (PermissionError, NotADirectoryError, FileExistsError)) or (
             "readonly" in text or "read-only" in text or "unable to open" in text
         ):
             hint = f" (the state folder {self.state_dir} must be a writable folder)"
         return JobStoreError(f"job store {self.path}: {exc}{hint}")
+
+    def _disk_full(self) -> bool:
+        """SQLite often reports ENOSPC as a plain "disk I/O error": ask the file system."""
+        try:
+            return shutil.disk_usage(self.state_dir).free < MIN_FREE_BYTES
+        except OSError:
+            return False
 
     def _initialize(self) -> None:
         try:
@@ -147,16 +156,28 @@ class JobStore:
         except (OSError, sqlite3.Error) as exc:
             raise self._error(exc) from exc
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh autocommit connection; closed on exit, errors become JobStoreError."""
+    def _open(self, read_only: bool) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn.execute("PRAGMA synchronous=NORMAL")  # first touch: opens the WAL files
+            return conn
+        except sqlite3.Error as exc:
+            if not (read_only and self._disk_full()):
+                raise self._error(exc) from exc
+        # A full disk cannot even create the WAL index: read the checkpointed file as-is,
+        # so the list still shows every record (possibly without the last few writes).
+        try:
+            uri = f"{self.path.resolve().as_uri()}?immutable=1"
+            return sqlite3.connect(uri, uri=True, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+
+    @contextmanager
+    def _connect(self, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+        """A fresh autocommit connection; closed on exit, errors become JobStoreError."""
+        conn = self._open(read_only)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous=NORMAL")
             yield conn
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
@@ -179,22 +200,22 @@ class JobStore:
 
     def version(self) -> int:
         """Bumped by every insert/update/delete; poll this, re-read on change."""
-        with self._connect() as conn:
+        with self._connect(read_only=True) as conn:
             return int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
 
     def get(self, job_id: int) -> Job | None:
-        with self._connect() as conn:
+        with self._connect(read_only=True) as conn:
             row = conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
         return _row_to_job(row) if row else None
 
     def list(self, limit: int = 200) -> list[Job]:
         """Newest first."""
-        with self._connect() as conn:
+        with self._connect(read_only=True) as conn:
             rows = conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_row_to_job(r) for r in rows]
 
     def with_status(self, status: str) -> list[Job]:
-        with self._connect() as conn:
+        with self._connect(read_only=True) as conn:
             rows = conn.execute(
                 "SELECT * FROM jobs WHERE status=? ORDER BY id", (status,)
             ).fetchall()
@@ -221,12 +242,6 @@ class JobStore:
             conn.execute("UPDATE jobs SET log_path=? WHERE id=?", (log_path, job_id))
         return job_id
 
-    def running_count(self) -> int:
-        with self._connect() as conn:
-            return int(
-                conn.execute("SELECT count(*) FROM jobs WHERE status=?", (RUNNING,)).fetchone()[0]
-            )
-
     def claim(self, job_id: int, supervisor_pid: int, supervisor_start: int | None,
               max_running: int) -> bool:
         """queued -> running for this supervisor, only if a slot is free (atomic)."""
@@ -245,7 +260,7 @@ class JobStore:
 
     def next_queued(self, max_running: int) -> int | None:
         """The oldest queued job, when a slot is free for it."""
-        with self._connect() as conn:
+        with self._connect(read_only=True) as conn:
             running = conn.execute(
                 "SELECT count(*) FROM jobs WHERE status=?", (RUNNING,)
             ).fetchone()[0]

@@ -1,0 +1,183 @@
+"""Jobs with real subprocesses: the demo runners and tiny scripts, each under its supervisor."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from command_builder.jobs import (
+    JobRefused,
+    JobStoreError,
+    cancel_job,
+    delete_job,
+    get_job,
+    list_jobs,
+    parse_progress,
+    rerun_job,
+    submit_job,
+    tail_log,
+)
+from command_builder.jobs.procs import is_alive, process_start
+from command_builder.settings import Settings
+from jobs_helpers import argv, job, read_pid, script_workspace, stop_all, wait_for, wait_status
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def ws(demo_settings: Settings) -> Iterator[Settings]:
+    settings = script_workspace(demo_settings, max_running_jobs=1, job_cancel_grace_s=0.5)
+    yield settings
+    stop_all(settings)
+
+
+def test_demo_training_succeeds_with_progress_and_run_dir(ws: Settings) -> None:
+    job_id = submit_job(ws, "train", argv(ws, "train", "trainer.max_epochs=3",
+                                         "demo.epoch_seconds=0.05"), {"max_epochs": 3})
+    done = wait_status(ws, job_id, "succeeded", "failed")
+    assert done.status == "succeeded" and done.exit_code == 0
+    assert done.started_at and done.ended_at and done.ended_at >= done.started_at
+    assert done.form_values == {"max_epochs": 3}
+    text = tail_log(done.log_path)
+    assert "Epoch 3/3" in text
+    progress = parse_progress(text)
+    assert progress is not None and (progress.epoch, progress.total) == (3, 3)
+    assert progress.fraction == 1.0
+    assert done.run_dir is not None and done.run_dir.startswith("outputs/")
+    assert (ws.root / done.run_dir / ".hydra" / "config.yaml").is_file()
+
+
+def test_failure_records_exit_code_and_stderr(ws: Settings) -> None:
+    job_id = submit_job(ws, "fail", argv(ws, "fail"), {})
+    done = wait_status(ws, job_id, "succeeded", "failed")
+    assert (done.status, done.exit_code) == ("failed", 3)
+    assert "boom" in tail_log(done.log_path)
+
+
+def test_cancel_kills_the_whole_process_tree(ws: Settings) -> None:
+    job_id = submit_job(ws, "tree", argv(ws, "tree"), {})
+    running = wait_status(ws, job_id, "running")
+    grandchild = read_pid(ws.root / "grandchild.pid")
+    wait_for(lambda: "grandchild up" in tail_log(running.log_path))
+    runner = wait_for(lambda: job(ws, job_id).pid)
+    assert is_alive(grandchild, None) and is_alive(runner, None)
+
+    cancel_job(ws, job_id)
+    done = wait_status(ws, job_id, "cancelled", timeout=10)
+    assert done.cancel_requested
+    # the grandchild ignores SIGTERM: it must have been SIGKILLed after the grace period
+    wait_for(lambda: process_start(grandchild) is None, timeout=5)
+    assert process_start(runner) is None
+
+
+def test_supervisor_outlives_the_submitting_process(ws: Settings) -> None:
+    """Like an app server restart: the submitter exits, the job still ends with its status."""
+    code = (
+        "import sys; from command_builder.settings import load_settings;"
+        "from command_builder.jobs import submit_job;"
+        "s = load_settings(sys.argv[1]);"
+        "print(submit_job(s, 'silent', [*s.command_prefix, 'runners/silent.py', 'seconds=1.5'], {}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ws.root)], check=True,
+                         capture_output=True, text=True, timeout=30)
+    job_id = int(out.stdout.strip())
+    running = wait_status(ws, job_id, "running")
+    assert get_job(ws, job_id).status == "running"  # reconcile keeps it: its supervisor lives
+    assert is_alive(running.supervisor_pid, running.supervisor_start)
+    done = wait_status(ws, job_id, "succeeded", "failed", "lost")
+    assert (done.status, done.exit_code) == ("succeeded", 0)
+
+
+def test_supervisor_killed_means_lost_never_running_forever(ws: Settings) -> None:
+    job_id = submit_job(ws, "silent", argv(ws, "silent", "seconds=60"), {})
+    running = wait_status(ws, job_id, "running")
+    runner_pid = wait_for(lambda: job(ws, job_id).pid)
+    os.kill(running.supervisor_pid, signal.SIGKILL)  # type: ignore[arg-type]
+    wait_for(lambda: not is_alive(running.supervisor_pid, running.supervisor_start))
+    (listed,) = [j for j in list_jobs(ws) if j.id == job_id]
+    assert listed.status == "lost"
+    assert "supervisor" in (listed.error or "") and "still running" in (listed.error or "")
+    # the orphaned runner can still be stopped from here
+    cancel_job(ws, job_id)
+    wait_for(lambda: process_start(runner_pid) is None, timeout=5)
+    assert job(ws, job_id).status == "cancelled"
+
+
+def test_queue_starts_the_next_job_by_itself(ws: Settings) -> None:
+    first = submit_job(ws, "silent", argv(ws, "silent", "seconds=1"), {})
+    second = submit_job(ws, "ok", argv(ws, "ok"), {})
+    wait_status(ws, first, "running")
+    assert job(ws, second).status == "queued"  # limit 1
+    # nobody calls list_jobs/reconcile: the first supervisor hands the slot on
+    done = wait_status(ws, second, "succeeded", "failed")
+    assert done.status == "succeeded"
+    assert done.started_at >= job(ws, first).ended_at  # type: ignore[operator]
+
+
+def test_cancel_a_queued_job(ws: Settings) -> None:
+    first = submit_job(ws, "silent", argv(ws, "silent", "seconds=60"), {})
+    second = submit_job(ws, "ok", argv(ws, "ok"), {})
+    assert cancel_job(ws, second).status == "cancelled"
+    cancel_job(ws, first)
+    wait_status(ws, first, "cancelled")
+    assert job(ws, second).started_at is None  # it never ran
+
+
+def test_two_threads_submitting_at_once_record_two_jobs(ws: Settings) -> None:
+    barrier = threading.Barrier(2)
+    ids: list[int] = []
+
+    def press_run() -> None:
+        barrier.wait()
+        ids.append(submit_job(ws, "ok", argv(ws, "ok"), {"tab": threading.get_ident()}))
+
+    threads = [threading.Thread(target=press_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 2
+    for job_id in ids:
+        assert wait_status(ws, job_id, "succeeded", "failed").status == "succeeded"
+
+
+@pytest.mark.parametrize("command", [
+    ["bash", "-c", "echo pwned"],
+    [sys.executable, "-c", "print(1)"],
+    ["PREFIX", "runners/../../evil.py"],
+    ["PREFIX", "runners/train.py", "hydra.callbacks.x._target_=os.system"],
+    ["PREFIX", "runners/train.py", "--config-dir=/etc"],
+])
+def test_refuses_non_workspace_commands(ws: Settings, command: list[str]) -> None:
+    if command[0] == "PREFIX":
+        command = [*ws.command_prefix, *command[1:]]
+    with pytest.raises(JobRefused, match="refused to run this command"):
+        submit_job(ws, "train", command, {})
+    assert list_jobs(ws) == []
+
+
+def test_delete_refused_while_running_then_removes_record_and_log(ws: Settings) -> None:
+    job_id = submit_job(ws, "silent", argv(ws, "silent", "seconds=60"), {})
+    running = wait_status(ws, job_id, "running")
+    with pytest.raises(JobStoreError, match="cancel it"):
+        delete_job(ws, job_id)
+    cancel_job(ws, job_id)
+    wait_status(ws, job_id, "cancelled")
+    delete_job(ws, job_id)
+    assert get_job(ws, job_id) is None
+    assert not os.path.exists(running.log_path)
+
+
+def test_rerun_submits_the_same_command_again(ws: Settings) -> None:
+    first = submit_job(ws, "ok", argv(ws, "ok"), {"a": 1})
+    wait_status(ws, first, "succeeded")
+    second = rerun_job(ws, first)
+    assert second != first
+    again = wait_status(ws, second, "succeeded")
+    assert (again.argv, again.form_values, again.page) == (job(ws, first).argv, {"a": 1}, "ok")
