@@ -6,6 +6,9 @@ outputs/<run>/submissions/<timestamp>.json in the competition's format
 with made-up word boxes, so the command builder's Predict page and CSV export have real input.
 
     python runners/predict.py checkpoint_path=outputs/<run>/checkpoints/epoch=9-step=2050.ckpt
+
+Each runner is self-contained (no shared helper module): submitit launchers pickle the task
+function, and their workers do not have runners/ on sys.path.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ derived from it, as Lightning's test table does, so the command builder's Test p
 command to run: a missing or foreign checkpoint fails with a clear message and exit code 1.
 
     python runners/test.py checkpoint_path=outputs/<run>/checkpoints/epoch=9-step=2050.ckpt
+
+Each runner is self-contained (no shared helper module): submitit launchers pickle the task
+function, and their workers do not have runners/ on sys.path.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ per-epoch progress lines like Lightning's and checkpoints named epoch=E-step=S.c
 The loss curve is a deterministic function of the seed, the model and the learning rate.
 
     python runners/train.py exp_name=try1 model/architectures=dbnetpp trainer.max_epochs=5
+
+Each runner is self-contained (no shared helper module): submitit launchers pickle the task
+function, and their workers do not have runners/ on sys.path.
 """
 
 from __future__ import annotations
