@@ -1,0 +1,191 @@
+"""Command lines <-> argv: build what the job runner starts, read what a user pastes.
+
+Commands are argv lists run without a shell; shlex is used only to show them and to read
+pasted text. `is_workspace_command` is the job runner's gate: it accepts exactly
+"workspace prefix + one of its runners + Hydra overrides", nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from ..settings import Settings, WorkspaceError
+from .overrides import OverrideSyntaxError, parse_override
+
+MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
+_CONTINUATION = re.compile(r"\\\r?\n")
+
+# Overrides that would make Hydra run code or change the process environment: the job
+# runner refuses them even though they are valid Hydra (a denylist, not a sandbox).
+_REFUSED_KEY_PREFIXES = (
+    "hydra.callbacks",
+    "hydra/callbacks",
+    "hydra.job.env_set",
+    "hydra.job.env_copy",
+    "hydra.searchpath",
+    "hydra.launcher.setup",
+)
+
+
+class CommandParseError(ValueError):
+    """A pasted command line that cannot be read; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A pasted command split into its parts.
+
+    `runner` is the runner path relative to the workspace root (posix, e.g.
+    "runners/train.py") however it was written; `page` is its file stem.
+    """
+
+    prefix: tuple[str, ...]
+    runner: str
+    page: str | None
+    overrides: tuple[str, ...]
+    multirun: bool
+
+
+def build_argv(
+    settings: Settings, page: str, overrides: Sequence[str], *, multirun: bool = False
+) -> list[str]:
+    """prefix + runner + [--multirun] + overrides: what the job runner starts (cwd = root)."""
+    argv = [*settings.command_prefix, settings.runner_path(page)]
+    if multirun:
+        argv.append("--multirun")
+    argv.extend(overrides)
+    return argv
+
+
+def display_command(argv: Sequence[str]) -> str:
+    """The argv as one line a POSIX shell reads back as the same argv."""
+    return shlex.join(argv)
+
+
+def split_command_line(text: str) -> list[str]:
+    """shlex.split with backslash-newline continuations joined (as a shell does)."""
+    joined = _CONTINUATION.sub("", text)
+    try:
+        return shlex.split(joined, comments=False, posix=True)
+    except ValueError as exc:
+        reason = str(exc)
+        if "quotation" in reason:
+            hint = "unbalanced quotes: a ' or \" is opened but never closed"
+        elif "escape" in reason:
+            hint = "the command ends with a lone backslash"
+        else:
+            hint = reason
+        raise CommandParseError(f"cannot read the command line: {hint}") from None
+
+
+def _runner_relative(token: str, settings: Settings) -> str | None:
+    """`runners/<name>.py` if `token` names a file directly in the runners folder, else None."""
+    try:
+        resolved = settings.inside(token)
+    except WorkspaceError:
+        return None
+    runners = settings.runners_dir.resolve()
+    if resolved.parent != runners or resolved.suffix != ".py":
+        return None
+    return settings.runner_path(resolved.stem)
+
+
+def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
+    """Read a pasted command: any prefix (`uv run python`, `python`...), one runner, overrides.
+
+    The runner is the first `*.py` word; it must be a file in the workspace's runners
+    folder (relative to the root or absolute). `--multirun`/`-m` may appear anywhere after
+    it. Overrides are not checked here (compose_check reports each bad one).
+    """
+    words = split_command_line(text)
+    if not words:
+        raise CommandParseError("the command line is empty")
+    index = next((i for i, w in enumerate(words) if w.endswith(".py")), None)
+    if index is None:
+        raise CommandParseError(
+            "no runner in the command: expected a script such as "
+            f"{settings.runner_path('train')} followed by Hydra overrides"
+        )
+    token = words[index]
+    runner = _runner_relative(token, settings)
+    if runner is None:
+        where = settings.runners_dir
+        if not _inside(token, settings):
+            raise CommandParseError(f"{token} is outside the workspace {settings.root}")
+        raise CommandParseError(f"{token} is not a runner of this workspace (runners live in {where})")
+    if not (settings.root / runner).is_file():
+        raise CommandParseError(f"unknown runner {token}: {settings.root / runner} does not exist")
+    multirun = False
+    overrides: list[str] = []
+    for word in words[index + 1:]:
+        if word in MULTIRUN_FLAGS:
+            multirun = True
+        elif word.startswith("-"):
+            raise CommandParseError(
+                f"unsupported option {word}: only Hydra overrides and --multirun/-m are understood"
+            )
+        else:
+            overrides.append(word)
+    return ParsedCommand(
+        prefix=tuple(words[:index]),
+        runner=runner,
+        page=PurePath(runner).stem,
+        overrides=tuple(overrides),
+        multirun=multirun,
+    )
+
+
+def _inside(token: str, settings: Settings) -> bool:
+    try:
+        settings.inside(token)
+    except WorkspaceError:
+        return False
+    return True
+
+
+def _refused_key(key: str) -> bool:
+    if any(key == p or key.startswith(p + ".") or key.startswith(p + "/") for p in _REFUSED_KEY_PREFIXES):
+        return True
+    return "_target_" in key.split(".")
+
+
+def is_workspace_command(argv: Sequence[str], settings: Settings) -> str | None:
+    """None if argv is exactly prefix + a workspace runner + overrides, else why it is refused.
+
+    Strict on purpose (the job runner starts argv without a shell, but still must not
+    start arbitrary programs): the prefix must equal settings.command_prefix, the next
+    word must be an existing `runners/<name>.py` inside the workspace, and every other
+    word must be `--multirun`/`-m` or an override Hydra's grammar accepts.
+    """
+    if isinstance(argv, str) or not all(isinstance(w, str) for w in argv):
+        return "the command must be a list of strings"
+    prefix = list(settings.command_prefix)
+    if list(argv[: len(prefix)]) != prefix:
+        return f"the command must start with the workspace's prefix: {display_command(prefix)}"
+    rest = list(argv[len(prefix):])
+    if not rest:
+        return "the command has no runner"
+    token = rest[0]
+    if token.startswith("-"):
+        return f"option {token} before the runner is not allowed"
+    runner = _runner_relative(token, settings)
+    if runner is None:
+        return f"{token} is not a runner of this workspace ({settings.runners_dir})"
+    if not (settings.root / runner).is_file():
+        return f"runner {token} does not exist"
+    for word in rest[1:]:
+        if word in MULTIRUN_FLAGS:
+            continue
+        if word.startswith("-"):
+            return f"option {word} is not allowed (only Hydra overrides and --multirun)"
+        try:
+            override = parse_override(word)
+        except OverrideSyntaxError as exc:
+            return f"not a Hydra override: {word}: {exc.message}"
+        if _refused_key(override.key_or_group):
+            return f"override {word} is refused: it could run code or change the environment"
+    return None

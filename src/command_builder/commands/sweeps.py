@@ -1,0 +1,238 @@
+"""Sweeps: one field, several values -> a Hydra multirun override in Hydra's own grammar.
+
+Why Hydra's grammar and Hydra's semantics throughout: the runner's BasicSweeper expands
+the command, so the run count shown before anything starts must be the count it will
+make (cartesian product over keys, the last override of a key wins, `range()` as
+Hydra iterates it, floats included). Values are written with the same functions as
+single overrides (commands.overrides), so a swept string arrives exactly as typed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.types import FloatRange, Override, RangeSweep, ValueType
+
+from .overrides import (
+    OverrideKind,
+    OverrideSyntaxError,
+    check_key,
+    format_override,
+    format_sweep,
+    format_value,
+    override_value,
+    parse_override,
+)
+
+# Float ranges up to this many elements are counted by Hydra's own iterator (exact,
+# including its Decimal rounding); beyond it the closed formula is used.
+_EXACT_FLOAT_COUNT = 100_000
+
+SPEC_HELP = "values separated by commas (1e-3,5e-4) or range(start, stop, step)"
+
+
+class SweepError(ValueError):
+    """A sweep the user must fix; `message` is meant to be shown next to the field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SweepRange:
+    """Hydra's `range(start, stop, step)`: start + step*i while before stop (stop excluded)."""
+
+    start: int | float
+    stop: int | float
+    step: int | float = 1
+
+    def count(self) -> int:
+        """Number of values Hydra's RangeSweep yields, without listing them when huge."""
+        if self.step == 0:
+            raise SweepError("range step must not be 0")
+        if all(isinstance(x, int) for x in (self.start, self.stop, self.step)):
+            return len(range(int(self.start), int(self.stop), int(self.step)))
+        span = (Decimal(self.stop) - Decimal(self.start)) / Decimal(self.step)
+        estimate = max(0, math.ceil(span))
+        if estimate <= _EXACT_FLOAT_COUNT:
+            iterator = FloatRange(self.start, self.stop, self.step)
+            return sum(1 for _ in islice(iterator, _EXACT_FLOAT_COUNT + 1))
+        return estimate
+
+    def text(self) -> str:
+        """`range(a,b,s)` with each number written as commands.overrides writes it."""
+        return f"range({format_value(self.start)},{format_value(self.stop)},{format_value(self.step)})"
+
+
+SweepValues = tuple[object, ...] | SweepRange
+
+
+def count_values(values: SweepValues) -> int:
+    """How many runs one swept field contributes."""
+    return values.count() if isinstance(values, SweepRange) else len(values)
+
+
+def sweep_override(path: str, values: SweepValues, *, kind: OverrideKind = "value") -> str:
+    """`path=a,b,c`, `path=range(1,5,2)` or `group=x,y`; a single value is a plain override."""
+    if isinstance(values, SweepRange):
+        if kind != "value":
+            raise ValueError("only a config value (not a group) can sweep over a range")
+        check_key(path, kind)
+        return f"{path}={values.text()}"
+    if len(values) == 1:
+        return format_override(path, values[0], kind=kind)
+    return format_sweep(path, values, kind=kind)
+
+
+def spec_text(values: SweepValues) -> str:
+    """What a user would type for these values (inverse of parse_sweep_spec)."""
+    if isinstance(values, SweepRange):
+        return values.text()
+    return ",".join(format_value(v) for v in values)
+
+
+def _is_glob(override: Override) -> bool:
+    return override.value_type == ValueType.GLOB_CHOICE_SWEEP
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def parse_sweep_spec(
+    text: str, *, numeric: bool = False, options: Sequence[object] | None = None
+) -> SweepValues:
+    """A user-typed sweep ("1e-3,5e-4", "range(10,40,10)", "adam,adamw") -> values.
+
+    `numeric`: every value must be a number (ranges are allowed only then).
+    `options`: every value must name one of them; the option objects are returned,
+    so a select keeps its own value types. SweepError messages are field errors.
+    """
+    spec = text.strip()
+    if not spec:
+        raise SweepError(f"no values: give {SPEC_HELP}")
+    try:
+        override = parse_override(f"sweep={spec}")
+    except OverrideSyntaxError as exc:
+        if spec.startswith("range"):
+            raise SweepError(
+                f"malformed range {spec!r}: write range(start, stop, step) with numbers, "
+                "e.g. range(10,40,10)"
+            ) from None
+        raise SweepError(f"cannot read {spec!r} ({exc.message}); give {SPEC_HELP}") from None
+    if override.is_range_sweep():
+        return _parsed_range(spec, override, numeric=numeric)
+    if override.is_sweep_override() and (not override.is_choice_sweep() or _is_glob(override)):
+        raise SweepError(f"{spec!r}: only lists of values and range() can sweep here")
+    parsed = override_value(override)
+    values = parsed if override.is_sweep_override() else (parsed,)
+    assert isinstance(values, tuple)
+    return _checked_values(values, numeric=numeric, options=options)
+
+
+def _parsed_range(spec: str, override: Override, *, numeric: bool) -> SweepRange:
+    if not numeric:
+        raise SweepError("range() needs a number field; list the values separated by commas")
+    sweep = override._value
+    assert isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None
+    if sweep.shuffle:
+        raise SweepError(f"{spec!r}: shuffle() is not supported here; use range(start, stop, step)")
+    values = SweepRange(sweep.start, sweep.stop, sweep.step)
+    if values.count() == 0:
+        raise SweepError(
+            f"{spec!r} has no values: the start must lie before the stop in the step's direction"
+        )
+    return values
+
+
+def _checked_values(
+    values: tuple[object, ...], *, numeric: bool, options: Sequence[object] | None
+) -> tuple[object, ...]:
+    if numeric:
+        for value in values:
+            if not _is_number(value):
+                raise SweepError(f"{format_value(value)} is not a number; give {SPEC_HELP}")
+    if options is not None:
+        by_text = {str(option): option for option in options}
+        unknown = [v for v in values if str(v) not in by_text]
+        if unknown:
+            raise SweepError(
+                f"not an option: {', '.join(str(v) for v in unknown)} "
+                f"(options: {', '.join(by_text)})"
+            )
+        values = tuple(by_text[str(v)] for v in values)
+    seen: set[str] = set()
+    for value in values:
+        key = format_value(value)
+        if key in seen:
+            raise SweepError(f"{key} is listed twice (it would run twice)")
+        seen.add(key)
+    return values
+
+
+# --- whole commands -------------------------------------------------------------------
+
+
+def _parse_all(overrides: Sequence[str]) -> list[Override]:
+    parsed = []
+    for text in overrides:
+        try:
+            override = parse_override(text)
+        except OverrideSyntaxError as exc:
+            raise SweepError(str(exc)) from None
+        if override.is_sweep_override() and override.is_hydra_override():
+            raise SweepError(f"{text}: Hydra's own configuration (hydra.*) cannot sweep")
+        parsed.append(override)
+    return parsed
+
+
+def _override_count(override: Override) -> int:
+    text = override.input_line or override.key_or_group
+    if override.is_range_sweep():
+        sweep = override._value
+        assert isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None
+        try:
+            return SweepRange(sweep.start, sweep.stop, sweep.step).count()
+        except SweepError as exc:
+            raise SweepError(f"{text}: {exc.message}") from None
+    if _is_glob(override):
+        raise SweepError(f"{text}: glob() sweeps cannot be counted here; list the options")
+    if override.is_choice_sweep():
+        values = override_value(override)
+        assert isinstance(values, tuple)
+        return len(values)
+    if override.is_sweep_override():
+        raise SweepError(f"{text}: Hydra's basic sweeper only runs lists and range() sweeps")
+    return 1
+
+
+def is_multirun(overrides: Sequence[str]) -> bool:
+    """True if any override sweeps (the command then needs --multirun)."""
+    return any(o.is_sweep_override() for o in _parse_all(overrides))
+
+
+def count_runs(overrides: Sequence[str]) -> int:
+    """Runs Hydra's basic sweeper makes: product over keys, the last override of a key wins."""
+    per_key: dict[str, int] = {}
+    for override in _parse_all(overrides):
+        if not override.is_hydra_override():
+            per_key[override.get_key_element()] = _override_count(override)
+    return math.prod(per_key.values())
+
+
+def expand_runs(overrides: Sequence[str], *, limit: int = 10_000) -> list[list[str]]:
+    """Each run's overrides, exactly as Hydra's BasicSweeper writes them (job order).
+
+    Refuses more than `limit` runs rather than building a huge list.
+    """
+    total = count_runs(overrides)
+    if total > limit:
+        raise SweepError(f"{total} runs is more than {limit}")
+    task = [o for o in _parse_all(overrides) if not o.is_hydra_override()]
+    return [run for batch in BasicSweeper.split_arguments(task, None) for run in batch]

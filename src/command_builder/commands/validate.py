@@ -1,0 +1,420 @@
+"""Compose-validation: ask Hydra itself whether a command's overrides compose.
+
+Why Hydra's own loader: it is the only faithful judge of a bad key, a missing group
+option, a type error in a structured node (hydra.launcher.*), a bad `+`/`~`.
+How it is kept fast and safe:
+- one ConfigLoaderImpl per (configs dir) is built once and reused (what
+  initialize_config_dir + compose do under the hood, minus re-creating the search path);
+  it reads the YAML files on every compose, so edits are seen at once;
+- every Hydra call runs under HYDRA_LOCK (Hydra's singletons — ConfigStore, JobRuntime,
+  VersionBase — are not thread-safe and Streamlit sessions are threads);
+- results are cached in a bounded LRU per (root, page, overrides, multirun, version);
+  `version` is a config-tree token from the caller (e.g. the catalog's version) or a
+  stat-only fingerprint of configs/ recomputed at most every FINGERPRINT_TTL_S.
+Errors: every override is syntax-checked on its own first; then composition is retried
+without the override a Hydra error was attributed to, so each bad override gets its own
+issue (bounded by MAX_ROUNDS).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from ..settings import Settings
+from .overrides import HYDRA_LOCK, OverrideSyntaxError, parse_override
+
+CACHE_SIZE = 512
+FINGERPRINT_TTL_S = 1.0
+MAX_ROUNDS = 8  # compositions per check when several overrides are bad
+MAX_SWEEP_JOBS = 24  # multirun: job compositions checked per command
+
+
+@dataclass(frozen=True)
+class ComposeIssue:
+    """One problem: `override` is the override text it is attributed to, None if unknown."""
+
+    override: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    """Outcome of compose_check; `config` (plain dict, unresolved, incl. `hydra`) when ok.
+
+    `missing` lists app keys still `???` (mandatory, unset): Hydra composes them but the
+    runner fails when it reads one, so callers usually show them; they do not make ok
+    False. Results are shared through the cache: do not mutate `config`.
+    """
+
+    ok: bool
+    issues: tuple[ComposeIssue, ...]
+    config: dict[str, Any] | None
+    missing: tuple[str, ...] = ()
+
+
+class _Stats:
+    """Counters for tests and benchmarks (hits, misses, compositions)."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.misses = 0
+        self.compositions = 0
+
+
+STATS = _Stats()
+_CACHE: OrderedDict[tuple[object, ...], ComposeResult] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_FINGERPRINTS: dict[Path, tuple[float, str]] = {}
+_LOADERS: dict[str, Any] = {}
+
+
+def clear_cache() -> None:
+    """Forget cached results, loaders and fingerprints (tests; a workspace switch)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _FINGERPRINTS.clear()
+    with HYDRA_LOCK:
+        _LOADERS.clear()
+
+
+def config_fingerprint(configs_dir: Path) -> str:
+    """Stat-only token of the config tree: names, sizes and mtimes of its YAML files."""
+    digest = blake2b(digest_size=12)
+    stack = [str(configs_dir)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=True):
+                stack.append(entry.path)
+            elif entry.name.endswith((".yaml", ".yml")):
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _version_token(settings: Settings) -> str:
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        known = _FINGERPRINTS.get(settings.root)
+    if known is not None and now - known[0] < FINGERPRINT_TTL_S:
+        return known[1]
+    token = config_fingerprint(settings.configs_dir)
+    with _CACHE_LOCK:
+        _FINGERPRINTS[settings.root] = (now, token)
+    return token
+
+
+def compose_check(
+    settings: Settings,
+    page: str,
+    overrides: Sequence[str],
+    *,
+    multirun: bool = False,
+    version: str | None = None,
+) -> ComposeResult:
+    """Compose configs/<page>.yaml with `overrides` through Hydra and report what fails.
+
+    `multirun=True` composes like `--multirun` (sweeps allowed) and also composes the
+    jobs the sweeps produce (each sweep value once, capped at MAX_SWEEP_JOBS).
+    """
+    overrides = tuple(overrides)
+    token = version if version is not None else _version_token(settings)
+    key = (str(settings.root), page, overrides, multirun, token)
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
+    with HYDRA_LOCK:
+        cached = _cache_get(key, count=False)  # another thread may have just composed it
+        if cached is not None:
+            return cached
+        STATS.misses += 1
+        result = _check(settings, page, overrides, multirun)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def _cache_get(key: tuple[object, ...], *, count: bool = True) -> ComposeResult | None:
+    with _CACHE_LOCK:
+        result = _CACHE.get(key)
+        if result is not None:
+            _CACHE.move_to_end(key)
+            if count:
+                STATS.hits += 1
+        return result
+
+
+# --- composition (under HYDRA_LOCK) ------------------------------------------------------
+
+
+def _cached_file_source_class() -> type:
+    """A FileConfigSource that keeps each file's parsed YAML, keyed by (path, mtime, size).
+
+    Why: PyYAML (pure Python) was ~40% of a composition. Hydra moves loaded configs
+    into the composed one (no_deepcopy_set_nodes) and overrides mutate them, so the
+    cache keeps plain Python objects and builds a fresh OmegaConf node tree per load.
+    A changed file has a new stat key, so edits are seen at once.
+    """
+    from hydra._internal.sources_registry import SourcesRegistry
+    from hydra.plugins.config_source import ConfigLoadError, ConfigResult, ConfigSource
+    from omegaconf._utils import get_yaml_loader
+
+    # The registered class, not an import: Hydra's first plugin scan re-imports the module.
+    FileConfigSource = SourcesRegistry.instance().resolve("file")
+
+    class CachedFileConfigSource(FileConfigSource):  # type: ignore[misc]
+        def __init__(self, provider: str, path: str) -> None:
+            super().__init__(provider=provider, path=path)
+            self._parsed: dict[str, tuple[tuple[int, int], dict[str, str], object]] = {}
+
+        def __deepcopy__(self, memo: dict[int, object]) -> CachedFileConfigSource:
+            return self  # CachingConfigRepository deep-copies its delegate per compose
+
+        def load_config(self, config_path: str) -> Any:
+            import yaml
+
+            name = self._normalize_file_name(config_path)
+            full_path = os.path.realpath(os.path.join(self.path, name))
+            try:
+                st = os.stat(full_path)
+            except OSError:
+                raise ConfigLoadError(f"Config not found : {full_path}") from None
+            stamp = (st.st_mtime_ns, st.st_size)
+            known = self._parsed.get(full_path)
+            if known is None or known[0] != stamp:
+                with open(full_path, encoding="utf-8") as f:
+                    text = f.read()
+                header = ConfigSource._get_header_dict(text[:512])
+                obj = yaml.load(text, Loader=get_yaml_loader())
+                if obj is not None and not isinstance(obj, (list, dict, str)):
+                    raise OSError(f"Invalid loaded object type: {type(obj).__name__}")
+                known = (stamp, header, obj)
+                self._parsed[full_path] = known
+            _, header, obj = known
+            cfg = OmegaConf.create() if obj is None else OmegaConf.create(copy.deepcopy(obj))
+            return ConfigResult(
+                config=cfg, path=f"{self.scheme()}://{self.path}",
+                provider=self.provider, header=dict(header),
+            )
+
+    return CachedFileConfigSource
+
+
+def _loader(configs_dir: Path) -> Any:
+    """One Hydra ConfigLoaderImpl per config dir (search path incl. plugins, built once)."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.utils import create_config_search_path
+
+    key = str(configs_dir.resolve())
+    loader = _LOADERS.get(key)
+    if loader is None:
+        loader = ConfigLoaderImpl(config_search_path=create_config_search_path(key))
+        cached = _cached_file_source_class()
+        loader.repository.sources = [
+            cached(s.provider, s.path) if s.scheme() == "file" else s
+            for s in loader.repository.sources
+        ]
+        _LOADERS[key] = loader
+    return loader
+
+
+def _compose(settings: Settings, page: str, overrides: list[str], multirun: bool) -> DictConfig:
+    from hydra import version
+    from hydra.core.utils import JobRuntime
+    from hydra.types import RunMode
+
+    version.setbase("1.3")
+    JobRuntime().set("name", page)  # what @hydra.main sets from the runner's file name
+    STATS.compositions += 1
+    return _loader(settings.configs_dir).load_configuration(
+        config_name=page,
+        overrides=overrides,
+        run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN,
+        from_shell=False,
+    )
+
+
+def _check(settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool) -> ComposeResult:
+    primary = settings.configs_dir / f"{page}.yaml"
+    if not primary.is_file():
+        return ComposeResult(False, (ComposeIssue(None, f"no primary config {primary}"),), None)
+    issues: list[ComposeIssue] = []
+    parsed: list[tuple[str, Any]] = []
+    for text in overrides:
+        try:
+            parsed.append((text, parse_override(text)))
+        except OverrideSyntaxError as exc:
+            issues.append(ComposeIssue(text, exc.message))
+
+    cfg = _compose_attributing(settings, page, parsed, multirun, issues)
+    if cfg is not None and multirun:
+        for job, origin in _sweep_jobs(parsed):
+            _compose_attributing(settings, page, job, False, issues, origin)
+    if issues or cfg is None:
+        return ComposeResult(False, tuple(issues), None)
+    config = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(config, dict)
+    app = {k: v for k, v in config.items() if k != "hydra"}
+    return ComposeResult(True, (), config, tuple(sorted(_missing_keys(app))))  # type: ignore[arg-type]
+
+
+def _missing_keys(node: object, prefix: str = "") -> Iterable[str]:
+    """Dotted keys whose unresolved value is OmegaConf's `???` marker."""
+    if node == "???":
+        yield prefix
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _missing_keys(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _missing_keys(value, f"{prefix}[{index}]")
+
+
+def _compose_attributing(
+    settings: Settings,
+    page: str,
+    parsed: list[tuple[str, Any]],
+    multirun: bool,
+    issues: list[ComposeIssue],
+    origin: dict[str, str] | None = None,
+) -> DictConfig | None:
+    """Compose; on error record an issue, drop the culprit and retry. None if any failed."""
+    remaining = list(parsed)
+    failed = False
+    for _ in range(MAX_ROUNDS):
+        try:
+            cfg = _compose(settings, page, [t for t, _ in remaining], multirun)
+        except Exception as exc:  # Hydra raises many types; all become an issue
+            failed = True
+            culprit = _attribute(exc, remaining)
+            text = culprit if culprit is None or origin is None else origin.get(culprit, culprit)
+            issue = ComposeIssue(text, hydra_message(exc))
+            if issue not in issues:
+                issues.append(issue)
+            if culprit is None:
+                return None
+            remaining = [(t, o) for t, o in remaining if t != culprit]
+            continue
+        return None if failed else cfg
+    return None
+
+
+def _sweep_jobs(parsed: list[tuple[str, Any]]) -> Iterable[tuple[list[tuple[str, Any]], dict[str, str]]]:
+    """Job override lists of a multirun: each sweep value once, other sweeps at their first."""
+    sweeps = [(i, ov) for i, (_, ov) in enumerate(parsed) if ov.is_sweep_override()]
+    if not sweeps:
+        return
+    choices: dict[int, list[str]] = {}
+    for i, ov in sweeps:
+        key = ov.get_key_element()
+        try:
+            values = list(ov.sweep_string_iterator())
+        except Exception:  # glob sweeps need the config repo; Hydra's own compose checked them
+            continue
+        choices[i] = [f"{key}={v}" for v in values]
+    if not choices:
+        return
+    seen: set[tuple[str, ...]] = set()
+    count = 0
+    for i, values in choices.items():
+        for value in values:
+            texts = []
+            origin: dict[str, str] = {}
+            for j, (text, _) in enumerate(parsed):
+                job_text = value if j == i else choices[j][0] if j in choices else text
+                texts.append(job_text)
+                origin[job_text] = text
+            if tuple(texts) in seen:
+                continue
+            seen.add(tuple(texts))
+            count += 1
+            if count > MAX_SWEEP_JOBS:
+                return
+            yield [(t, parse_override(t)) for t in texts], origin
+
+
+# --- reading Hydra's errors -------------------------------------------------------------
+
+_OC_DETAIL = re.compile(r"^\s*(object_type|reference_type)=.*$", re.MULTILINE)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__
+    return chain
+
+
+def hydra_message(exc: BaseException) -> str:
+    """Hydra's message (with the OmegaConf cause that names the key), minus noise.
+
+    The config search path listing and OmegaConf's object_type lines are dropped;
+    OmegaConf's `$VALUE` template copies of a message are skipped.
+    """
+    parts: list[str] = []
+    for item in _chain(exc):
+        text = str(item).strip()
+        if not text or "$VALUE" in text or "$FULL_KEY" in text or text in parts:
+            continue
+        text = text.split("\nConfig search path:")[0]
+        text = _OC_DETAIL.sub("", text).rstrip()
+        parts.append(re.sub(r"\n{3,}", "\n\n", text))
+        if getattr(item, "full_key", None):
+            break  # the OmegaConf error naming the key is the useful end of the chain
+    return "\n".join(parts) or type(exc).__name__
+
+
+def _attribute(exc: BaseException, candidates: list[tuple[str, Any]]) -> str | None:
+    """The override text an error is about: input line > quoted key > group/option > full_key."""
+    chain = _chain(exc)
+    message = "\n".join(str(e) for e in chain)
+    for e in chain:
+        named = getattr(e, "override", None)
+        if isinstance(named, str) and any(t == named for t, _ in candidates):
+            return named
+    for text, _ in candidates:
+        if re.search(rf"(?<![\w.\-/@$]){re.escape(text)}(?![\w.\-])", message):
+            return text
+    for text, ov in candidates:
+        keys = {ov.key_or_group, _full_key(ov)}
+        if any(f"'{k}'" in message for k in keys):
+            return text
+    for text, ov in candidates:
+        value = ov.value()
+        if isinstance(value, str) and f"'{ov.key_or_group}/{value}'" in message:
+            return text
+    full_keys = [str(k) for e in chain if (k := getattr(e, "full_key", None))]
+    for text, ov in candidates:
+        key = ov.key_or_group
+        for full in full_keys:
+            if key == full or key.startswith(full + ".") or full.startswith(key + "."):
+                return text
+    return None
+
+
+def _full_key(override: Any) -> str:
+    package = override.package
+    return f"{override.key_or_group}@{package}" if package is not None else override.key_or_group
