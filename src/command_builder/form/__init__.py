@@ -1,1 +1,112 @@
-"""form layer."""
+"""The form engine: schema + catalog + checkpoint index + state -> view model and command.
+
+Pure Python (no Streamlit, no file access except through the workspace objects it is
+given). Everything returned is immutable; build_view is memoised per
+(schema, catalog.version, checkpoint-index version, state).
+
+Public API (exact signatures)
+-----------------------------
+State (state.py)
+    FormState(page: str, values: FrozenMap, touched: frozenset[str] = frozenset(),
+              extra_overrides: tuple[str, ...] = ())           frozen, hashable
+    FrozenMap(mapping)                      read-only Mapping, typed equality (True != 1 != 1.0)
+    initial_state(schema, catalog) -> FormState
+    apply_change(schema, catalog, state, key, value) -> FormState
+        sets one field, marks it touched; architecture -> untouched metadata_default_key
+        fields take its defaults; optimizer -> untouched learning rate / weight decay take
+        the optimizer's defaults. KeyError for an unknown key.
+    apply_use_case(schema, catalog, state, architecture, use_case_id)
+        -> tuple[FormState, frozenset[str]]                     (new state, changed keys)
+    apply_checkpoint(schema, catalog, index, state, path | None)
+        -> tuple[FormState, frozenset[str]]                     (new state, changed keys)
+    with_extra_overrides(state, overrides) -> FormState
+    changed_keys(before, after) -> frozenset[str]
+    coerce(element, value) -> object        the normalisation every entry point applies
+
+View (view.py)
+    build_view(schema, catalog, checkpoint_index | None, state) -> FormView
+    FormView: page, title, fields: tuple[FieldView, ...] (visible, schema order),
+        sections: tuple[str, ...], errors: Mapping[key, "Label: message"] (key may be
+        "extra_overrides"), warnings: tuple[str, ...], overrides: tuple[str, ...],
+        state, by_key; .ok, .field(key) -> FieldView | None, .active_values() -> dict
+    FieldView: key, type, label, help, section, value, value_type, options (filtered by
+        the architecture's compatibility list), option_labels: Mapping[option, str],
+        min_value, max_value, step, format, required, touched, error, locked_by, text
+        (info elements); .active (writes the command: not info, not locked)
+    find_checkpoint(index, path) -> Checkpoint | None
+
+Commands (command.py)
+    build_command(settings, page, state) -> BuiltCommand
+    BuiltCommand(argv: tuple[str, ...], command: str, overrides: tuple[str, ...],
+                 errors: tuple[str, ...], warnings: tuple[str, ...],
+                 field_errors: Mapping[str, str]); .as_dict() (the CLI's --json)
+    command_of(settings, view) -> BuiltCommand                  (no workspace access)
+    page_context(settings, page) -> PageContext(schema, catalog, index | None)
+    state_from_command(settings, page, text) -> FormState       raises CommandParseError
+    state_from_overrides(schema, catalog, overrides) -> FormState  raises CommandParseError
+        form -> command -> form is the identity on view.active_values() and extra_overrides.
+
+Links (query.py)
+    encode_query(schema, catalog, state) -> dict[str, str]     non-initial values only
+    decode_query(schema, catalog, params) -> FormState          raises QueryError
+        decode_query(encode_query(s)).values == s.values, extra_overrides equal.
+
+Use cases (recommend.py)
+    recommendations(schema, catalog, state) -> tuple[Recommendation, ...]
+    Recommendation(architecture, architecture_label, id, title, description,
+                   values: tuple[tuple[str, object], ...])
+"""
+
+from .checkpoint import apply_checkpoint
+from .command import (
+    BuiltCommand,
+    PageContext,
+    build_command,
+    command_of,
+    page_context,
+    state_from_command,
+    state_from_overrides,
+)
+from .query import QueryError, decode_query, encode_query
+from .recommend import Recommendation, recommendations
+from .state import (
+    FormState,
+    FrozenMap,
+    apply_change,
+    apply_use_case,
+    changed_keys,
+    coerce,
+    initial_state,
+    same_value,
+    with_extra_overrides,
+)
+from .view import FieldView, FormView, build_view, find_checkpoint
+
+__all__ = [
+    "BuiltCommand",
+    "FieldView",
+    "FormState",
+    "FormView",
+    "FrozenMap",
+    "PageContext",
+    "QueryError",
+    "Recommendation",
+    "apply_change",
+    "apply_checkpoint",
+    "apply_use_case",
+    "build_command",
+    "build_view",
+    "changed_keys",
+    "coerce",
+    "command_of",
+    "decode_query",
+    "encode_query",
+    "find_checkpoint",
+    "initial_state",
+    "page_context",
+    "recommendations",
+    "same_value",
+    "state_from_command",
+    "state_from_overrides",
+    "with_extra_overrides",
+]

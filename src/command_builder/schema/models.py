@@ -228,6 +228,11 @@ class PageSchema(BaseModel):
         return {e.key: e for e in self.elements}
 
     @cached_property
+    def by_path(self) -> dict[str, Element]:
+        """Override path -> the element that writes it (reading pasted commands)."""
+        return {path: e for e in self.elements for path in e.hydra_override}
+
+    @cached_property
     def expressions(self) -> dict[tuple[str, str], Expression]:
         """Parsed visible_if/required_if per (key, field), once per schema object."""
         parsed: dict[tuple[str, str], Expression] = {}

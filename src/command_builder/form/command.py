@@ -1,0 +1,218 @@
+"""Form <-> command: build the argv of a state, and read a pasted command back into a state.
+
+Reading is the exact inverse of writing for the fields that write the command
+(visible, not locked by a preprocessing profile): form -> command -> form is the
+identity on those values and on the extra overrides. Overrides the form has no
+field for stay "extra overrides", kept verbatim and emitted after the form's own,
+so Hydra (last one wins) sees the pasted command's meaning unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from hydra.core.override_parser.types import QuotedString, Sweep
+
+from ..commands.command_line import (
+    CommandParseError,
+    build_argv,
+    display_command,
+    parse_command_line,
+)
+from ..commands.overrides import (
+    OverrideSyntaxError,
+    has_interpolation,
+    override_key,
+    override_kind,
+    override_value,
+    parse_override,
+)
+from ..schema import PageSchema, load_page_schema
+from ..settings import Settings
+from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
+from .view import CheckpointIndexLike, FormView, build_view
+
+
+@dataclass(frozen=True)
+class BuiltCommand:
+    """A page's command: argv (run without a shell), its display form, and what is wrong."""
+
+    argv: tuple[str, ...]
+    command: str
+    overrides: tuple[str, ...]
+    errors: tuple[str, ...]  # "Label: message", one per field with a problem
+    warnings: tuple[str, ...]
+    field_errors: Mapping[str, str]  # key -> "Label: message"
+
+    def as_dict(self) -> dict[str, object]:
+        """The CLI's --json shape."""
+        return {
+            "argv": list(self.argv), "command": self.command, "overrides": list(self.overrides),
+            "errors": list(self.errors), "warnings": list(self.warnings),
+            "field_errors": dict(self.field_errors),
+        }
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs from the workspace, fetched once per call site."""
+
+    schema: PageSchema
+    catalog: CatalogLike
+    index: CheckpointIndexLike | None
+
+
+def page_context(settings: Settings, page: str) -> PageContext:
+    """Schema (SchemaError if broken), shared catalog, and the checkpoint index if the page uses it."""
+    from ..workspace import get_catalog, get_checkpoint_index
+
+    schema = load_page_schema(settings, page)
+    uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
+    index = get_checkpoint_index(settings) if uses_checkpoints else None
+    return PageContext(schema, get_catalog(settings), index)
+
+
+def command_of(settings: Settings, view: FormView) -> BuiltCommand:
+    """The BuiltCommand of an already-built view (no workspace access)."""
+    argv = tuple(build_argv(settings, view.page, view.overrides))
+    return BuiltCommand(
+        argv=argv, command=display_command(argv), overrides=view.overrides,
+        errors=tuple(view.errors.values()), warnings=view.warnings, field_errors=view.errors,
+    )
+
+
+def build_command(settings: Settings, page: str, state: FormState) -> BuiltCommand:
+    """The page's command for `state` (form errors included; Hydra's compose check is separate)."""
+    context = page_context(settings, page)
+    return command_of(settings, build_view(context.schema, context.catalog, context.index, state))
+
+
+def state_from_command(settings: Settings, page: str, text: str) -> FormState:
+    """A pasted command line -> form state; CommandParseError says what is wrong with it."""
+    parsed = parse_command_line(text, settings)
+    if parsed.page != page:
+        raise CommandParseError(
+            f"this is a command of {parsed.runner}, not of the {page} page "
+            f"({settings.runner_path(page)})"
+        )
+    if parsed.multirun:
+        raise CommandParseError("--multirun commands cannot be edited in the form")
+    context = page_context(settings, page)
+    return state_from_overrides(context.schema, context.catalog, parsed.overrides)
+
+
+def _literal(override: object) -> tuple[bool, object]:
+    """(True, python value) for a plain `key=value` the form can hold; (False, None) otherwise.
+
+    Sweeps and `${...}` interpolations are not literal values: a field would write them
+    back escaped (as text), which changes their meaning, so they stay extra overrides.
+    """
+    raw = override._value  # type: ignore[attr-defined]
+    if isinstance(raw, Sweep) or override.is_sweep_override():  # type: ignore[attr-defined]
+        return False, None
+    text = raw.text if isinstance(raw, QuotedString) else raw
+    if has_interpolation(text) or _nested_interpolation(raw):
+        return False, None
+    return True, override_value(override)  # type: ignore[arg-type]
+
+
+def _nested_interpolation(raw: object) -> bool:
+    if isinstance(raw, list):
+        return any(_nested_interpolation(v) or has_interpolation(v) for v in raw)
+    if isinstance(raw, dict):
+        return any(_nested_interpolation(v) or has_interpolation(v) for v in raw.values())
+    return False
+
+
+def _parse_all(overrides: Sequence[str]) -> list[tuple[str, object]]:
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.append((text, parse_override(text)))
+        except OverrideSyntaxError as exc:
+            raise CommandParseError(f"not a Hydra override: {exc}") from None
+    return parsed
+
+
+def _signature(override: object) -> tuple[str, str, object]:
+    kind = override_kind(override)  # type: ignore[arg-type]
+    literal, value = _literal(override)
+    return kind, override_key(override), (value if literal else repr(override))  # type: ignore[arg-type]
+
+
+def _take_profile(
+    schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, object]]
+) -> tuple[str | None, list[tuple[str, object]]]:
+    """The preprocessing profile whose overrides all appear (the most specific one), consumed."""
+    if not any(e.options_source == "preprocessing_profiles" for e in schema.elements):
+        return None, parsed
+    signatures = [_signature(o) for _, o in parsed]
+    best: tuple[str, list[int]] | None = None
+    for name, profile in catalog.preprocessing_profiles.items():
+        if not profile.overrides:
+            continue
+        try:
+            wanted = [_signature(parse_override(t)) for t in profile.overrides]
+        except OverrideSyntaxError:
+            continue
+        used: list[int] = []
+        for signature in wanted:
+            match = next(
+                (i for i, s in enumerate(signatures) if i not in used and _same_sig(s, signature)),
+                None,
+            )
+            if match is None:
+                break
+            used.append(match)
+        else:
+            if best is None or len(used) > len(best[1]):
+                best = (name, used)
+    if best is None:
+        return None, parsed
+    return best[0], [p for i, p in enumerate(parsed) if i not in best[1]]
+
+
+def _same_sig(a: tuple[str, str, object], b: tuple[str, str, object]) -> bool:
+    return a[0] == b[0] and a[1] == b[1] and same_value(a[2], b[2])
+
+
+def state_from_overrides(
+    schema: PageSchema, catalog: CatalogLike, overrides: Sequence[str]
+) -> FormState:
+    """Overrides -> state: fields' values (touched) from the overrides that map to them.
+
+    Starts from the initial state without applying metadata defaults for what the
+    command does not name. For a field with several paths (batch size) the first
+    value wins; a later, different one stays an extra override (and still wins in Hydra).
+    """
+    base = initial_state(schema, catalog)
+    values = dict(base.values)
+    touched: set[str] = set()
+    extras: list[str] = []
+    profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
+    if profile is not None:
+        for element in schema.elements:
+            if element.options_source == "preprocessing_profiles":
+                values[element.key] = profile
+                touched.add(element.key)
+    by_path = schema.by_path
+    for text, override in remaining:
+        element = by_path.get(override_key(override))  # type: ignore[arg-type]
+        literal, value = _literal(override)
+        if (
+            element is None
+            or not literal
+            or override_kind(override) not in ("value", "group")  # type: ignore[arg-type]
+        ):
+            extras.append(text)
+            continue
+        value = coerce(element, value)
+        if element.key in touched:
+            if not same_value(values[element.key], value):
+                extras.append(text)
+            continue
+        values[element.key] = value
+        touched.add(element.key)
+    return replace(base, values=FrozenMap(values), touched=frozenset(touched),
+                   extra_overrides=tuple(extras))

@@ -1,0 +1,494 @@
+"""The view model: everything a page renders, computed from schema + catalog + index + state.
+
+Pure and memoised: the same (schema, catalog version, index version, state)
+returns the same FormView object, so a page run that changed nothing costs a
+dict lookup. Values are validated here (types, ranges, options, compatibility):
+Hydra does not type-check plain YAML configs, so `lr=abc` would compose.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Protocol
+
+from ..commands.overrides import OverrideSyntaxError, format_override, parse_override
+from ..schema import Element, PageSchema
+from .state import CatalogLike, FormState, same_value
+
+_EMPTY: Mapping = MappingProxyType({})
+
+
+class CheckpointLike(Protocol):
+    path: str
+    run_dir: str
+    run_name: str
+    epoch: int | None
+    step: int | None
+
+
+class RunConfigLike(Protocol):
+    def lookup(self, path: str) -> object | None: ...
+
+
+class CheckpointIndexLike(Protocol):
+    """What the engine reads from workspace.CheckpointIndex (see CONTRACTS)."""
+
+    @property
+    def checkpoints(self) -> tuple: ...
+    @property
+    def version(self) -> str: ...
+    def run_config(self, run_dir: str) -> RunConfigLike | None: ...
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One visible element, ready to render."""
+
+    key: str
+    type: str
+    label: str
+    help: str
+    section: str
+    value: object
+    value_type: str | None  # "str" | "int" | "float" | "bool" | None (the option's own type)
+    options: tuple[object, ...] = ()  # selectbox/multiselect, filtered by the architecture
+    option_labels: Mapping[object, str] = field(default_factory=lambda: _EMPTY)  # display text
+    min_value: float | None = None
+    max_value: float | None = None
+    step: float | None = None
+    format: str | None = None
+    required: bool = False
+    touched: bool = False
+    error: str | None = None
+    locked_by: str | None = None  # set by the preprocessing profile: show disabled, not emitted
+    text: str | None = None  # info elements: the text to show
+
+    @property
+    def active(self) -> bool:
+        """Contributes to the command (visible, not an info text, not locked)."""
+        return self.type != "info" and self.locked_by is None
+
+
+@dataclass(frozen=True)
+class FormView:
+    """A page's form as the UI and the CLI see it. Immutable."""
+
+    page: str
+    title: str
+    fields: tuple[FieldView, ...]  # visible elements, schema order
+    sections: tuple[str, ...]  # section names in first-appearance order
+    errors: Mapping[str, str]  # field key (or "extra_overrides") -> message
+    warnings: tuple[str, ...]
+    overrides: tuple[str, ...]  # form fields, constant overrides, profile, extras
+    state: FormState
+    by_key: Mapping[str, FieldView] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def field(self, key: str) -> FieldView | None:
+        return self.by_key.get(key)
+
+    def active_values(self) -> dict[str, object]:
+        """Values of the fields that write the command: what form -> command -> form keeps."""
+        return {f.key: f.value for f in self.fields if f.active}
+
+
+# --- options ----------------------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def _catalog_options(catalog: CatalogLike, source: str) -> tuple[str, ...]:
+    kind, _, rest = source.partition(":")
+    if kind == "group":
+        return catalog.group_options(rest)
+    if kind == "meta":
+        return catalog.meta_options(rest)
+    return tuple(catalog.preprocessing_profiles)
+
+
+@lru_cache(maxsize=8)
+def _checkpoint_options(index: CheckpointIndexLike, version: str) -> tuple[
+    tuple[str, ...], frozenset[str], Mapping[str, str], Mapping[str, CheckpointLike]
+]:
+    """Paths (newest first), their set, labels and objects; once per index version."""
+    checkpoints = index.checkpoints
+    paths = tuple(c.path for c in checkpoints)
+    labels = {c.path: _checkpoint_label(c) for c in checkpoints}
+    return paths, frozenset(paths), MappingProxyType(labels), MappingProxyType(
+        {c.path: c for c in checkpoints}
+    )
+
+
+def _checkpoint_label(c: CheckpointLike) -> str:
+    parts = [c.run_name]
+    if c.epoch is not None:
+        parts.append(f"epoch {c.epoch}")
+    if c.step is not None:
+        parts.append(f"step {c.step}")
+    return " · ".join(parts)
+
+
+def find_checkpoint(index: CheckpointIndexLike | None, path: object) -> CheckpointLike | None:
+    """The indexed checkpoint at `path` (relative posix path), or None."""
+    if index is None or not isinstance(path, str):
+        return None
+    return _checkpoint_options(index, index.version)[3].get(path)
+
+
+def _labels(schema: PageSchema, catalog: CatalogLike, element: Element) -> Mapping[object, str]:
+    if element.key == schema.architecture_key:
+        return _catalog_labels(catalog, "architectures")
+    if element.key == schema.optimizer_key:
+        return _catalog_labels(catalog, "optimizers")
+    if element.options_source == "preprocessing_profiles":
+        return _catalog_labels(catalog, "preprocessing_profiles")
+    return _EMPTY
+
+
+@lru_cache(maxsize=64)
+def _catalog_labels(catalog: CatalogLike, attribute: str) -> Mapping[object, str]:
+    entries = getattr(catalog, attribute)
+    return MappingProxyType({name: meta.label for name, meta in entries.items()})
+
+
+@lru_cache(maxsize=64)
+def _profile_paths(profile_overrides: tuple[str, ...]) -> frozenset[str]:
+    """Keys a profile's overrides set (so the fields writing them can be locked)."""
+    paths = set()
+    for text in profile_overrides:
+        try:
+            paths.add(parse_override(text).key_or_group)
+        except OverrideSyntaxError:
+            continue  # reported by the catalog's own checks; nothing to lock
+    return frozenset(paths)
+
+
+@lru_cache(maxsize=1024)
+def _extra_error(text: str) -> str | None:
+    try:
+        parse_override(text)
+    except OverrideSyntaxError as exc:
+        return f"{text}: {exc.message}"
+    return None
+
+
+# --- validation -------------------------------------------------------------------------
+
+_TYPE_NAMES = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false"}
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == () or (isinstance(value, str) and not value.strip())
+
+
+def _type_error(element: Element, value: object) -> str | None:
+    kind = element.kind
+    values = value if element.type == "multiselect" and isinstance(value, tuple) else (value,)
+    for item in values:
+        wrong = (
+            (kind == "bool" and not isinstance(item, bool))
+            or (kind in ("int", "float", "str") and isinstance(item, bool))
+            or (kind == "int" and not isinstance(item, int))
+            or (kind == "float" and not isinstance(item, int | float))
+            or (kind == "str" and not isinstance(item, str))
+        )
+        if wrong:
+            return f"expected {_TYPE_NAMES[kind or 'str']}, got {item!r}"
+        if isinstance(item, float) and not math.isfinite(item):
+            return f"expected a finite number, got {item!r}"
+    if element.type == "multiselect" and not isinstance(value, tuple):
+        return f"expected a list, got {value!r}"
+    return None
+
+
+def _option_error(
+    element: Element,
+    value: object,
+    members: Collection[object],
+    allowed: tuple[object, ...],
+    arch_meta: object,
+) -> str | None:
+    items = value if element.type == "multiselect" and isinstance(value, tuple) else (value,)
+    for item in items:
+        if item in members:
+            if item not in allowed:
+                label = getattr(arch_meta, "label", "the architecture")
+                shown = ", ".join(map(str, allowed))
+                return f"{item} is not compatible with {label} (compatible: {shown})"
+            continue
+        source = element.options_source or ""
+        if source == "checkpoints":
+            return f"checkpoint {item} does not exist (deleted, or not in this workspace)"
+        if source.startswith("group:"):
+            shown = ", ".join(map(str, members)) or "none"
+            return f"{item!r} is not an option of config group {source[6:]} (options: {shown})"
+        return f"{item!r} is not one of the options ({', '.join(map(str, members))})"
+    return None
+
+
+def _range_error(element: Element, value: object, low: float | None, high: float | None) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if low is not None and value < low:
+        return f"must be at least {low:g}" if high is None else f"must be between {low:g} and {high:g}"
+    if high is not None and value > high:
+        return f"must be at most {high:g}" if low is None else f"must be between {low:g} and {high:g}"
+    return None
+
+
+def _text_error(element: Element, value: object) -> str | None:
+    rules = element.validation
+    if not isinstance(value, str | tuple):
+        return None
+    if rules.min_length is not None and len(value) < rules.min_length:
+        unit = "characters" if isinstance(value, str) else "choices"
+        return f"needs at least {rules.min_length} {unit}"
+    if rules.pattern is not None and isinstance(value, str) and not re.fullmatch(rules.pattern, value):
+        return f"does not match the pattern {rules.pattern}"
+    return None
+
+
+# --- building ---------------------------------------------------------------------------
+
+_cache: OrderedDict[tuple, tuple[PageSchema, CatalogLike, object, FormView]] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 512
+
+
+def build_view(
+    schema: PageSchema,
+    catalog: CatalogLike,
+    checkpoint_index: CheckpointIndexLike | None,
+    state: FormState,
+) -> FormView:
+    """The page's view model; memoised per (schema, catalog.version, index version, state)."""
+    index_key = None if checkpoint_index is None else (id(checkpoint_index), checkpoint_index.version)
+    key = (id(schema), catalog.version, index_key, state)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] is schema and hit[1] is catalog and (
+            hit[2] is checkpoint_index
+        ):
+            _cache.move_to_end(key)
+            return hit[3]
+    view = _build(schema, catalog, checkpoint_index, state)
+    with _cache_lock:
+        _cache[key] = (schema, catalog, checkpoint_index, view)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return view
+
+
+def _build(
+    schema: PageSchema,
+    catalog: CatalogLike,
+    index: CheckpointIndexLike | None,
+    state: FormState,
+) -> FormView:
+    values = state.values
+    architecture = values.get(schema.architecture_key)
+    arch_meta = catalog.architectures.get(architecture) if isinstance(architecture, str) else None
+    optimizer = values.get(schema.optimizer_key)
+    opt_meta = catalog.optimizers.get(optimizer) if isinstance(optimizer, str) else None
+    expressions = schema.expressions
+
+    locked_paths: frozenset[str] = frozenset()
+    profile_overrides: tuple[str, ...] = ()
+    profile_label = ""
+    for element in schema.elements:
+        if element.options_source == "preprocessing_profiles":
+            profile = catalog.preprocessing_profiles.get(values.get(element.key))
+            if profile is not None and _visible(element, expressions, values):
+                profile_overrides = tuple(profile.overrides)
+                locked_paths = _profile_paths(profile_overrides)
+                profile_label = profile.label
+
+    fields: list[FieldView] = []
+    errors: dict[str, str] = {}
+    warnings: list[str] = []
+    overrides: list[str] = []
+    sections: dict[str, None] = {}
+    for element in schema.elements:
+        if not _visible(element, expressions, values):
+            continue
+        sections.setdefault(element.section)
+        value = values.get(element.key)
+        if element.type == "info":
+            fields.append(_info_field(element, arch_meta))
+            continue
+        locked = (
+            f"set by the preprocessing profile {profile_label!r}"
+            if locked_paths.intersection(element.hydra_override) else None
+        )
+        members, allowed, labels = _options(schema, catalog, index, element, arch_meta)
+        low, high, step, help_text = _bounds(element, opt_meta)
+        required = element.validation.required or (
+            (element.key, "required_if") in expressions
+            and expressions[(element.key, "required_if")].evaluate(values)
+        )
+        error = None if locked else _field_error(
+            element, value, members, allowed, arch_meta, low, high, required
+        )
+        if error:
+            errors[element.key] = f"{element.label}: {error}"
+        fields.append(FieldView(
+            key=element.key, type=element.type, label=element.label, help=help_text,
+            section=element.section, value=value, value_type=element.kind, options=allowed,
+            option_labels=labels, min_value=low, max_value=high, step=step,
+            format=element.format, required=required, touched=element.key in state.touched,
+            error=error, locked_by=locked,
+        ))
+        if locked is None:
+            written = _overrides_of(element, value)
+            if isinstance(written, str):
+                errors.setdefault(element.key, f"{element.label}: {written}")
+            else:
+                overrides.extend(written)
+
+    by_key = {f.key: f for f in fields}
+    warnings.extend(_checkpoint_warnings(schema, index, by_key))
+    overrides.extend(schema.constant_overrides)
+    overrides.extend(profile_overrides)
+    for text in state.extra_overrides:
+        problem = _extra_error(text)
+        if problem:
+            errors.setdefault("extra_overrides", f"Extra overrides: {problem}")
+    overrides.extend(state.extra_overrides)
+    return FormView(
+        page=schema.page, title=schema.title, fields=tuple(fields), sections=tuple(sections),
+        errors=MappingProxyType(errors), warnings=tuple(warnings), overrides=tuple(overrides),
+        state=state, by_key=MappingProxyType(by_key),
+    )
+
+
+def _visible(element: Element, expressions: Mapping, values: Mapping[str, object]) -> bool:
+    expression = expressions.get((element.key, "visible_if"))
+    return expression is None or expression.evaluate(values)
+
+
+def _info_field(element: Element, arch_meta: object) -> FieldView:
+    text = element.default
+    if element.info_source == "architecture_summary" and arch_meta is not None:
+        text = arch_meta.components_summary  # type: ignore[attr-defined]
+    elif element.info_source == "architecture_notes" and arch_meta is not None:
+        text = arch_meta.notes  # type: ignore[attr-defined]
+    return FieldView(
+        key=element.key, type="info", label=element.label, help=element.help,
+        section=element.section, value=None, value_type=None, text=text,
+    )
+
+
+def _options(
+    schema: PageSchema,
+    catalog: CatalogLike,
+    index: CheckpointIndexLike | None,
+    element: Element,
+    arch_meta: object,
+) -> tuple[Collection[object], tuple[object, ...], Mapping[object, str]]:
+    """(all options, for membership tests; options compatible with the architecture; labels)."""
+    source = element.options_source
+    if source == "checkpoints":
+        if index is None:
+            return (), (), _EMPTY
+        paths, members, labels, _ = _checkpoint_options(index, index.version)
+        return members, paths, labels
+    if source is not None:
+        base: tuple[object, ...] = _catalog_options(catalog, source)
+    elif element.options is not None:
+        base = element.options
+    else:
+        return (), (), _EMPTY
+    allowed = base
+    kind = element.filter_by_architecture_key
+    if kind and arch_meta is not None:
+        compatible = arch_meta.compatible.get(kind)  # type: ignore[attr-defined]
+        if compatible:
+            allowed = tuple(o for o in base if o in compatible)
+    return base, allowed, _labels(schema, catalog, element)
+
+
+def _bounds(element: Element, opt_meta: object) -> tuple[float | None, float | None, float | None, str]:
+    """min, max, step and help: the optimizer's metadata for the learning rate."""
+    low, high, step = element.validation.min, element.validation.max, element.step
+    help_text = element.help
+    if element.optimizer_meta_key == "learning_rate" and opt_meta is not None:
+        low, high = opt_meta.lr_min, opt_meta.lr_max  # type: ignore[attr-defined]
+        step = opt_meta.lr_step or step  # type: ignore[attr-defined]
+        extra = opt_meta.help  # type: ignore[attr-defined]
+        help_text = f"{help_text} {opt_meta.label}: {extra}".strip()  # type: ignore[attr-defined]
+    return low, high, step, help_text
+
+
+def _field_error(
+    element: Element,
+    value: object,
+    members: Collection[object],
+    allowed: tuple[object, ...],
+    arch_meta: object,
+    low: float | None,
+    high: float | None,
+    required: bool,
+) -> str | None:
+    if _is_empty(value):
+        if required:
+            return "required"
+        if element.default is not None and value is None:
+            return f"needs a value (default: {element.default})"
+        return None
+    return (
+        _type_error(element, value)
+        or (_option_error(element, value, members, allowed, arch_meta)
+            if element.options is not None or element.options_source is not None else None)
+        or _range_error(element, value, low, high)
+        or _text_error(element, value)
+    )
+
+
+def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
+    """The element's overrides, () when it writes nothing, or an error message."""
+    if not element.hydra_override or value is None or value == ():
+        return ()
+    if element.omit_if_default and same_value(value, element.default):
+        return ()
+    groups = element.group_paths
+    try:
+        return tuple(
+            format_override(path, value, kind="group" if path in groups else "value")
+            for path in element.hydra_override
+        )
+    except (TypeError, ValueError) as exc:
+        return f"cannot be written as an override: {exc}"
+
+
+def _checkpoint_warnings(
+    schema: PageSchema, index: CheckpointIndexLike | None, fields: Mapping[str, FieldView]
+) -> list[str]:
+    """Mismatches between the form and the recorded config of the chosen checkpoint's run."""
+    chosen = fields.get(schema.checkpoint_key)
+    checkpoint = find_checkpoint(index, chosen.value) if chosen is not None else None
+    if checkpoint is None or index is None:
+        return []
+    config = index.run_config(checkpoint.run_dir)
+    if config is None:
+        return [f"Checkpoint: the run {checkpoint.run_name} has no readable recorded config"]
+    found = []
+    for element in schema.elements:
+        shown = fields.get(element.key)
+        if not element.fill_from_checkpoint or shown is None or not shown.active:
+            continue
+        recorded = config.lookup(element.hydra_override[0])
+        if recorded is None or shown.value is None or same_value(recorded, shown.value):
+            continue
+        found.append(
+            f"{element.label}: the form has {shown.value} but the checkpoint's run "
+            f"{checkpoint.run_name} used {recorded}"
+        )
+    return found
