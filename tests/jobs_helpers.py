@@ -86,9 +86,14 @@ def stop_all(settings: Settings) -> None:
     import os
     import signal
 
+    from command_builder.jobs import JobStoreError
     from command_builder.jobs.procs import is_alive
 
-    for j in JobStore(settings).list():
+    try:
+        jobs = JobStore(settings).list()
+    except JobStoreError:
+        jobs = []
+    for j in jobs:
         if j.pgid is not None and is_alive(j.pid, j.pid_start):
             try:
                 os.killpg(j.pgid, signal.SIGKILL)

@@ -1,0 +1,169 @@
+"""The Jobs page: what runs and what ran, live, with the selected job's log tail.
+
+Everything below the title is one fragment that reruns every
+``REFRESH_S`` seconds on its own, so a status change reaches the page
+within that time without rerunning the app. Each run costs two SQLite
+queries (reconcile + list), a /proc read per running job and a bounded
+read of the end of a few logs: no file scans, whatever the logs' size.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from ..commands.command_line import display_command
+from ..jobs import (
+    Job,
+    JobStoreError,
+    LogUnavailable,
+    cancel_job,
+    delete_job,
+    list_jobs,
+    parse_progress,
+    rerun_job,
+    tail_log,
+)
+from ..settings import Settings
+from . import nav
+
+REFRESH_S = 0.5  # status must show within 1 s of its change
+LOG_TAIL_BYTES = 64 * 1024
+PROGRESS_TAIL_BYTES = 8 * 1024
+LOG_LINES = 300
+BUILDER_PAGES = ("train", "test", "predict")
+SELECTED_KEY = "jobs_selected"
+MESSAGE_KEY = "jobs_message"
+PENDING_FORM_KEY = "pending_form_load"  # consumed by the form pages
+
+
+def render(settings: Settings) -> None:
+    st.title("Jobs")
+    _panel(settings)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _progress(job: Job) -> float | None:
+    if job.status != "running":
+        return None
+    try:
+        progress = parse_progress(tail_log(job.log_path, PROGRESS_TAIL_BYTES))
+    except LogUnavailable:
+        return None
+    return progress.fraction if progress else None
+
+
+def _table(jobs: list[Job], now: float) -> None:
+    rows = [
+        {
+            "Job": job.id,
+            "Page": job.page,
+            "Status": job.status,
+            "Started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.started_at))
+            if job.started_at else "",
+            "Duration": _duration(job.duration(now)),
+            "Progress": _progress(job),
+            "Exit": job.exit_code,
+            "Run folder": job.run_dir or "",
+        }
+        for job in jobs
+    ]
+    st.dataframe(
+        rows, hide_index=True, height=min(38 + 35 * len(rows), 320),
+        column_config={
+            "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+            "Job": st.column_config.NumberColumn(format="#%d"),
+        },
+    )
+
+
+def _act(action, settings: Settings, job_id: int, done: str) -> None:
+    """Button callback: run the action, keep a message for the next fragment run."""
+    try:
+        result = action(settings, job_id)
+    except (JobStoreError, OSError, ValueError) as exc:
+        st.session_state[MESSAGE_KEY] = ("error", str(exc))
+        return
+    if action is rerun_job:
+        st.session_state[SELECTED_KEY] = result
+        done = f"{done} as job #{result}"
+    st.session_state[MESSAGE_KEY] = ("success", done)
+
+
+def _actions(settings: Settings, job: Job) -> None:
+    cancel, delete, rerun, builder = st.columns(4)
+    cancel.button(
+        "Cancel", key="jobs_cancel", width="stretch",
+        disabled=job.status not in ("queued", "running", "lost"),
+        on_click=_act, args=(cancel_job, settings, job.id, f"Cancel sent to job #{job.id}"),
+        help="SIGTERM to the job's process group, SIGKILL after the grace period",
+    )
+    delete.button(
+        "Delete", key="jobs_delete", width="stretch", disabled=job.status == "running",
+        on_click=_act, args=(delete_job, settings, job.id, f"Deleted job #{job.id} and its log"),
+    )
+    rerun.button(
+        "Re-run", key="jobs_rerun", width="stretch",
+        on_click=_act, args=(rerun_job, settings, job.id, f"Re-ran job #{job.id}"),
+    )
+    if builder.button("Open in builder", key="jobs_open", width="stretch",
+                      disabled=job.page not in BUILDER_PAGES,
+                      help="Restore this job's form on its page"):
+        st.session_state[PENDING_FORM_KEY] = {"page": job.page, "values": dict(job.form_values)}
+        st.switch_page(nav.page(job.page))
+
+
+def _details(job: Job) -> None:
+    st.code(display_command(job.argv), language="bash", wrap_lines=True)
+    facts = [f"**{job.status}**"]
+    if job.exit_code is not None:
+        facts.append(f"exit code {job.exit_code}")
+    if job.run_dir:
+        facts.append(f"run folder `{job.run_dir}`")
+    st.markdown(" · ".join(facts))
+    if job.error:
+        st.error(job.error)
+    try:
+        text = tail_log(job.log_path, LOG_TAIL_BYTES)
+    except LogUnavailable as exc:
+        st.warning(str(exc))
+        return
+    lines = text.rstrip("\n").splitlines()[-LOG_LINES:]
+    st.code("\n".join(lines) or "(no output yet)", language=None, height=420)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _panel(settings: Settings) -> None:
+    try:
+        jobs = list_jobs(settings)
+    except JobStoreError as exc:
+        st.error(str(exc))
+        return
+    message = st.session_state.pop(MESSAGE_KEY, None)
+    if message:
+        getattr(st, message[0])(message[1])
+    if not jobs:
+        st.info("No jobs yet: press Run on Train, Test or Predict, or use `command-builder run`.")
+        return
+    _table(jobs, time.time())
+    by_id = {job.id: job for job in jobs}
+    wanted = st.query_params.get("job")
+    if SELECTED_KEY not in st.session_state and wanted and wanted.isdigit():
+        st.session_state[SELECTED_KEY] = int(wanted)
+    if st.session_state.get(SELECTED_KEY) not in by_id:
+        st.session_state[SELECTED_KEY] = jobs[0].id
+    selected = st.selectbox(
+        "Job", list(by_id), key=SELECTED_KEY,
+        format_func=lambda i: f"#{i} · {by_id[i].page} · {by_id[i].status}",
+    )
+    job = by_id[selected]
+    _actions(settings, job)
+    _details(job)
