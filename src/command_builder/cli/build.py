@@ -1,0 +1,225 @@
+"""`command-builder build` and `command-builder validate`: the form engine without the UI.
+
+Exit codes: 0 ok, 1 validation errors (form or Hydra compose), 2 usage errors
+(unknown key, a --set value that does not parse, an unreadable --from-command,
+a broken schema or workspace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from ..commands.command_line import CommandParseError, parse_command_line
+from ..commands.validate import compose_check
+from ..form import (
+    FormState,
+    PageContext,
+    apply_change,
+    apply_checkpoint,
+    build_view,
+    command_of,
+    initial_state,
+    page_context,
+    state_from_overrides,
+)
+from ..schema import Element, SchemaError
+from ..settings import Settings, WorkspaceError, resolve_workspace
+
+PAGES = ("train", "test", "predict")
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed, exit 2."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    build = subparsers.add_parser("build", help="build a page's command from field values")
+    build.add_argument("page", choices=PAGES)
+    build.add_argument("--workspace", help="project folder (default: the embedded demo)")
+    build.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                       help="a field value; KEY is a schema element key (repeatable)")
+    build.add_argument("--from-command", metavar="CMD",
+                       help="start from a pasted command line instead of the defaults")
+    build.add_argument("--json", action="store_true", help="print a JSON object")
+    build.set_defaults(func=run_build)
+
+    validate = subparsers.add_parser("validate", help="check a command with Hydra's compose API")
+    validate.add_argument("command_text", metavar="CMD")
+    validate.add_argument("--workspace", help="project folder (default: the embedded demo)")
+    validate.add_argument("--json", action="store_true", help="print a JSON object")
+    validate.set_defaults(func=run_validate)
+
+
+def parse_value(element: Element, text: str) -> object:
+    """A --set VALUE as the element's type; UsageError if it does not parse."""
+    kind = element.kind
+    if element.type == "multiselect":
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered in _TRUE | _FALSE:
+            return lowered in _TRUE
+        raise UsageError(f"{element.key}: expected true or false, got {text!r}")
+    if kind in ("int", "float"):
+        try:
+            return int(text) if kind == "int" else float(text)
+        except ValueError:
+            what = "a whole number" if kind == "int" else "a number"
+            raise UsageError(f"{element.key}: expected {what}, got {text!r}") from None
+    if kind is None and element.options is not None:
+        # Static options of mixed types (precision: 32 or "bf16-mixed"): match their text.
+        return next((o for o in element.options if str(o) == text), text)
+    return text
+
+
+def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> FormState:
+    schema = context.schema
+    for item in sets:
+        key, sep, text = item.partition("=")
+        element = schema.by_key.get(key.strip())
+        if not sep or element is None or element.type == "info":
+            valid = ", ".join(e.key for e in schema.elements if e.type != "info")
+            raise UsageError(f"--set {item!r}: unknown key {key!r}; valid keys: {valid}")
+        value = parse_value(element, text)
+        if element.key == schema.checkpoint_key and context.index is not None:
+            state, _ = apply_checkpoint(schema, context.catalog, context.index, state, value)
+        else:
+            state = apply_change(schema, context.catalog, state, element.key, value)
+    return state
+
+
+def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
+    try:
+        settings = resolve_workspace(args.workspace)
+        context = page_context(settings, page) if page else None
+    except (WorkspaceError, SchemaError) as exc:
+        raise UsageError(str(exc)) from None
+    if context is not None and context.index is not None:
+        context.index.refresh()
+    return settings, context
+
+
+def _fail(exc: Exception) -> int:
+    print(f"command-builder: {exc}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run_build(args: argparse.Namespace) -> int:
+    try:
+        settings, context = _load(args, args.page)
+        assert context is not None
+        if args.from_command:
+            parsed = parse_command_line(args.from_command, settings)
+            if parsed.page != args.page:
+                raise UsageError(f"--from-command runs {parsed.runner}, not the {args.page} runner")
+            state = state_from_overrides(context.schema, context.catalog, parsed.overrides)
+        else:
+            state = initial_state(context.schema, context.catalog)
+        state = _apply_sets(context, state, args.sets)
+    except (UsageError, CommandParseError) as exc:
+        return _fail(exc)
+    view = build_view(context.schema, context.catalog, context.index, state)
+    built = command_of(settings, view)
+    errors = list(built.errors)
+    if not errors:  # form errors first: Hydra would only repeat them in its own words
+        result = compose_check(settings, args.page, built.overrides)
+        errors.extend(_issue_text(i.override, i.message) for i in result.issues)
+    if args.json:
+        payload = built.as_dict()
+        payload["errors"] = errors
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        print(built.command)
+        for message in errors:
+            print(f"error: {message}", file=sys.stderr)
+        for message in built.warnings:
+            print(f"warning: {message}", file=sys.stderr)
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+def _issue_text(override: str | None, message: str) -> str:
+    return f"{override}: {message}" if override else message
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Compose the command and report per override, naming the form field where there is one."""
+    try:
+        settings, _ = _load(args, None)
+    except UsageError as exc:
+        return _fail(exc)
+    problems: list[dict[str, object]] = []
+    warnings: list[str] = []
+    page = None
+    try:
+        parsed = parse_command_line(args.command_text, settings)
+        page = parsed.page
+    except CommandParseError as exc:
+        problems.append({"override": None, "field": None, "message": str(exc)})
+    if page is not None:
+        problems, warnings = _validate_parsed(settings, page, parsed.overrides, parsed.multirun)
+    if args.json:
+        print(json.dumps({"page": page, "ok": not problems, "issues": problems,
+                          "warnings": warnings}, indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            where = problem["override"] or "command"
+            field = f" [{problem['field']}]" if problem["field"] else ""
+            print(f"{where}{field}: {problem['message']}")
+        for message in warnings:
+            print(f"warning: {message}")
+        if not problems:
+            print("ok: the command composes")
+    return EXIT_ERRORS if problems else EXIT_OK
+
+
+def _validate_parsed(
+    settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool
+) -> tuple[list[dict[str, object]], list[str]]:
+    problems: list[dict[str, object]] = []
+    warnings: list[str] = []
+    try:
+        context = page_context(settings, page)
+    except SchemaError:
+        context = None  # a page without a form schema is still composed
+    fields = {}
+    if context is not None:
+        if context.index is not None:
+            context.index.refresh()
+        for text in overrides:
+            field = _field_of(context, text)
+            if field is not None:
+                fields[text] = field
+        if not multirun:
+            try:
+                state = state_from_overrides(context.schema, context.catalog, overrides)
+            except CommandParseError:
+                state = None  # compose_check reports the syntax error per override
+            if state is not None:
+                view = build_view(context.schema, context.catalog, context.index, state)
+                warnings.extend(view.warnings)
+                for key, message in view.errors.items():
+                    if key in state.touched:  # only what the command itself says
+                        problems.append({"override": _override_for(context, overrides, key),
+                                         "field": key, "message": message})
+    result = compose_check(settings, page, overrides, multirun=multirun)
+    for issue in result.issues:
+        problems.append({"override": issue.override, "field": fields.get(issue.override or ""),
+                         "message": issue.message})
+    warnings.extend(f"{key} is mandatory and not set (???)" for key in result.missing)
+    return problems, warnings
+
+
+def _field_of(context: PageContext, text: str) -> str | None:
+    key = text.split("=", 1)[0].lstrip("+~")
+    element = context.schema.by_path.get(key)
+    return element.key if element is not None else None
+
+
+def _override_for(context: PageContext, overrides: Sequence[str], key: str) -> str | None:
+    return next((o for o in overrides if _field_of(context, o) == key), None)
