@@ -1,0 +1,24 @@
+"""The floor of the page-switch benchmark: the barest three-page Streamlit app.
+
+Each page writes one line, its title (as an h1, like the real pages, so the
+same "visible" check applies). Whatever the real app costs above this is ours.
+"""
+
+import streamlit as st
+
+
+def _page(name: str):
+    def page() -> None:
+        st.title(name)
+
+    page.__name__ = name.lower()
+    return page
+
+
+st.navigation(
+    [
+        st.Page(_page("Train"), title="Train", url_path="train", default=True),
+        st.Page(_page("Test"), title="Test", url_path="test"),
+        st.Page(_page("Predict"), title="Predict", url_path="predict"),
+    ]
+).run()

@@ -1,0 +1,375 @@
+"""Servers, Chromium and in-page JS shared by tests/browser and benchmarks/page_switch.py.
+
+One module so the browser tests and the benchmark agree on what "visible" and
+"idle" mean. Nothing here imports Streamlit or Playwright at import time:
+the benchmark and the fixtures import it cheaply and skip cleanly without them.
+
+Idle signal: Streamlit's root element ``[data-testid="stApp"]`` carries
+``data-test-script-state`` (``initial``, ``running``, ``rerunRequested``,
+``stopRequested``, ``notRunning``, ``compilationError``), set from the app's
+``scriptRunState`` (Streamlit's own e2e tests wait on it). After a nav click
+it leaves ``notRunning`` and comes back when the server reports the script run
+finished. For a fast run React may batch "running" and "finished" into one
+commit, so the attribute never visibly changes; the server always sends
+"running" before the run's first element, so once the target page's content
+(which only the new run can render) is on screen, ``notRunning`` means the run
+is over. "idle" = after the click, (attribute changed or target shown) and
+state is ``notRunning``. The status widget is not used: it appears only after
+a delay and fades out with an animation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("COMMAND_BUILDER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
+# Same Streamlit flags as `command-builder serve`, so the floor is served alike.
+STREAMLIT_FLAGS: tuple[str, ...] = (
+    "--server.headless", "true",
+    "--server.fileWatcherType", "none",
+    "--browser.gatherUsageStats", "false",
+    "--client.toolbarMode", "minimal",
+)
+FLOOR_APP = REPO / "benchmarks" / "floor_app.py"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page as the browser sees it: nav label, URL path and what proves it is shown.
+
+    ``marker`` is the text of the page's first field label (None: the title alone);
+    ``marker_selector`` the CSS selector of the elements whose text is compared.
+    """
+
+    title: str
+    url_path: str
+    marker: str | None = None
+    marker_selector: str = '[data-testid="stWidgetLabel"]'
+
+    def js(self) -> dict[str, Any]:
+        return {"title": self.title, "marker": self.marker, "markerSelector": self.marker_selector}
+
+
+APP_PAGES: dict[str, PageSpec] = {
+    "Train": PageSpec("Train", "train", "Experiment name"),
+    "Test": PageSpec("Test", "test", "Checkpoint"),
+    "Predict": PageSpec("Predict", "predict", "Checkpoint"),
+    "Jobs": PageSpec("Jobs", "jobs"),
+}
+FLOOR_PAGES: dict[str, PageSpec] = {
+    name: PageSpec(name, name.lower()) for name in ("Train", "Test", "Predict")
+}
+
+# --------------------------------------------------------------------------- in-page JS
+# Shared helpers, prepended to every snippet. `shown(spec)`: the page's h1 with
+# the exact title and (if any) its marker label, both rendered, both in
+# element containers of the current run (not `data-stale="true"`).
+_JS_HELPERS = r"""
+const SB = {
+  app() { return document.querySelector('[data-testid="stApp"]'); },
+  state() { const a = SB.app(); return a ? a.getAttribute('data-test-script-state') : null; },
+  fresh(el) {
+    if (!el || !el.isConnected) return false;
+    const box = el.closest('[data-testid="stElementContainer"]');
+    if (box && box.getAttribute('data-stale') === 'true') return false;
+    return el.checkVisibility ? el.checkVisibility({opacityProperty: true, visibilityProperty: true})
+                              : el.getClientRects().length > 0;
+  },
+  findText(selector, text) {
+    const main = document.querySelector('[data-testid="stMain"]') || document;
+    for (const el of main.querySelectorAll(selector)) {
+      if (el.textContent.trim() === text && SB.fresh(el)) return el;
+    }
+    return null;
+  },
+  shown(spec) {
+    if (!SB.findText('h1', spec.title)) return false;
+    return !spec.marker || !!SB.findText(spec.markerSelector, spec.marker);
+  },
+  navLink(title) {
+    for (const a of document.querySelectorAll('[data-testid="stSidebarNavLink"]')) {
+      if (a.textContent.trim() === title) return a;
+    }
+    return null;
+  },
+};
+"""
+
+
+
+def _with_helpers(fn: str) -> str:
+    """One function expression: defines SB, then applies `fn` to Playwright's argument."""
+    return f"(arg) => {{ {_JS_HELPERS} return ({fn.strip()})(arg); }}"
+
+
+# Click the nav link of spec.title inside the page and time, with
+# performance.now(), until the target page is shown ("visible") and the script
+# state is back to notRunning after having left it ("idle"). Resolves with
+# {visible, idle} in ms, or {error, ...partial} after timeoutMs.
+SWITCH_JS = _with_helpers(r"""
+async ({spec, timeoutMs}) => {
+  const link = SB.navLink(spec.title);
+  if (!link) return {error: `no sidebar nav link "${spec.title}"`};
+  const app = SB.app();
+  if (SB.state() !== 'notRunning') return {error: `script state is ${SB.state()} before the click`};
+  return await new Promise((resolve) => {
+    let visible = null, idle = null, left = false, sawRunning = false;
+    let obs = null, timer = null;
+    const t0 = performance.now();
+    const done = (result) => { obs.disconnect(); clearTimeout(timer); resolve(result); };
+    const check = (records) => {
+      const now = performance.now();
+      for (const r of records || []) {
+        if (r.target === app && r.attributeName === 'data-test-script-state') left = true;
+      }
+      if (visible === null && SB.shown(spec)) visible = now - t0;
+      // The run has begun once the state attribute moved or the target's content
+      // (which only the new run can render) is on screen; it is over when the
+      // state reads notRunning again.
+      if (idle === null && (left || visible !== null) && SB.state() === 'notRunning') {
+        idle = now - t0;
+        sawRunning = left;
+      }
+      if (visible !== null && idle !== null) done({visible, idle, sawRunning});
+    };
+    obs = new MutationObserver(check);
+    obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
+    link.click();
+    check([]);
+  });
+}
+""")
+
+# Wait until spec is shown; resolve with the epoch ms (timeOrigin + now) at which it was.
+WAIT_SHOWN_JS = _with_helpers(r"""
+async ({spec, timeoutMs}) => {
+  const stamp = () => performance.timeOrigin + performance.now();
+  if (SB.shown(spec)) return {at: stamp()};
+  return await new Promise((resolve) => {
+    let obs = null;
+    const timer = setTimeout(() => { obs.disconnect(); resolve({error: 'timeout'}); }, timeoutMs);
+    obs = new MutationObserver(() => {
+      if (SB.shown(spec)) { const at = stamp(); obs.disconnect(); clearTimeout(timer); resolve({at}); }
+    });
+    obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  });
+}
+""")
+
+# True when the app is connected and no script run is in flight.
+IDLE_JS = _with_helpers("() => SB.state() === 'notRunning'")
+# True when spec is shown (title + marker); used to probe whether a marker exists.
+SHOWN_JS = _with_helpers("(spec) => SB.shown(spec)")
+HAS_TEXT_JS = _with_helpers("({selector, text}) => !!SB.findText(selector, text)")
+STATE_JS = _with_helpers("() => SB.state()")
+# First run over: not running, and a title (or an exception) in the main area.
+READY_JS = _with_helpers(
+    "() => SB.state() === 'notRunning' && !!document.querySelector("
+    "'[data-testid=\"stMain\"] h1, [data-testid=\"stMain\"] [data-testid=\"stException\"]')"
+)
+# Text of the exceptions shown in the main area ('' when none).
+EXCEPTIONS_JS = (
+    "() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stException\"]')]"
+    ".map(e => e.innerText).join('\\n---\\n')"
+)
+
+
+# --------------------------------------------------------------------------- page helpers
+def wait_idle(page: Any, timeout_ms: float = 15_000) -> None:
+    """Block until the app's script state is `notRunning` (Playwright `page`)."""
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+def wait_shown(page: Any, spec: PageSpec, timeout_ms: float = 15_000) -> None:
+    """Block until spec's title (and marker, if any) is on screen in a fresh element."""
+    page.wait_for_function(SHOWN_JS, arg=spec.js(), timeout=timeout_ms)
+
+
+def goto(page: Any, path: str = "/", *, base_url: str | None = None,
+         timeout_ms: float = 20_000) -> None:
+    """Open `path` (relative to `base_url`, else to the context's base_url) and wait
+    until the first script run is over and a title is on screen."""
+    url = base_url.rstrip("/") + "/" + path.lstrip("/") if base_url else path
+    page.goto(url, timeout=timeout_ms)
+    page.wait_for_function(READY_JS, timeout=timeout_ms)
+    raise_shown_exception(page)
+
+
+def raise_shown_exception(page: Any) -> None:
+    """Fail loudly when the app shows a Python exception instead of a page."""
+    shown = page.evaluate(EXCEPTIONS_JS)
+    if shown:
+        raise AssertionError(f"the app shows an exception at {page.url}:\n{shown}")
+
+
+def switch(page: Any, target: PageSpec | str, timeout_ms: float = 15_000) -> dict[str, Any]:
+    """Click the sidebar link of `target` (a spec, or a title: then the h1 alone proves it)
+    and wait until it is shown and idle; return {"visible": ms, "idle": ms, "sawRunning": bool}
+    measured in the page."""
+    spec = target if isinstance(target, PageSpec) else PageSpec(target, target.lower())
+    result = page.evaluate(SWITCH_JS, {"spec": spec.js(), "timeoutMs": timeout_ms})
+    if "error" in result:
+        raise_shown_exception(page)
+        raise TimeoutError(f"switch to {spec.title}: {result}")
+    return result
+
+
+def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
+    """Headless Debian Chromium with the flags that keep it quiet and deterministic."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS), **kwargs
+    )
+
+
+# --------------------------------------------------------------------------- servers
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def health_ok(base_url: str, timeout_s: float = 0.5) -> bool:
+    try:
+        with urllib.request.urlopen(base_url + "/_stcore/health", timeout=timeout_s) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Server:
+    """A Streamlit server in its own process group; `stop()` ends the whole group."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    cwd: Path = REPO
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0  # time.time() just before spawning
+    _log: Any = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.started_at = time.time()
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        return self
+
+    def wait_healthy(self, timeout_s: float = 30.0) -> None:
+        """Poll /_stcore/health; raise with the server's log tail if it dies or times out."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}")
+            if health_ok(self.url):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"{self.name} server not healthy after {timeout_s}s:\n{self.log_tail()}")
+
+    def log_tail(self, max_bytes: int = 4000) -> str:
+        try:
+            return self.log_path.read_bytes()[-max_bytes:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """SIGTERM the process group, SIGKILL after `grace_s`; idempotent."""
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=grace_s)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def bin_path(name: str) -> str:
+    """An executable of the running venv (command-builder, streamlit)."""
+    return str(Path(sys.executable).parent / name)
+
+
+def app_server(
+    workspace: Path, home: Path, log_dir: Path, *, port: int | None = None,
+    extra_env: Mapping[str, str] | None = None, name: str = "app",
+) -> Server:
+    """`command-builder serve` on the given workspace (not started)."""
+    port = port or free_port()
+    env = _clean_env(home, extra_env)
+    argv = [bin_path("command-builder"), "serve", "--workspace", str(workspace),
+            "--host", "127.0.0.1", "--port", str(port)]
+    return Server(name, argv, env, port, log_dir / f"{name}-{port}.log")
+
+
+def floor_server(
+    home: Path, log_dir: Path, *, port: int | None = None,
+    extra_env: Mapping[str, str] | None = None, name: str = "floor",
+) -> Server:
+    """`streamlit run benchmarks/floor_app.py` with the same flags as serve (not started)."""
+    port = port or free_port()
+    env = _clean_env(home, extra_env)
+    argv = [sys.executable, "-m", "streamlit", "run", str(FLOOR_APP),
+            "--server.address", "127.0.0.1", "--server.port", str(port), *STREAMLIT_FLAGS]
+    return Server(name, argv, env, port, log_dir / f"{name}-{port}.log")
+
+
+def _clean_env(home: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+    """Environment of a server: private COMMAND_BUILDER_HOME, no inherited workspace/timing vars."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("COMMAND_BUILDER_", "STREAMLIT_"))}
+    env["COMMAND_BUILDER_HOME"] = str(home)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+@contextlib.contextmanager
+def running(servers: Sequence[Server], timeout_s: float = 60.0) -> Iterator[Sequence[Server]]:
+    """Start servers (not yet started ones), wait healthy, always stop them."""
+    try:
+        for server in servers:
+            if server.process is None:
+                server.start()
+        for server in servers:
+            server.wait_healthy(timeout_s)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

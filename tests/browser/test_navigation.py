@@ -1,0 +1,37 @@
+"""Smoke test: the four pages at their own URLs, each titled exactly, reachable from the sidebar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from streamlit_harness import goto, switch
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PAGES = {"Train": "/train", "Test": "/test", "Predict": "/predict", "Jobs": "/jobs"}
+
+
+def _titles(page: Any) -> list[str]:
+    return page.locator('[data-testid="stMain"] h1').all_inner_texts()
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_page_at_its_url_has_its_exact_title(page: Any, title: str) -> None:
+    goto(page, PAGES[title])
+    assert _titles(page) == [title]
+    assert page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]').inner_text().strip() == title
+
+
+def test_root_is_train(page: Any) -> None:
+    goto(page, "/")
+    assert _titles(page) == ["Train"]
+
+
+def test_sidebar_switches_between_all_pages(page: Any) -> None:
+    goto(page, "/")
+    for title in ["Test", "Predict", "Jobs", "Train", "Predict", "Test", "Train"]:
+        timings = switch(page, title)
+        assert _titles(page) == [title]
+        assert page.url.rstrip("/").endswith(PAGES[title]) or (title == "Train" and page.url.endswith("/"))
+        assert timings["idle"] > 0
