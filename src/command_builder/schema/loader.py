@@ -75,6 +75,8 @@ def load_schema_file(path: Path) -> PageSchema:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+            mark = exc.context_mark  # "unclosed [ at end of file": the opening line helps more
         line = mark.line + 1 if mark else None
         raise SchemaError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
     if not isinstance(data, dict):
