@@ -1,0 +1,288 @@
+"""`command-builder run` and `command-builder jobs`: the job store from a terminal.
+
+`run` builds the command through the same form engine as the pages (so a
+`--set` that the form would reject is rejected here, exit 1) and submits it
+through the same store; the job runs under its detached supervisor, so it
+outlives this process unless `--wait` is given and the job is cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..commands.command_line import display_command
+from ..jobs import (
+    Job,
+    JobRefused,
+    JobStoreError,
+    LogUnavailable,
+    cancel_job,
+    get_job,
+    list_jobs,
+    parse_progress,
+    submit_job,
+    tail_log,
+)
+from ..settings import Settings, WorkspaceError, resolve_workspace
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+PAGES = ("train", "test", "predict")
+FOLLOW_POLL_S = 0.2
+FOLLOW_CHUNK = 1 << 16
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser("run", help="build a page's command and run it as a job")
+    run.add_argument("page", choices=PAGES)
+    run.add_argument("--workspace", help="project folder (default: the embedded demo)")
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                     help="a form field (schema key), repeatable; VALUE in Hydra's value syntax")
+    run.add_argument("--wait", action="store_true",
+                     help="follow the log and exit with the job's exit code")
+    run.add_argument("--json", action="store_true", help="print the job as JSON")
+    run.set_defaults(func=cmd_run)
+
+    jobs = subparsers.add_parser("jobs", help="list, show, follow and cancel jobs")
+    actions = jobs.add_subparsers(dest="action", required=True)
+    for name, func, help_text in (
+        ("list", cmd_list, "jobs, newest first"),
+        ("show", cmd_show, "one job's record"),
+        ("logs", cmd_logs, "the end of a job's log"),
+        ("cancel", cmd_cancel, "cancel a queued or running job"),
+    ):
+        sub = actions.add_parser(name, help=help_text)
+        if name != "list":
+            sub.add_argument("job_id", type=int, metavar="ID")
+        sub.add_argument("--workspace", help="project folder (default: the embedded demo)")
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
+        sub.set_defaults(func=func)
+        if name == "list":
+            sub.add_argument("--limit", type=int, default=50)
+        if name == "logs":
+            sub.add_argument("--bytes", type=int, default=64 * 1024, help="how much of the end")
+            sub.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    try:
+        return resolve_workspace(args.workspace)
+    except WorkspaceError as exc:
+        print(f"command-builder: {exc}", file=sys.stderr)
+        return None
+
+
+def _fail(message: str, code: int = EXIT_ERRORS) -> int:
+    print(f"command-builder: {message}", file=sys.stderr)
+    return code
+
+
+def _parse_value(text: str) -> object:
+    """VALUE as Hydra would read it (10 -> int, 1e-3 -> float, null -> None), else the text."""
+    from ..commands.overrides import OverrideSyntaxError, override_value, parse_override
+
+    try:
+        return override_value(parse_override(f"value={text}"))
+    except OverrideSyntaxError:
+        return text
+
+
+def _build(settings: Settings, page: str, sets: list[str]):
+    """The form state and built command for `--set` values (KeyError/ValueError: usage)."""
+    from ..form import apply_change, build_command, initial_state, page_context
+
+    context = page_context(settings, page)
+    state = initial_state(context.schema, context.catalog)
+    for item in sets:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        state = apply_change(context.schema, context.catalog, state, key.strip(), _parse_value(text))
+    return state, build_command(settings, page, state)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        state, built = _build(settings, args.page, args.sets)
+    except (KeyError, ValueError) as exc:
+        return _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), EXIT_USAGE)
+    for warning in built.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if built.errors:
+        for error in built.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return _fail(f"not run: the {args.page} form has errors")
+    try:
+        job_id = submit_job(settings, args.page, built.argv, dict(state.values))
+    except (JobRefused, JobStoreError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(_job_json(get_job(settings, job_id))), flush=True)
+    else:
+        print(job_id, flush=True)
+    if not args.wait:
+        return EXIT_OK
+    return _follow(settings, job_id, show_output=not args.json)
+
+
+def _job_json(job: Job | None) -> dict[str, object] | None:
+    if job is None:
+        return None
+    data = job.to_dict()
+    data["command"] = display_command(job.argv)
+    return data
+
+
+def _exit_code(job: Job) -> int:
+    """0 for success; the runner's code when it is a normal one; 1 otherwise."""
+    if job.status == "succeeded":
+        return EXIT_OK
+    code = job.exit_code
+    return code if code is not None and 0 < code < 256 else EXIT_ERRORS
+
+
+def _follow(settings: Settings, job_id: int, show_output: bool = True) -> int:
+    """Print the log as it grows until the job ends; exit with the job's code."""
+    offset = 0
+    job = get_job(settings, job_id)
+    try:
+        while job is not None:
+            offset = _print_new(Path(job.log_path), offset) if show_output else offset
+            if job.finished:
+                offset = _print_new(Path(job.log_path), offset) if show_output else offset
+                break
+            time.sleep(FOLLOW_POLL_S)
+            job = get_job(settings, job_id)
+    except KeyboardInterrupt:
+        print(f"\njob {job_id} keeps running; stop it with: command-builder jobs cancel {job_id}",
+              file=sys.stderr)
+        return 130
+    if job is None:
+        return _fail(f"job {job_id} was deleted")
+    print(f"job {job_id} {job.status}" + (f" (exit code {job.exit_code})"
+          if job.exit_code is not None else ""), file=sys.stderr)
+    return _exit_code(job)
+
+
+def _print_new(path: Path, offset: int) -> int:
+    """Copy the log from `offset` to stdout; returns the new offset."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            while chunk := handle.read(FOLLOW_CHUNK):
+                sys.stdout.buffer.write(chunk)
+                offset += len(chunk)
+    except FileNotFoundError:
+        return offset
+    sys.stdout.buffer.flush()
+    return offset
+
+
+def _duration(job: Job) -> str:
+    seconds = job.duration()
+    return "" if seconds is None else f"{seconds:.0f}s"
+
+
+def _progress(job: Job) -> str:
+    if job.status != "running":
+        return ""
+    try:
+        progress = parse_progress(tail_log(job.log_path, 8192))
+    except LogUnavailable:
+        return ""
+    return f"{progress.fraction:.0%}" if progress else ""
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        jobs = list_jobs(settings, args.limit)
+    except JobStoreError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps([_job_json(j) for j in jobs], indent=2))
+        return EXIT_OK
+    rows = [("ID", "STATUS", "PAGE", "STARTED", "DURATION", "PROGRESS", "COMMAND")]
+    for job in jobs:
+        started = time.strftime("%m-%d %H:%M:%S", time.localtime(job.started_at)) \
+            if job.started_at else ""
+        rows.append((str(job.id), job.status, job.page, started, _duration(job), _progress(job),
+                     display_command(job.argv)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+    return EXIT_OK
+
+
+def _one(args: argparse.Namespace) -> tuple[Settings, Job] | int:
+    settings = _settings(args)
+    if settings is None:
+        return EXIT_USAGE
+    try:
+        job = get_job(settings, args.job_id)
+    except JobStoreError as exc:
+        return _fail(str(exc))
+    if job is None:
+        return _fail(f"no job {args.job_id}")
+    return settings, job
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    found = _one(args)
+    if isinstance(found, int):
+        return found
+    _, job = found
+    data = _job_json(job)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return EXIT_OK
+    for key, value in data.items():  # type: ignore[union-attr]
+        if key not in ("argv", "form_values"):
+            print(f"{key:>16}: {'' if value is None else value}")
+    print(f"{'form_values':>16}: {json.dumps(job.form_values)}")
+    return EXIT_OK
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    found = _one(args)
+    if isinstance(found, int):
+        return found
+    settings, job = found
+    if args.follow:
+        return _follow(settings, job.id)
+    try:
+        text = tail_log(job.log_path, args.bytes)
+    except LogUnavailable as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps({"id": job.id, "status": job.status, "log_path": job.log_path,
+                          "tail": text}))
+    else:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    return EXIT_OK
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    found = _one(args)
+    if isinstance(found, int):
+        return found
+    settings, job = found
+    if job.finished and job.status != "lost":  # a lost job's runner may still be stoppable
+        return _fail(f"job {job.id} already ended ({job.status})")
+    try:
+        job = cancel_job(settings, job.id)
+    except (JobStoreError, OSError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(_job_json(job)))
+    else:
+        print(f"job {job.id}: cancel requested ({job.status})")
+    return EXIT_OK
