@@ -410,8 +410,8 @@ def _options(
     kind = element.filter_by_architecture_key
     if kind and arch_meta is not None:
         compatible = arch_meta.compatible.get(kind)  # type: ignore[attr-defined]
-        if compatible:
-            allowed = tuple(o for o in base if o in compatible)
+        if compatible:  # in the metadata's order: its author ranks them
+            allowed = tuple(o for o in compatible if o in base)
     return base, allowed, _labels(schema, catalog, element)
 
 

@@ -1,0 +1,43 @@
+"""Helpers for the form tests: a fake recorded run with one checkpoint."""
+
+from __future__ import annotations
+
+import yaml
+
+from command_builder.settings import Settings
+
+
+def make_run(
+    settings: Settings,
+    name: str,
+    *,
+    architecture: str = "dbnet",
+    encoder: str = "resnet18",
+    decoder: str = "unet",
+    head: str = "db_head",
+    loss: str = "db_loss",
+    data: str = "default",
+) -> str:
+    """outputs/<name> with .hydra/{config,hydra}.yaml and one checkpoint; returns its path."""
+    run = settings.outputs_dir / name
+    (run / ".hydra").mkdir(parents=True)
+    (run / "checkpoints").mkdir()
+    config = {
+        "exp_name": name,
+        "model": {
+            "architecture_name": architecture,
+            "encoder": {"model_name": encoder},
+            "component_overrides": {
+                "decoder": {"name": decoder},
+                "head": {"name": head},
+                "loss": {"name": loss},
+            },
+        },
+    }
+    (run / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    choices = {"model/architectures": architecture, "data": data}
+    (run / ".hydra" / "hydra.yaml").write_text(
+        yaml.safe_dump({"hydra": {"runtime": {"choices": choices}}})
+    )
+    (run / "checkpoints" / "epoch=2-step=30.ckpt").write_bytes(b"x")
+    return f"outputs/{name}/checkpoints/epoch=2-step=30.ckpt"
