@@ -1,23 +1,31 @@
-"""Streamlit entry point (temporary shell until the app issue lands)."""
+"""Streamlit entry: page navigation and the sidebar; each page lives in its own module.
+
+Every run of this script is a page switch or an interaction, so it only wires
+things together: settings are cached per process, pages render from cached
+view models.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from command_builder.settings import WorkspaceError
+from command_builder.ui import context, nav
+
 st.set_page_config(page_title="OCR Command Builder", layout="wide")
 
+try:
+    settings = context.current_settings()
+except WorkspaceError as exc:
+    st.error(f"Workspace unusable: {exc}")
+    st.stop()
 
-def _placeholder(name: str):
-    def page() -> None:
-        st.title(name)
-        st.info(f"The {name} page is not built yet.")
-
-    page.__name__ = name.lower()
-    return page
-
-
-pages = [
-    st.Page(_placeholder("Train"), title="Train", url_path="train", default=True),
-    st.Page(_placeholder("Test"), title="Test", url_path="test"),
-    st.Page(_placeholder("Predict"), title="Predict", url_path="predict"),
-    st.Page(_placeholder("Jobs"), title="Jobs", url_path="jobs"),
-]
-st.navigation(pages).run()
+current = st.navigation(nav.all_pages())
+with st.sidebar:
+    st.caption(f"Workspace: `{settings.root}`")
+    st.button(
+        "Refresh", on_click=context.refresh_workspace, args=(settings,),
+        help="Re-read the configs and rescan checkpoints now "
+        "(otherwise changes on disk are picked up on their own).",
+    )
+current.run()

@@ -1,0 +1,117 @@
+"""The workspace a session works on, and its shared caches as a page run sees them.
+
+A page run must not touch the file system: it reads the page schemas, the
+catalog, the checkpoint index and the submission list as they are and, at
+most once a second, asks a background thread to re-check them against the
+disk (stale-while-revalidate). A change on disk therefore shows up on the next
+interaction, and an idle app does no polling at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import threading
+import time
+
+from ..export import Submission, list_submissions
+from ..schema import PageSchema, SchemaError, load_page_schema
+from ..settings import Settings, resolve_workspace
+from ..workspace import Catalog, CheckpointIndex, get_catalog, get_checkpoint_index, refresh_catalog
+from .server import WORKSPACE_ENV
+
+REVALIDATE_EVERY_S = 1.0
+
+_lock = threading.Lock()
+_last_check: dict[str, float] = {}
+_checking: set[str] = set()
+_submissions: dict[str, tuple[Submission, ...]] = {}
+_schemas: dict[tuple[str, str], PageSchema | SchemaError] = {}
+
+
+def current_settings() -> Settings:
+    """Settings of $COMMAND_BUILDER_WORKSPACE (set by `command-builder serve`), else the demo."""
+    return _settings_for(os.environ.get(WORKSPACE_ENV))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_for(root: str | None) -> Settings:
+    return resolve_workspace(root)
+
+
+def catalog(settings: Settings) -> Catalog:
+    """The cached catalog (built here only if warm-up has not built it yet)."""
+    _revalidate_soon(settings)
+    return get_catalog(settings, max_age_s=math.inf)
+
+
+def checkpoint_index(settings: Settings) -> CheckpointIndex:
+    """The cached checkpoint index (scanned here only if warm-up has not scanned it yet)."""
+    _revalidate_soon(settings)
+    return get_checkpoint_index(settings, max_age_s=math.inf)
+
+
+def schema(settings: Settings, page: str) -> PageSchema:
+    """The page's schema (SchemaError if broken); loaded here only the first time."""
+    key = (str(settings.root), page)
+    if key not in _schemas:
+        _schemas[key] = _load_schema(settings, page)
+    else:
+        _revalidate_soon(settings)
+    loaded = _schemas[key]
+    if isinstance(loaded, SchemaError):
+        raise loaded
+    return loaded
+
+
+def _load_schema(settings: Settings, page: str) -> PageSchema | SchemaError:
+    try:
+        return load_page_schema(settings, page)
+    except SchemaError as exc:
+        return exc
+
+
+def submissions(settings: Settings) -> tuple[Submission, ...]:
+    """The workspace's submission files, newest first; listed here only the first time."""
+    key = str(settings.root)
+    if key not in _submissions:
+        _submissions[key] = list_submissions(settings)
+    else:
+        _revalidate_soon(settings)
+    return _submissions[key]
+
+
+def _revalidate_soon(settings: Settings) -> None:
+    key = str(settings.root)
+    now = time.monotonic()
+    with _lock:
+        if key in _checking or now - _last_check.get(key, -math.inf) < REVALIDATE_EVERY_S:
+            return
+        _checking.add(key)
+        _last_check[key] = now
+    threading.Thread(target=_revalidate, args=(settings,), daemon=True).start()
+
+
+def _revalidate(settings: Settings) -> None:
+    try:
+        get_catalog(settings)
+        get_checkpoint_index(settings)
+        root = str(settings.root)
+        for key in [k for k in _schemas if k[0] == root]:
+            _schemas[key] = _load_schema(settings, key[1])
+        if root in _submissions:
+            _submissions[root] = list_submissions(settings)
+    finally:
+        with _lock:
+            _checking.discard(str(settings.root))
+
+
+def refresh_workspace(settings: Settings) -> None:
+    """Rebuild the catalog and rescan checkpoints now (the sidebar's Refresh button)."""
+    refresh_catalog(settings)
+    get_checkpoint_index(settings).refresh(force=True)
+    root = str(settings.root)
+    _submissions.pop(root, None)
+    for key in [k for k in _schemas if k[0] == root]:
+        del _schemas[key]

@@ -1,0 +1,82 @@
+"""Start Streamlit in this process so the workspace caches are warm before a browser connects.
+
+`streamlit run` in a subprocess would start cold: the first page would pay for
+the catalog build, the checkpoint scan, the schema parse and the Hydra import.
+Running Streamlit's bootstrap here lets a background thread fill the same
+process-wide caches the pages read, while the server is still starting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..settings import Settings
+
+APP_ENTRY = Path(__file__).resolve().parent / "app.py"
+WORKSPACE_ENV = "COMMAND_BUILDER_WORKSPACE"
+PAGES = ("train", "test", "predict")
+
+_LOG = logging.getLogger(__name__)
+
+
+def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
+    """Streamlit config for the app (a .streamlit/config.toml is not read under bootstrap).
+
+    - no file watcher: the catalog has its own fingerprint;
+    - no garbage collection after every run: the app keeps its object graph
+      small, and a full collection per run was most of the old app's switch time;
+    - no magic: the pages never rely on it, so the script is not AST-rewritten.
+    """
+    return {
+        "server.address": host,
+        "server.port": port,
+        "server.headless": True,
+        "server.fileWatcherType": "none",
+        "server.runOnSave": False,
+        "server.showEmailPrompt": False,
+        "server.maxUploadSize": settings.upload_limit_mb,
+        "browser.gatherUsageStats": False,
+        "client.toolbarMode": "minimal",
+        "runner.postScriptGC": False,
+        "runner.magicEnabled": False,
+    }
+
+
+def warm_up(settings: Settings) -> None:
+    """Fill the caches a first page run reads; a failure here shows on that page instead."""
+    try:
+        _warm(settings)
+    except Exception:  # noqa: BLE001 - warm-up is an optimization, never fatal
+        _LOG.warning("warm-up failed", exc_info=True)
+
+
+def _warm(settings: Settings) -> None:
+    from .. import form
+    from . import compose_panel, context, predict_page, test_page, train_page  # noqa: F401
+
+    catalog = context.catalog(settings)
+    for page in PAGES:
+        schema = context.schema(settings, page)
+        uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
+        index = context.checkpoint_index(settings) if uses_checkpoints else None
+        view = form.build_view(schema, catalog, index, form.initial_state(schema, catalog))
+        compose_panel.start(settings, page, view.overrides, multirun=False, version=catalog.version)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the app on `host:port` until interrupted; warms the caches in a background thread."""
+    from streamlit import config
+    from streamlit.web import bootstrap
+
+    os.environ[WORKSPACE_ENV] = str(settings.root)
+    threading.Thread(
+        target=warm_up, args=(settings,), name="command-builder-warm-up", daemon=True
+    ).start()
+    options = flag_options(host, port, settings)
+    config._main_script_path = str(APP_ENTRY)  # what `streamlit run` sets before loading config
+    bootstrap.load_config_options(flag_options=options)
+    bootstrap.run(str(APP_ENTRY), False, [], options)
