@@ -1,0 +1,381 @@
+"""Sub-runs of a Hydra multirun, read from Hydra's and submitit's own records.
+
+Why records and not our own bookkeeping: the runner's sweeper and launcher already
+write everything — each sub-run's `.hydra/hydra.yaml` (job number, submitit job id,
+overrides, launcher), submitit's `.submitit/<job id>/` folder (logs, submission and
+result pickles). Reading them works for jobs started by any process, after restarts.
+
+Why cancel through submitit: a SLURM sub-run lives on the cluster (killing the local
+`--multirun` process leaves it running); only `scancel` (submitit's SlurmJob.cancel)
+ends it. A submitit-local sub-run's job id *is* its controller's pid (LocalExecutor);
+LocalJob.cancel sends that controller SIGINT, which stops its tasks. A LocalJob
+rebuilt in another process has no process handle (its cancel does nothing), so we
+send the same signal ourselves — only after /proc confirms the pid is still that
+job's submitit controller.
+
+Sub-run statuses: pending (not started), running, succeeded, failed (also: ended
+without a result while nobody cancelled, e.g. the runner called sys.exit(1)),
+cancelled, ended (Hydra's basic launcher does not record a sub-run's outcome),
+not_run (the multirun ended before it started), unknown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..commands.sweeps import SweepError, expand_runs
+
+LOCAL_LAUNCHER = "submitit_local"
+SLURM_LAUNCHER = "submitit_slurm"
+BASIC_LAUNCHER = "basic"
+SUBMITIT_DIR = ".submitit"  # the launcher's default submitit_folder: ${hydra.sweep.dir}/.submitit/%j
+_LOCAL_CONTROLLER = b"submitit.local._local"
+_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+_ARRAY_TASK = re.compile(r"^(\d+)_(\d+)$")
+_SLURM_STATUS = {
+    "PENDING": "pending", "REQUEUED": "pending", "CONFIGURING": "pending",
+    "RUNNING": "running", "COMPLETING": "running",
+    "CANCELLED": "cancelled", "PREEMPTED": "cancelled",
+    "FAILED": "failed", "TIMEOUT": "failed", "NODE_FAIL": "failed", "OUT_OF_MEMORY": "failed",
+}
+_PARENT_RUNNING = ("queued", "running")
+
+try:
+    _YAML_LOADER: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML without libyaml
+    _YAML_LOADER = yaml.SafeLoader
+
+
+class MultirunError(Exception):
+    """A cancel that could not be delivered (e.g. scancel missing); the message says why."""
+
+
+@dataclass(frozen=True)
+class SubRun:
+    """One job of a sweep: Hydra's job number, its overrides, status and log files."""
+
+    index: int
+    overrides: tuple[str, ...]
+    status: str
+    run_dir: Path | None = None
+    job_id: str | None = None  # submitit's job id (local: controller pid; SLURM: job id)
+    logs: tuple[Path, ...] = ()  # submitit's *_log.out / *_log.err, then Hydra's <job>.log
+
+
+@dataclass(frozen=True)
+class Multirun:
+    """A multirun as found on disk; `job_ids` are all its submitit jobs, started or not."""
+
+    sweep_dir: Path
+    launcher: str
+    subruns: tuple[SubRun, ...]
+    submitit_dir: Path | None = None
+    job_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """What a sub-run's .hydra/hydra.yaml says about it."""
+
+    run_dir: Path
+    num: int
+    job_id: str
+    overrides: tuple[str, ...]
+    launcher: str
+    mtime: float
+
+
+# --- finding the sweep folder ----------------------------------------------------------
+
+
+def find_sweep_dir(root: Path, template: str, *, since: float) -> Path | None:
+    """The sweep folder of a multirun started at `since` (epoch seconds).
+
+    `template` is the composed, unresolved `hydra.sweep.dir` (e.g.
+    `multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}`): each interpolation becomes a glob `*`,
+    and the earliest matching folder whose multirun.yaml was written since then wins.
+    """
+    pattern = _INTERPOLATION.sub("*", template)
+    base = Path(pattern) if Path(pattern).is_absolute() else root / pattern
+    if "*" not in pattern:
+        return base if (base / "multirun.yaml").is_file() else None
+    anchor = Path(base.anchor)
+    fresh = []
+    for candidate in anchor.glob(str(base.relative_to(anchor))):
+        try:
+            mtime = (candidate / "multirun.yaml").stat().st_mtime
+        except OSError:
+            continue
+        if mtime >= since - 1.0:
+            fresh.append((mtime, candidate))
+    return min(fresh)[1] if fresh else None
+
+
+# --- discovery -------------------------------------------------------------------------
+
+
+def discover_multirun(
+    sweep_dir: Path,
+    overrides: Sequence[str],
+    *,
+    since: float | None = None,
+    parent_status: str | None = None,
+) -> Multirun:
+    """Sub-runs of the multirun launched with `overrides` into `sweep_dir`.
+
+    `overrides`: the command's overrides (sweeps included) — Hydra's BasicSweeper turns
+    them into the expected job list, so sub-runs not started yet are listed too.
+    `since`: the multirun's start; older folders in a shared sweep folder (the demo
+    sweeps straight into outputs/) are someone else's. `parent_status`: the job's
+    status, which decides between pending and not_run, and the basic launcher's states.
+    """
+    try:
+        expected = [tuple(run) for run in expand_runs(overrides)]
+    except SweepError:
+        expected = []
+    recorded = _recorded_subruns(sweep_dir, since, expected)
+    launcher = _launcher(recorded, overrides)
+    submitit_dir = sweep_dir / SUBMITIT_DIR if launcher in (LOCAL_LAUNCHER, SLURM_LAUNCHER) else None
+    job_ids = _submitit_job_ids(submitit_dir, since) if submitit_dir else ()
+    parent_running = parent_status in _PARENT_RUNNING or parent_status is None
+    newest = max(recorded, key=lambda n: (recorded[n].mtime, n), default=None)
+    pending_ids = _array_job_ids(job_ids)
+    subruns = []
+    for index in range(max(len(expected), max(recorded, default=-1) + 1)):
+        found = recorded.get(index)
+        if found is None:
+            subruns.append(_not_started(index, expected, pending_ids, submitit_dir, parent_running))
+            continue
+        if submitit_dir is not None:
+            status, logs = _submitit_state(submitit_dir, found.job_id, launcher, parent_status)
+        else:
+            status, logs = _basic_state(index == newest, parent_running, parent_status), ()
+        logs += tuple(sorted(found.run_dir.glob("*.log")))
+        subruns.append(SubRun(index, found.overrides, status, found.run_dir, found.job_id, logs))
+    return Multirun(sweep_dir, launcher, tuple(subruns), submitit_dir, job_ids)
+
+
+def _recorded_subruns(
+    sweep_dir: Path, since: float | None, expected: list[tuple[str, ...]]
+) -> dict[int, _Recorded]:
+    """Job number -> the earliest sub-run folder (since `since`) recording that job."""
+    found: dict[int, _Recorded] = {}
+    try:
+        entries = list(os.scandir(sweep_dir))
+    except OSError:
+        return found
+    for entry in entries:
+        hydra_yaml = Path(entry.path) / ".hydra" / "hydra.yaml"
+        try:
+            st = hydra_yaml.stat()
+        except OSError:
+            continue
+        if since is not None and st.st_mtime < since - 1.0:
+            continue
+        record = _read_hydra_yaml(str(hydra_yaml), st.st_mtime_ns, st.st_size)
+        if record is None:
+            continue
+        if expected and (record.num >= len(expected) or expected[record.num] != record.overrides):
+            continue
+        known = found.get(record.num)
+        if known is None or record.mtime < known.mtime:
+            found[record.num] = record
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _read_hydra_yaml(path: str, mtime_ns: int, size: int) -> _Recorded | None:
+    """Parse a sub-run's hydra.yaml once per (path, mtime, size); None if not a multirun job."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.load(f, Loader=_YAML_LOADER)
+        hydra = data["hydra"]
+        if hydra.get("mode") != "MULTIRUN":
+            return None
+        job = hydra["job"]
+        return _Recorded(
+            run_dir=Path(hydra["runtime"]["output_dir"]),
+            num=int(job["num"]),
+            job_id=str(job["id"]),
+            overrides=tuple(str(o) for o in hydra["overrides"]["task"] or ()),
+            launcher=str(hydra["runtime"]["choices"].get("hydra/launcher") or BASIC_LAUNCHER),
+            mtime=mtime_ns / 1e9,
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _launcher(recorded: dict[int, _Recorded], overrides: Sequence[str]) -> str:
+    """The launcher Hydra recorded, else the one the command chooses, else Hydra's basic."""
+    for record in recorded.values():
+        return record.launcher
+    for text in reversed(overrides):
+        if text.startswith("hydra/launcher="):
+            return text.split("=", 1)[1]
+    return BASIC_LAUNCHER
+
+
+def _submitit_job_ids(submitit_dir: Path, since: float | None) -> tuple[str, ...]:
+    """Job folders submitit created for this multirun (submission pickle since `since`)."""
+    ids = []
+    try:
+        entries = list(os.scandir(submitit_dir))
+    except OSError:
+        return ()
+    for entry in entries:
+        try:
+            st = (Path(entry.path) / f"{entry.name}_submitted.pkl").stat()
+        except OSError:
+            continue
+        if since is None or st.st_mtime >= since - 1.0:
+            ids.append(entry.name)
+    return tuple(sorted(ids, key=lambda i: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", i)]))
+
+
+def _array_job_ids(job_ids: Sequence[str]) -> dict[int, str]:
+    """Sweep index -> SLURM array task id (`<array>_<task>`; arrays in submission order)."""
+    arrays: dict[int, list[tuple[int, str]]] = {}
+    for job_id in job_ids:
+        match = _ARRAY_TASK.match(job_id)
+        if match:
+            arrays.setdefault(int(match.group(1)), []).append((int(match.group(2)), job_id))
+    by_index, offset = {}, 0
+    for array in sorted(arrays):
+        for task, job_id in sorted(arrays[array]):
+            by_index[offset + task] = job_id
+        offset += len(arrays[array])
+    return by_index
+
+
+def _not_started(
+    index: int,
+    expected: list[tuple[str, ...]],
+    pending_ids: dict[int, str],
+    submitit_dir: Path | None,
+    parent_running: bool,
+) -> SubRun:
+    overrides = expected[index] if index < len(expected) else ()
+    job_id = pending_ids.get(index)
+    if job_id is not None and submitit_dir is not None:
+        status, logs = _submitit_state(submitit_dir, job_id, SLURM_LAUNCHER, None)
+        return SubRun(index, overrides, status, None, job_id, logs)
+    return SubRun(index, overrides, "pending" if parent_running else "not_run")
+
+
+def _basic_state(is_newest: bool, parent_running: bool, parent_status: str | None) -> str:
+    """Hydra's basic launcher runs sub-runs one after the other, in the job's own process."""
+    if parent_running:
+        return "running" if is_newest else "ended"
+    return "succeeded" if parent_status == "succeeded" else "ended"
+
+
+def _submitit_state(
+    submitit_dir: Path, job_id: str, launcher: str, parent_status: str | None
+) -> tuple[str, tuple[Path, ...]]:
+    """Status from submitit: its result pickle, else the live controller / SLURM's state."""
+    from submitit.core.utils import JobPaths
+
+    paths = JobPaths(submitit_dir / "%j", job_id=job_id, task_id=0)
+    logs = tuple(sorted(paths.folder.glob(f"{job_id}_*_log.out"))) + tuple(
+        sorted(paths.folder.glob(f"{job_id}_*_log.err"))
+    )
+    try:
+        st = paths.result_pickle.stat()
+    except OSError:
+        st = None
+    if st is not None:
+        return _result_status(str(paths.result_pickle), st.st_mtime_ns, submitit_dir, job_id), logs
+    if launcher == LOCAL_LAUNCHER:
+        alive = _local_controller_alive(submitit_dir, job_id)
+        if alive is None:
+            return "unknown", logs
+        if alive:
+            return "running", logs
+        return ("cancelled" if parent_status == "cancelled" else "failed"), logs
+    if launcher == SLURM_LAUNCHER:
+        from submitit.slurm.slurm import SlurmJob
+
+        state = SlurmJob(submitit_dir / "%j", job_id).state.split(" ")[0].upper()
+        return _SLURM_STATUS.get(state, "unknown"), logs
+    return "unknown", logs
+
+
+@lru_cache(maxsize=1024)
+def _result_status(result_pickle: str, mtime_ns: int, submitit_dir: Path, job_id: str) -> str:
+    """succeeded/failed from submitit's result (read once per file version).
+
+    The pickle holds Hydra's JobReturn: Hydra catches the task's exception, so submitit
+    reports success and the JobReturn's status says whether the run failed.
+    """
+    from hydra.core.utils import JobStatus
+    from submitit.core.core import Job
+    from submitit.core.utils import FailedJobError
+
+    try:
+        result = Job(submitit_dir / "%j", job_id).result()
+    except (FailedJobError, OSError, EOFError):
+        return "failed"
+    return "failed" if getattr(result, "status", None) == JobStatus.FAILED else "succeeded"
+
+
+def _local_controller_alive(submitit_dir: Path, job_id: str) -> bool | None:
+    """True if pid `job_id` is still submitit's local controller for this folder.
+
+    None when /proc cannot tell (not Linux): then nothing is signalled.
+    """
+    if not job_id.isdigit():
+        return False
+    try:
+        argv = Path(f"/proc/{job_id}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    if _LOCAL_CONTROLLER not in argv or len(argv) < 2:
+        return False
+    folder = os.fsdecode(argv[-2] if argv[-1] == b"" else argv[-1])
+    return os.path.realpath(folder) == os.path.realpath(submitit_dir / "%j")
+
+
+# --- cancelling ------------------------------------------------------------------------
+
+
+def cancel_subruns(multirun: Multirun) -> tuple[str, ...]:
+    """Cancel every submitit job of the multirun; returns the job ids signalled.
+
+    SLURM: submitit's SlurmJob.cancel (scancel). Local: SIGINT to each live controller,
+    as submitit's LocalJob.cancel does; the controller then stops its tasks (SIGINT,
+    SIGKILL a second later). Hydra's basic launcher runs sub-runs inside the job's own
+    process, so cancelling the job (its process group) is all there is to do.
+    """
+    if multirun.submitit_dir is None:
+        return ()
+    cancelled = []
+    for job_id in multirun.job_ids:
+        if multirun.launcher == SLURM_LAUNCHER:
+            from submitit.slurm.slurm import SlurmJob
+
+            job = SlurmJob(multirun.submitit_dir / "%j", job_id)
+            if job.paths.result_pickle.exists():
+                continue
+            try:
+                job.cancel(check=False)
+            except OSError as exc:
+                raise MultirunError(f"cannot cancel SLURM job {job_id}: {exc}") from exc
+            cancelled.append(job_id)
+        elif multirun.launcher == LOCAL_LAUNCHER:
+            if _local_controller_alive(multirun.submitit_dir, job_id):
+                try:
+                    os.kill(int(job_id), signal.SIGINT)
+                except ProcessLookupError:
+                    continue
+                cancelled.append(job_id)
+    return tuple(cancelled)
