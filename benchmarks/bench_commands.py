@@ -45,20 +45,28 @@ def form_values(i: int) -> list[tuple[str, object, str]]:
     ]
 
 
-def measure(fn: Callable[[int], object], rounds: int) -> tuple[float, float]:
-    times = []
+def measure(fn: Callable[[int], object], rounds: int) -> tuple[float, float, float]:
+    """Wall-clock median and p95, plus the median CPU time of this thread.
+
+    CPU time is reported because the machines here are shared: under load the wall
+    clock mostly measures the other processes.
+    """
+    times, cpu = [], []
     for i in range(rounds):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         fn(i)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.thread_time() - start_cpu) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+    return statistics.median(times), p95, statistics.median(cpu)
 
 
-def report(name: str, result: tuple[float, float], goal_ms: float) -> None:
-    median, p95 = result
-    verdict = "ok" if median <= goal_ms else "OVER GOAL"
-    print(f"{name:44s} median {median:8.3f} ms   p95 {p95:8.3f} ms   goal <= {goal_ms:g} ms  {verdict}")
+def report(name: str, result: tuple[float, float, float], goal_ms: float) -> None:
+    median, p95, cpu = result
+    verdict = "ok" if median <= goal_ms else "OVER GOAL (wall)"
+    print(f"{name:44s} median {median:8.3f} ms  p95 {p95:8.3f} ms  cpu {cpu:8.3f} ms"
+          f"  goal <= {goal_ms:g} ms  {verdict}")
 
 
 def main() -> None:
