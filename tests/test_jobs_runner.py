@@ -181,3 +181,26 @@ def test_rerun_submits_the_same_command_again(ws: Settings) -> None:
     assert second != first
     again = wait_status(ws, second, "succeeded")
     assert (again.argv, again.form_values, again.page) == (job(ws, first).argv, {"a": 1}, "ok")
+
+
+def test_a_succeeded_predict_jobs_submission_is_listed_first(ws: Settings) -> None:
+    from command_builder.commands.overrides import format_override
+    from command_builder.export import list_submissions, load_submission, to_competition_csv
+
+    trained = submit_job(ws, "train", argv(ws, "train", "trainer.max_epochs=1",
+                                          "demo.epoch_seconds=0"), {})
+    train_job = wait_status(ws, trained, "succeeded", "failed")
+    checkpoint = next((ws.root / train_job.run_dir / "checkpoints").glob("*.ckpt"))
+    older = ws.outputs_dir / "old_run" / "submissions" / "old.json"
+    older.parent.mkdir(parents=True)
+    older.write_text('{"images": {}}')
+    os.utime(older, (1_600_000_000, 1_600_000_000))
+    predicted = submit_job(ws, "predict", argv(
+        ws, "predict", format_override("checkpoint_path", str(checkpoint.relative_to(ws.root))),
+        "demo.epoch_seconds=0"), {})
+    done = wait_status(ws, predicted, "succeeded", "failed")
+    assert done.status == "succeeded", tail_log(done.log_path)
+    newest = list_submissions(ws)[0]
+    assert newest.run_dir == done.run_dir
+    csv_text = to_competition_csv(load_submission(ws.root / newest.path, ws.upload_limit_mb))
+    assert csv_text.startswith("filename,polygons\n") and csv_text.count("\n") > 1
