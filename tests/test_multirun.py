@@ -18,6 +18,7 @@ from command_builder.jobs.multirun import (
     cancel_subruns,
     discover_multirun,
     find_sweep_dir,
+    locate_sweep_dir,
 )
 from command_builder.settings import Settings
 
@@ -73,8 +74,8 @@ def test_two_value_sweep_through_submitit_local_runs_two_trainings(demo_settings
         assert parent.wait(120) == 0, (demo_settings.root / "parent.log").read_text()
     finally:
         stop_group(parent)
-    sweep_dir = find_sweep_dir(demo_settings.root, "outputs", since=since)
-    assert sweep_dir == demo_settings.outputs_dir
+    sweep_dir = locate_sweep_dir(demo_settings, "train", overrides, since)
+    assert sweep_dir == demo_settings.outputs_dir  # the demo's hydra.sweep.dir
 
     multirun = discover_multirun(sweep_dir, overrides, since=since, parent_status="succeeded")
     assert multirun.launcher == "submitit_local"
@@ -95,6 +96,7 @@ def test_two_value_sweep_through_submitit_local_runs_two_trainings(demo_settings
 
     # An older sweep in the same shared folder is not this one's.
     assert discover_multirun(sweep_dir, overrides, since=time.time() + 5).subruns[0].status == "pending"
+    assert discover_multirun(None, overrides, parent_status="failed").subruns[1].status == "not_run"
 
 
 def test_failed_subrun_is_failed(demo_settings: Settings) -> None:

@@ -31,7 +31,10 @@ from pathlib import Path
 
 import yaml
 
+from ..commands.command_line import CommandParseError, display_command, parse_command_line
 from ..commands.sweeps import SweepError, expand_runs
+from ..settings import Settings
+from .store import Job
 
 LOCAL_LAUNCHER = "submitit_local"
 SLURM_LAUNCHER = "submitit_slurm"
@@ -72,9 +75,12 @@ class SubRun:
 
 @dataclass(frozen=True)
 class Multirun:
-    """A multirun as found on disk; `job_ids` are all its submitit jobs, started or not."""
+    """A multirun as found on disk; `job_ids` are all its submitit jobs, started or not.
 
-    sweep_dir: Path
+    `sweep_dir` is None while it is not known (the runner has not written it yet).
+    """
+
+    sweep_dir: Path | None
     launcher: str
     subruns: tuple[SubRun, ...]
     submitit_dir: Path | None = None
@@ -119,11 +125,49 @@ def find_sweep_dir(root: Path, template: str, *, since: float) -> Path | None:
     return min(fresh)[1] if fresh else None
 
 
+def locate_sweep_dir(settings: Settings, page: str, overrides: Sequence[str], since: float) -> Path | None:
+    """The sweep folder of `page`'s multirun with `overrides`, started at `since`.
+
+    The template comes from the command's own composed config (compose_check, cached),
+    so a workspace's or a command's `hydra.sweep.dir` is honoured.
+    """
+    from ..commands.validate import compose_check
+
+    result = compose_check(settings, page, overrides, multirun=True)
+    template = ((result.config or {}).get("hydra") or {}).get("sweep", {}).get("dir")
+    if not isinstance(template, str):
+        return None
+    return find_sweep_dir(settings.root, template, since=since)
+
+
 # --- discovery -------------------------------------------------------------------------
 
 
+def multirun_command(settings: Settings, argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(page, overrides) of a `--multirun` job's argv; None for a single run."""
+    try:
+        parsed = parse_command_line(display_command(argv), settings)
+    except CommandParseError:
+        return None
+    if not parsed.multirun or parsed.page is None:
+        return None
+    return parsed.page, parsed.overrides
+
+
+def job_multirun(settings: Settings, job: Job) -> Multirun | None:
+    """A job's sub-runs (None if it is not a multirun). Its run_dir is the sweep folder."""
+    command = multirun_command(settings, job.argv)
+    if command is None:
+        return None
+    page, overrides = command
+    sweep_dir = settings.root / job.run_dir if job.run_dir else None
+    if sweep_dir is None and job.started_at is not None:
+        sweep_dir = locate_sweep_dir(settings, page, overrides, job.started_at)
+    return discover_multirun(sweep_dir, overrides, since=job.started_at, parent_status=job.status)
+
+
 def discover_multirun(
-    sweep_dir: Path,
+    sweep_dir: Path | None,
     overrides: Sequence[str],
     *,
     since: float | None = None,
@@ -141,9 +185,11 @@ def discover_multirun(
         expected = [tuple(run) for run in expand_runs(overrides)]
     except SweepError:
         expected = []
-    recorded = _recorded_subruns(sweep_dir, since, expected)
+    recorded = _recorded_subruns(sweep_dir, since, expected) if sweep_dir else {}
     launcher = _launcher(recorded, overrides)
-    submitit_dir = sweep_dir / SUBMITIT_DIR if launcher in (LOCAL_LAUNCHER, SLURM_LAUNCHER) else None
+    submitit_dir = None
+    if sweep_dir is not None and launcher in (LOCAL_LAUNCHER, SLURM_LAUNCHER):
+        submitit_dir = sweep_dir / SUBMITIT_DIR
     job_ids = _submitit_job_ids(submitit_dir, since) if submitit_dir else ()
     parent_running = parent_status in _PARENT_RUNNING or parent_status is None
     newest = max(recorded, key=lambda n: (recorded[n].mtime, n), default=None)
