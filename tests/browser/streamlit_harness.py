@@ -133,7 +133,12 @@ async ({spec, timeoutMs}) => {
   const link = SB.navLink(spec.title);
   if (!link) return {error: `no sidebar nav link "${spec.title}"`};
   const app = SB.app();
-  if (SB.state() !== 'notRunning') return {error: `script state is ${SB.state()} before the click`};
+  // A fragment or a follow-up run may still be going: start from an idle app.
+  const deadline = performance.now() + timeoutMs;
+  while (SB.state() !== 'notRunning') {
+    if (performance.now() > deadline) return {error: `script state stays ${SB.state()} before the click`};
+    await new Promise((r) => setTimeout(r, 5));
+  }
   return await new Promise((resolve) => {
     let visible = null, idle = null, left = false, sawRunning = false;
     let obs = null, timer = null;

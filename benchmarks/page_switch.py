@@ -1,0 +1,532 @@
+"""Page-switch benchmark: the app against a bare three-page Streamlit app, in one run.
+
+    .venv/bin/python benchmarks/page_switch.py [--rounds 30] [--workspace-size demo|large]
+        [--with-running-job] [--compare-config runner.postScriptGC=true] [--json]
+
+Method (shared/DESIGN.md "Measuring speed"): headless Chromium; inside the page
+a DOM click on the sidebar nav link, then a MutationObserver until the target
+page's title h1 and its first field label are on screen ("visible") and the
+script state is back to notRunning ("idle"); performance.now() deltas, so
+Playwright round trips do not count. App and floor switches are interleaved
+(Train -> Test -> Predict -> Train ...), warm-up rounds discarded. Machines
+here are shared and noisy: read the ratios, not absolute times across runs.
+
+Also reported: the server-side page run (COMMAND_BUILDER_TIMINGS lines written
+by ui/timing.py), the server's object count, and "first page": from spawning
+the server process until the first page's content is visible in a browser that
+polls from that moment on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+sys.path.insert(0, str(REPO / "tests" / "browser"))  # the shared harness (also used by the tests)
+
+import streamlit_harness as harness  # noqa: E402
+from streamlit_harness import APP_PAGES, FLOOR_PAGES, PageSpec, Server  # noqa: E402
+
+ROTATION = ("Test", "Predict", "Train")  # starting on Train: Train -> Test -> Predict -> Train
+GOALS = {
+    "idle_ratio": 2.0, "idle_ratio_stretch": 1.5, "visible_delta_ms": 25.0,
+    "server_run_p95_ms": 15.0, "first_page_s": 1.5,
+}
+FIRST_PAGE_JS = harness._with_helpers(r"""
+async ({full, titleOnly, graceMs, timeoutMs}) => {
+  // Epoch ms when the title alone, and when title + marker, were first on screen.
+  const stamp = () => performance.timeOrigin + performance.now();
+  let titleAt = null, fullAt = null, obs = null, timer = null, grace = null;
+  return await new Promise((resolve) => {
+    const finish = () => { obs.disconnect(); clearTimeout(timer); clearTimeout(grace);
+                           resolve({titleAt, fullAt}); };
+    const check = () => {
+      if (titleAt === null && SB.shown(titleOnly)) {
+        titleAt = stamp();
+        grace = setTimeout(finish, graceMs);
+      }
+      if (fullAt === null && SB.shown(full)) { fullAt = stamp(); finish(); }
+    };
+    obs = new MutationObserver(check);
+    obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    timer = setTimeout(finish, timeoutMs);
+    check();
+  });
+}
+""")
+
+
+# ------------------------------------------------------------------------------ statistics
+def p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile (no interpolation: an observed value)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "median": float("nan"), "p95": float("nan"), "max": float("nan")}
+    return {"n": len(values), "median": statistics.median(values), "p95": p95(values),
+            "max": max(values)}
+
+
+# ------------------------------------------------------------------------------ targets
+@dataclass
+class Target:
+    """One server measured in one browser page."""
+
+    name: str
+    server: Server
+    specs: dict[str, PageSpec]
+    timings_file: Path | None = None
+    page: Any = None
+    notes: list[str] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    first_page: dict[str, float | None] = field(default_factory=dict)
+    timings_offset: int = 0
+
+
+def parse_key_values(items: list[str], what: str) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"{what}: expected KEY=VALUE, got {item!r}")
+        parsed[key.strip()] = value
+    return parsed
+
+
+def app_specs(markers: dict[str, str], selector: str) -> dict[str, PageSpec]:
+    specs = {}
+    for title in ROTATION:
+        base = APP_PAGES[title]
+        marker = markers.get(title, base.marker)
+        specs[title] = PageSpec(title, base.url_path, marker or None, selector)
+    return specs
+
+
+def make_workspace(size: str, tmp: Path) -> Path:
+    if size == "demo":
+        from command_builder.settings import ensure_demo_workspace
+
+        return ensure_demo_workspace(tmp / "home")
+    sys.path.insert(0, str(BENCH_DIR))
+    from generate_workspace import generate_workspace
+
+    started = time.perf_counter()
+    root = generate_workspace(tmp / "large-workspace", configs=300, runs=1000, checkpoints=5)
+    log(f"generated the large workspace (300 configs, 1000 runs x 5 checkpoints) in "
+        f"{time.perf_counter() - started:.1f} s")
+    return root
+
+
+def log(message: str) -> None:
+    print(f"[page_switch] {message}", file=sys.stderr, flush=True)
+
+
+def app_server_for(name: str, workspace: Path, tmp: Path, overrides: dict[str, str],
+                   timings_file: Path) -> Server:
+    env = {"COMMAND_BUILDER_TIMINGS": str(timings_file), "COMMAND_BUILDER_TIMINGS_OBJECTS": "1"}
+    server = harness.app_server(workspace, tmp / "home", tmp, extra_env=env, name=name)
+    if overrides:
+        server.argv = [sys.executable, str(BENCH_DIR / "serve_with_config.py"),
+                       *(f"{k}={v}" for k, v in overrides.items()), "--", *server.argv[1:]]
+    return server
+
+
+def floor_server_for(tmp: Path, overrides: dict[str, str]) -> Server:
+    server = harness.floor_server(tmp / "home", tmp)
+    for key, value in overrides.items():
+        server.argv += [f"--{key}", value]
+    return server
+
+
+# ------------------------------------------------------------------------------ measuring
+def measure_first_page(target: Target, browser: Any, timeout_s: float) -> None:
+    """Spawn the server, poll from a fresh page until the first page is on screen."""
+    context = browser.new_context(viewport=harness_viewport())
+    page = context.new_page()
+    full = target.specs["Train"]
+    title_only = PageSpec(full.title, full.url_path)
+    target.server.start()
+    spawned_ms = target.server.started_at * 1000
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if target.server.process is not None and target.server.process.poll() is not None:
+            raise RuntimeError(f"{target.name} server exited:\n{target.server.log_tail()}")
+        try:
+            page.goto(target.server.url, wait_until="commit", timeout=2000)
+            http_at = time.time()
+            break
+        except Exception:  # noqa: BLE001 - connection refused until the server listens
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{target.name}: no HTTP answer in {timeout_s}s") from None
+            time.sleep(0.01)
+    result = page.evaluate(FIRST_PAGE_JS, {
+        "full": full.js(), "titleOnly": title_only.js(), "graceMs": 3000,
+        "timeoutMs": timeout_s * 1000,
+    })
+    context.close()
+    title_at, full_at = result.get("titleAt"), result.get("fullAt")
+    target.first_page = {
+        "http_s": http_at - target.server.started_at,
+        "title_s": (title_at - spawned_ms) / 1000 if title_at else None,
+        "visible_s": (full_at - spawned_ms) / 1000 if full_at else None,
+    }
+    if title_at is None:
+        raise TimeoutError(f"{target.name}: first page never showed its title\n{target.server.log_tail()}")
+
+
+def harness_viewport() -> dict[str, int]:
+    return {"width": 1400, "height": 1000}
+
+
+def open_target(target: Target, browser: Any) -> None:
+    context = browser.new_context(viewport=harness_viewport())
+    context.set_default_timeout(30_000)
+    target.page = context.new_page()
+    harness.goto(target.page, "/", base_url=target.server.url, timeout_ms=60_000)
+
+
+def probe_markers(target: Target, timeout_ms: float) -> None:
+    """Visit each page once; a marker the page does not show falls back to the title alone."""
+    for title in ROTATION:
+        spec = target.specs[title]
+        harness.switch(target.page, PageSpec(title, spec.url_path), timeout_ms)
+        if not spec.marker:
+            continue
+        try:
+            target.page.wait_for_function(
+                harness.HAS_TEXT_JS, arg={"selector": spec.marker_selector, "text": spec.marker},
+                timeout=3000,
+            )
+        except Exception:  # noqa: BLE001 - Playwright TimeoutError
+            target.notes.append(f"{title}: marker {spec.marker!r} not found; visible = title only")
+            target.specs[title] = PageSpec(title, spec.url_path)
+
+
+def switch_once(target: Target, title: str, timeout_ms: float) -> dict[str, Any] | None:
+    spec = target.specs[title]
+    try:
+        result = target.page.evaluate(harness.SWITCH_JS, {"spec": spec.js(), "timeoutMs": timeout_ms})
+    except Exception as exc:  # noqa: BLE001 - page crashed or navigated; recover below
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    if "error" in result:
+        target.errors.append(f"-> {title}: {result}")
+        with contextlib.suppress(Exception):
+            harness.goto(target.page, "/" + spec.url_path, base_url=target.server.url)
+        return None
+    return result
+
+
+def timing_lines(target: Target) -> list[dict[str, Any]]:
+    if target.timings_file is None or not target.timings_file.exists():
+        return []
+    with target.timings_file.open("rb") as handle:
+        handle.seek(target.timings_offset)
+        text = handle.read().decode("utf-8", "replace")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def mark_timings(target: Target) -> None:
+    if target.timings_file is not None and target.timings_file.exists():
+        target.timings_offset = target.timings_file.stat().st_size
+
+
+# ------------------------------------------------------------------------------ running job
+def start_running_job(workspace: Path, home: Path, epochs: int) -> int:
+    """Submit a long demo training through `command-builder run train` (the jobs layer)."""
+    env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
+    argv = [harness.bin_path("command-builder"), "run", "train", "--workspace", str(workspace),
+            "--set", "exp_name=bench_running_job", "--set", f"max_epochs={epochs}"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not submit the running job ({' '.join(argv)}):\n"
+                           f"{done.stdout}{done.stderr}")
+    job_id = int(done.stdout.strip().splitlines()[-1])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until it streams output
+        status = job_status(workspace, home, job_id)
+        if status.get("status") == "running" and (status.get("log_bytes") or 0) > 0:
+            break
+        if status.get("status") in ("failed", "succeeded", "cancelled", "lost"):
+            raise RuntimeError(f"the running job ended early: {status}")
+        time.sleep(0.3)
+    return job_id
+
+
+def job_status(workspace: Path, home: Path, job_id: int) -> dict[str, Any]:
+    env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
+    done = subprocess.run(
+        [harness.bin_path("command-builder"), "jobs", "show", str(job_id), "--workspace",
+         str(workspace), "--json"], env=env, capture_output=True, text=True, timeout=60,
+    )
+    try:
+        job = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return {}
+    log_path = job.get("log_path")
+    if log_path:
+        path = Path(log_path) if Path(log_path).is_absolute() else workspace / log_path
+        job["log_bytes"] = path.stat().st_size if path.exists() else 0
+    return job
+
+
+def cancel_running_job(workspace: Path, home: Path, job_id: int) -> None:
+    env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
+    subprocess.run([harness.bin_path("command-builder"), "jobs", "cancel", str(job_id),
+                    "--workspace", str(workspace)], env=env, capture_output=True, timeout=60)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if job_status(workspace, home, job_id).get("status") != "running":
+            return
+        time.sleep(0.3)
+    log(f"warning: job {job_id} still running after cancel")
+
+
+# ------------------------------------------------------------------------------ report
+def analyse(targets: list[Target]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for target in targets:
+        visible = [s["visible"] for s in target.samples]
+        idle = [s["idle"] for s in target.samples]
+        entry: dict[str, Any] = {
+            "visible": summary(visible), "idle": summary(idle),
+            "per_page": {
+                title: {
+                    "visible": summary([s["visible"] for s in target.samples if s["page"] == title]),
+                    "idle": summary([s["idle"] for s in target.samples if s["page"] == title]),
+                } for title in ROTATION
+            },
+            "running_state_seen": sum(1 for s in target.samples if s.get("sawRunning")),
+            "errors": target.errors, "notes": target.notes, "first_page": target.first_page,
+            "markers": {t: s.marker for t, s in target.specs.items()},
+        }
+        lines = timing_lines(target)
+        if target.timings_file is not None:
+            runs = [line["run_ms"] for line in lines]
+            gcs = [line.get("gc_ms", 0.0) for line in lines]
+            objects = [line["objects"] for line in lines if "objects" in line]
+            entry["server"] = {
+                "runs": len(runs),
+                "runs_per_switch": len(runs) / len(target.samples) if target.samples else None,
+                "run_ms": summary(runs),
+                "gc_ms": summary(gcs),
+                "objects_median": statistics.median(objects) if objects else None,
+                "objects_max": max(objects) if objects else None,
+                "per_page_run_ms": {
+                    page: summary([line["run_ms"] for line in lines if line.get("page") == page])
+                    for page in sorted({str(line.get("page")) for line in lines})
+                },
+            }
+            if not lines:
+                target.notes.append("no COMMAND_BUILDER_TIMINGS lines: app.py does not call "
+                                    "command_builder.ui.timing.script_run() yet")
+        result[target.name] = entry
+    return result
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("ok" if ok else "MISSED")
+
+
+def print_report(report: dict[str, Any]) -> None:
+    res = report["results"]
+    floor = res["floor"]
+    apps = [name for name in res if name != "floor"]
+    cfg = report["config"]
+    print(f"\nPage switch, headless Chromium: {cfg['rounds']} rounds x {len(ROTATION)} switches "
+          f"(+{cfg['warmup']} warm-up rounds discarded), workspace {cfg['workspace_size']}"
+          f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted")
+    print(f"{'':28}{'median':>9}{'p95':>9}{'max':>9}   goal")
+    rows = [("floor", floor)] + [(name, res[name]) for name in apps]
+    for kind in ("visible", "idle"):
+        for name, entry in rows:
+            stats = entry[kind]
+            print(f"  {name + ' ' + kind:26}{stats['median']:9.1f}{stats['p95']:9.1f}{stats['max']:9.1f}")
+    floor_idle, floor_vis = floor["idle"]["p95"], floor["visible"]["p95"]
+    for name in apps:
+        entry = res[name]
+        ratio = entry["idle"]["p95"] / floor_idle
+        delta = entry["visible"]["p95"] - floor_vis
+        print(f"\n  [{name}]")
+        print(f"  {'idle p95 / floor idle p95':40}{ratio:8.2f}x   <= {GOALS['idle_ratio']:.0f}x "
+              f"(stretch {GOALS['idle_ratio_stretch']}x): {verdict(ratio <= GOALS['idle_ratio'])}"
+              f"{' (stretch met)' if ratio <= GOALS['idle_ratio_stretch'] else ''}")
+        print(f"  {'visible p95 - floor visible p95':40}{delta:+8.1f}    <= +{GOALS['visible_delta_ms']:.0f} ms: "
+              f"{verdict(delta <= GOALS['visible_delta_ms'])}")
+        server = entry.get("server") or {}
+        run_p95 = server.get("run_ms", {}).get("p95") if server.get("runs") else None
+        print(f"  {'server page run p95 (ms)':40}{_fmt(run_p95):>8}    <= {GOALS['server_run_p95_ms']:.0f} ms: "
+              f"{verdict(None if run_p95 is None else run_p95 <= GOALS['server_run_p95_ms'])}")
+        if server.get("runs"):
+            print(f"  {'server gc between runs p95 (ms)':40}{_fmt(server['gc_ms']['p95']):>8}")
+            print(f"  {'server runs per switch':40}{_fmt(server['runs_per_switch']):>8}")
+            per_page = ", ".join(f"{p} {s['p95']:.1f}" for p, s in server["per_page_run_ms"].items())
+            print(f"  {'server run p95 per page (ms)':40}  {per_page}")
+        print(f"  {'server objects (gc.get_objects)':40}{_fmt(server.get('objects_median'), 0):>8}")
+        first = entry["first_page"].get("visible_s") or entry["first_page"].get("title_s")
+        print(f"  {'first page visible after spawn (s)':40}{_fmt(first, 2):>8}    <= {GOALS['first_page_s']} s: "
+              f"{verdict(None if first is None else first <= GOALS['first_page_s'])}"
+              f"  (HTTP up after {_fmt(entry['first_page'].get('http_s'), 2)} s)")
+        per_page = "; ".join(f"{t} vis {s['visible']['p95']:.0f} idle {s['idle']['p95']:.0f}"
+                             for t, s in entry["per_page"].items())
+        print(f"  {'p95 per target page':40}  {per_page}")
+        print(f"  running state seen on {entry['running_state_seen']}/{entry['idle']['n']} switches "
+              "(else React batched it; idle then = target shown + notRunning)")
+        for note in entry["notes"]:
+            print(f"  note: {note}")
+        if entry["errors"]:
+            print(f"  {len(entry['errors'])} failed switches, first: {entry['errors'][0]}")
+    fp = floor["first_page"]
+    print(f"\n  floor first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
+          f"{_fmt(fp.get('http_s'), 2)} s);  floor errors: {len(floor['errors'])}")
+    if len(apps) == 2:
+        base, variant = res[apps[0]], res[apps[1]]
+        print(f"\n  {apps[1]} vs {apps[0]}: idle p95 ratio "
+              f"{variant['idle']['p95'] / base['idle']['p95']:.2f}x, median ratio "
+              f"{variant['idle']['median'] / base['idle']['median']:.2f}x; visible p95 ratio "
+              f"{variant['visible']['p95'] / base['visible']['p95']:.2f}x")
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+# ------------------------------------------------------------------------------ main
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not harness.CHROMIUM.exists():
+        raise SystemExit(f"{harness.CHROMIUM} is missing (apt-get install -y chromium)")
+    markers = parse_key_values(args.marker, "--marker")
+    compare = parse_key_values(args.compare_config, "--compare-config")
+    floor_cfg = parse_key_values(args.floor_config, "--floor-config")
+    tmp = Path(tempfile.mkdtemp(prefix="page-switch-"))
+    (tmp / "home").mkdir()
+    targets: list[Target] = []
+    job: tuple[Path, int] | None = None
+    workspace = make_workspace(args.workspace_size, tmp)
+    try:
+        with sync_playwright() as playwright:
+            browser = harness.launch_chromium(playwright)
+            variants = [("app", {})] + ([("app[" + ",".join(f"{k}={v}" for k, v in compare.items()) + "]",
+                                          compare)] if compare else [])
+            for index, (name, overrides) in enumerate(variants):
+                timings = tmp / f"timings-{index}.jsonl"
+                server = app_server_for(f"app{index}", workspace, tmp, overrides, timings)
+                targets.append(Target(name, server, app_specs(markers, args.marker_selector), timings))
+            targets.append(Target("floor", floor_server_for(tmp, floor_cfg), dict(FLOOR_PAGES)))
+            for target in targets:  # one at a time: a cold start is not slowed by another
+                log(f"starting {target.name}: {' '.join(target.server.argv)}")
+                measure_first_page(target, browser, args.start_timeout)
+                target.server.wait_healthy(args.start_timeout)
+            for target in targets:
+                open_target(target, browser)
+                probe_markers(target, args.timeout * 1000)
+            if args.with_running_job:
+                job = (workspace, start_running_job(workspace, tmp / "home", args.job_epochs))
+                log(f"job {job[1]} is running and streaming output")
+            total = args.warmup + args.rounds
+            step = 0
+            for round_index in range(total):
+                if round_index == args.warmup:
+                    for target in targets:
+                        mark_timings(target)
+                        target.samples.clear()
+                        target.errors.clear()
+                for title in ROTATION:
+                    order = targets[step % len(targets):] + targets[:step % len(targets)]
+                    step += 1
+                    for target in order:
+                        result = switch_once(target, title, args.timeout * 1000)
+                        if result is not None:
+                            target.samples.append({"page": title, "round": round_index, **result})
+                if any(len(t.errors) > args.max_errors for t in targets):
+                    raise RuntimeError("too many failed switches: " + "; ".join(
+                        f"{t.name}: {t.errors[-1]}" for t in targets if t.errors))
+                log(f"round {round_index + 1}/{total}" + (" (warm-up)" if round_index < args.warmup else ""))
+            if job is not None:
+                status = job_status(job[0], tmp / "home", job[1])
+                if status.get("status") != "running":
+                    log(f"warning: the running job was {status.get('status')} at the end")
+            browser.close()
+    finally:
+        if job is not None:
+            cancel_running_job(job[0], tmp / "home", job[1])
+        for target in targets:
+            target.server.stop()
+    report = {
+        "config": {
+            "rounds": args.rounds, "warmup": args.warmup, "workspace_size": args.workspace_size,
+            "with_running_job": args.with_running_job, "compare_config": compare,
+            "floor_config": floor_cfg, "python": sys.version.split()[0],
+            "cpus": os.cpu_count(), "load_avg": os.getloadavg(),
+        },
+        "goals": GOALS,
+        "results": analyse(targets),
+    }
+    if args.samples:
+        report["samples"] = {t.name: t.samples for t in targets}
+    if args.keep:
+        log(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30, help="measured rounds (3 switches each)")
+    parser.add_argument("--warmup", type=int, default=3, help="rounds discarded first")
+    parser.add_argument("--workspace-size", choices=("demo", "large"), default="demo")
+    parser.add_argument("--with-running-job", action="store_true",
+                        help="a long demo training streams output during the measurement")
+    parser.add_argument("--job-epochs", type=int, default=3000, help="epochs of that training")
+    parser.add_argument("--compare-config", action="append", default=[], metavar="KEY=VALUE",
+                        help="also run the app with this Streamlit option, interleaved")
+    parser.add_argument("--floor-config", action="append", default=[], metavar="KEY=VALUE",
+                        help="Streamlit option for the floor app (default: Streamlit's defaults)")
+    parser.add_argument("--marker", action="append", default=[], metavar="PAGE=TEXT",
+                        help="label text that proves PAGE is shown (PAGE= for the title alone); "
+                        "defaults: Train='Experiment name', Test/Predict='Checkpoint'")
+    parser.add_argument("--marker-selector", default='[data-testid="stWidgetLabel"]',
+                        help="CSS selector of the elements whose text is the marker")
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds per switch")
+    parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds per server start")
+    parser.add_argument("--max-errors", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--samples", action="store_true", help="include every sample in the JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, timings)")
+    args = parser.parse_args(argv)
+
+    def on_term(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds through the finally blocks: servers stopped
+
+    signal.signal(signal.SIGTERM, on_term)
+    report = run(args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

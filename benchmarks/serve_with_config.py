@@ -1,0 +1,73 @@
+"""`command-builder serve` with Streamlit config overrides, for page_switch.py --compare-config.
+
+    python benchmarks/serve_with_config.py runner.postScriptGC=true -- serve --port 8600 ...
+
+The app's server passes its own flag options to Streamlit's bootstrap, where
+flags win over config files and STREAMLIT_* variables are not read. So this
+wrapper merges the overrides into every `bootstrap.load_config_options` call
+(and also exports them as STREAMLIT_* variables, for a server that execs
+`streamlit run` instead).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Any
+
+
+def parse_value(text: str) -> Any:
+    """true/false, integers and floats as such; anything else as the text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"serve_with_config: expected KEY=VALUE, got {item!r}")
+        overrides[key.strip()] = parse_value(value)
+    return overrides
+
+
+def env_name(key: str) -> str:
+    """Streamlit's variable for an option: runner.postScriptGC -> STREAMLIT_RUNNER_POST_SCRIPT_GC."""
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key.replace(".", "_"))
+    return "STREAMLIT_" + snake.upper()
+
+
+def install(overrides: dict[str, Any]) -> None:
+    from streamlit.web import bootstrap
+
+    original = bootstrap.load_config_options
+
+    def load_config_options(flag_options: dict[str, Any]) -> None:
+        original({**flag_options, **overrides})
+
+    bootstrap.load_config_options = load_config_options
+    for key, value in overrides.items():
+        os.environ[env_name(key)] = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def main(argv: list[str]) -> int:
+    if "--" not in argv:
+        raise SystemExit("usage: serve_with_config.py KEY=VALUE... -- <command-builder args>")
+    split = argv.index("--")
+    install(parse_overrides(argv[:split]))
+    from command_builder.cli import main as cli_main
+
+    return cli_main(argv[split + 1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
