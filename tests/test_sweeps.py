@@ -16,6 +16,8 @@ from command_builder.commands.sweeps import (
     count_runs,
     count_values,
     expand_runs,
+    field_sweep_overrides,
+    follows,
     is_multirun,
     parse_sweep_spec,
     spec_text,
@@ -172,3 +174,20 @@ def test_a_sweep_composes_every_value(demo_settings) -> None:
     bad = [sweep_override("model/architectures", ("dbnet", "nope"), kind="group")]
     result = compose_check(demo_settings, "train", bad, multirun=True)
     assert not result.ok and "nope" in result.issues[0].message
+
+
+def test_a_field_with_two_paths_sweeps_once(demo_settings) -> None:
+    """Batch size writes train and val: val follows train, so 2 values make 2 runs, not 4."""
+    paths = ["dataloaders.train_dataloader.batch_size", "dataloaders.val_dataloader.batch_size"]
+    overrides = field_sweep_overrides(paths, (8, 16))
+    assert overrides == (
+        "dataloaders.train_dataloader.batch_size=8,16",
+        "dataloaders.val_dataloader.batch_size=${dataloaders.train_dataloader.batch_size}",
+    )
+    assert count_runs(overrides) == 2
+    assert [follows(t) for t in overrides] == [None, paths[0]]
+    assert follows("exp_name=x") is None and follows("a=${b}x") is None
+    result = compose_check(demo_settings, "train", overrides, multirun=True)
+    assert result.ok, result.issues
+    with pytest.raises(ValueError):
+        field_sweep_overrides(["model/architectures", "x"], ("dbnet",), kind="group")

@@ -10,6 +10,7 @@ single overrides (commands.overrides), so a swept string arrives exactly as type
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ from .overrides import (
 # including its Decimal rounding); beyond it the closed formula is used.
 _EXACT_FLOAT_COUNT = 100_000
 
+_FOLLOWER = re.compile(r"\$\{([A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*)\}")
 SPEC_HELP = "values separated by commas (1e-3,5e-4) or range(start, stop, step)"
 
 
@@ -88,6 +90,32 @@ def sweep_override(path: str, values: SweepValues, *, kind: OverrideKind = "valu
     if len(values) == 1:
         return format_override(path, values[0], kind=kind)
     return format_sweep(path, values, kind=kind)
+
+
+def field_sweep_overrides(
+    paths: Sequence[str], values: SweepValues, *, kind: OverrideKind = "value"
+) -> tuple[str, ...]:
+    """One field's sweep over all its override paths: the first sweeps, the others follow.
+
+    Why follow by interpolation (`val.batch_size=${train.batch_size}`): Hydra multiplies
+    independent sweeps, so sweeping both batch-size paths would make 2x2 runs with
+    mismatched pairs instead of one run per value.
+    """
+    first, *rest = paths
+    if rest and kind != "value":
+        raise ValueError("only config values (not groups) can follow another path")
+    overrides = [sweep_override(first, values, kind=kind)]
+    for path in rest:
+        check_key(path)
+        overrides.append(f"{path}=${{{first}}}")
+    return tuple(overrides)
+
+
+def follows(text: str) -> str | None:
+    """The path an override follows by plain interpolation (`a.b=${c.d}` -> `c.d`), else None."""
+    key, sep, value = text.partition("=")
+    match = _FOLLOWER.fullmatch(value) if sep else None
+    return match.group(1) if match and key else None
 
 
 def spec_text(values: SweepValues) -> str:
