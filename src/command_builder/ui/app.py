@@ -2,7 +2,7 @@
 
 Every run of this script is a page switch or an interaction, so it only wires
 things together: settings are cached per process, pages render from cached
-view models.
+view models. The timing hook records each run when a benchmark asks for it.
 """
 
 from __future__ import annotations
@@ -10,22 +10,23 @@ from __future__ import annotations
 import streamlit as st
 
 from command_builder.settings import WorkspaceError
-from command_builder.ui import context, nav
+from command_builder.ui import context, nav, timing
 
-st.set_page_config(page_title="OCR Command Builder", layout="wide")
+with timing.script_run() as run:
+    st.set_page_config(page_title="OCR Command Builder", layout="wide")
+    try:
+        settings = context.current_settings()
+    except WorkspaceError as exc:
+        st.error(f"Workspace unusable: {exc}")
+        st.stop()
 
-try:
-    settings = context.current_settings()
-except WorkspaceError as exc:
-    st.error(f"Workspace unusable: {exc}")
-    st.stop()
-
-current = st.navigation(nav.all_pages())
-with st.sidebar:
-    st.caption(f"Workspace: `{settings.root}`")
-    st.button(
-        "Refresh", on_click=context.refresh_workspace, args=(settings,),
-        help="Re-read the configs and rescan checkpoints now "
-        "(otherwise changes on disk are picked up on their own).",
-    )
-current.run()
+    current = st.navigation(nav.all_pages())
+    run.page = current.url_path or current.title
+    with st.sidebar:
+        st.caption(f"Workspace: `{settings.root}`")
+        st.button(
+            "Refresh", on_click=context.refresh_workspace, args=(settings,),
+            help="Re-read the configs and rescan checkpoints now "
+            "(otherwise changes on disk are picked up on their own).",
+        )
+    current.run()

@@ -39,11 +39,10 @@ def render(data: PageData, field: FieldView) -> None:
     if field.value is not None and field.value not in options:
         options.insert(0, field.value)
     wkey = state.seed(data.page, field.key, field.value)
-    now = time.time()
     pick, narrow = st.columns([3, 2])
     pick.selectbox(
         field.label, options, key=wkey, help=field.help or None,
-        format_func=lambda path: _label(form.find_checkpoint(index, path), path, now),
+        format_func=lambda path: _label(form.find_checkpoint(index, path), path),
         placeholder=f"Choose one of {len(index.checkpoints)} checkpoints",
         on_change=_picked, args=(data.settings, data.page, field.key),
     )
@@ -52,6 +51,9 @@ def render(data: PageData, field: FieldView) -> None:
         placeholder="run name, epoch=3, step=…",
         help=f"Shows at most {MAX_SHOWN} matches, newest first.",
     )
+    picked = form.find_checkpoint(index, field.value)
+    if picked is not None:
+        st.caption(f"Picked: {picked.path}, written {labels.age(time.time() - picked.mtime)} ago.")
     if total > len(shown):
         st.caption(f"{total} match, newest {len(shown)} shown: narrow the filter to see others.")
     elif query and not total:
@@ -72,7 +74,7 @@ def _haystack(c: Checkpoint) -> str:
     return f"{c.run_name} epoch={c.epoch} step={c.step} {c.path}".lower()
 
 
-def _label(checkpoint: Checkpoint | None, path: str, now: float) -> str:
+def _label(checkpoint: Checkpoint | None, path: str) -> str:
     if checkpoint is None:
         return f"{path} (not in this workspace)"
     parts = [checkpoint.run_name]
@@ -80,7 +82,7 @@ def _label(checkpoint: Checkpoint | None, path: str, now: float) -> str:
         parts.append(f"epoch {checkpoint.epoch}")
     if checkpoint.step is not None:
         parts.append(f"step {checkpoint.step}")
-    parts += [f"{labels.age(now - checkpoint.mtime)} ago", labels.size(checkpoint.size)]
+    parts += [labels.stamp(checkpoint.mtime), labels.size(checkpoint.size)]
     return " · ".join(parts)
 
 

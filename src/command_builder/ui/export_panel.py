@@ -7,7 +7,6 @@ a fragment, so choosing a file or uploading one reruns this panel only.
 from __future__ import annotations
 
 import functools
-import time
 from pathlib import PurePosixPath
 
 import streamlit as st
@@ -92,5 +91,4 @@ def _from_upload(settings: Settings) -> tuple[SubmissionData | None, str]:
 
 
 def _label(submission: Submission) -> str:
-    ago = labels.age(time.time() - submission.mtime)
-    return f"{submission.path} · {ago} ago · {labels.size(submission.size)}"
+    return f"{submission.path} · {labels.stamp(submission.mtime)} · {labels.size(submission.size)}"

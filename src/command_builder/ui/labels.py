@@ -1,6 +1,13 @@
-"""Short human labels for ages and sizes in pickers."""
+"""Short human labels for times and sizes in pickers.
+
+Option labels must not change between runs: Streamlit sends a select's choice
+back as its label and maps it to an option with the next run's labels. So a
+list shows when a file was written (stable), and only a caption says how long ago.
+"""
 
 from __future__ import annotations
+
+import time
 
 
 def age(seconds: float) -> str:
@@ -9,6 +16,11 @@ def age(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)} {unit}"
     return f"{max(int(seconds), 0)} s"
+
+
+def stamp(mtime: float) -> str:
+    """2026-11-27 07:11 (local time): a stable label for a file's age."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(mtime))
 
 
 def size(num_bytes: int) -> str:

@@ -32,8 +32,9 @@ def _predict() -> None:
 
 
 def _jobs() -> None:
-    st.title("Jobs")
-    st.info("The Jobs page is not built yet.")
+    from . import jobs_page
+
+    jobs_page.render(current_settings())
 
 
 def _entry() -> None:

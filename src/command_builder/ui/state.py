@@ -25,6 +25,7 @@ from ..schema import PageSchema
 from ..settings import Settings
 from ..workspace import Catalog, CheckpointIndex
 from . import context
+from .jobs_page import PENDING_FORM_KEY
 
 _MISSING = object()
 
@@ -57,10 +58,14 @@ def load(settings: Settings, page: str) -> PageData:
     catalog = context.catalog(settings)
     uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
     index = context.checkpoint_index(settings) if uses_checkpoints else None
+    pending = st.session_state.get(PENDING_FORM_KEY)
+    if pending and pending.get("page") == page:  # the Jobs page's "Open in builder"
+        del st.session_state[PENDING_FORM_KEY]
+        replace(page, _from_values(schema, catalog, pending["values"]))
     state = st.session_state.get(state_key(page))
     if state is None:
         state = _first_state(schema, catalog, page)
-        st.session_state[state_key(page)] = state
+        replace(page, state)
     view = form.build_view(schema, catalog, index, state)
     return PageData(settings, page, schema, catalog, index, state, view)
 
@@ -75,6 +80,15 @@ def _first_state(schema: PageSchema, catalog: Catalog, page: str) -> FormState:
         except form.QueryError as exc:
             st.session_state[f"{page}.link_error"] = str(exc)
     return form.initial_state(schema, catalog)
+
+
+def _from_values(schema: PageSchema, catalog: Catalog, values: dict[str, object]) -> FormState:
+    """A job's recorded form values, applied in schema order (named values win over defaults)."""
+    restored = form.initial_state(schema, catalog)
+    for element in schema.elements:
+        if element.key in values and element.type != "info":
+            restored = form.apply_change(schema, catalog, restored, element.key, values[element.key])
+    return restored
 
 
 def replace(page: str, state: FormState) -> None:
