@@ -48,6 +48,18 @@ def workspace(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust stamps at once, as if the files were older than the racy window (ctime cannot be aged)."""
+    monkeypatch.setattr(checkpoints_module, "RACY_WINDOW_NS", 0)
+
+
+@pytest.fixture
+def young(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Distrust every stamp, however slow the machine: the window is an hour."""
+    monkeypatch.setattr(checkpoints_module, "RACY_WINDOW_NS", 3600 * 10**9)
+
+
+@pytest.fixture
 def index(workspace: Settings) -> CheckpointIndex:
     built = CheckpointIndex(workspace)
     built.refresh()
@@ -127,9 +139,11 @@ def test_run_config_is_read_lazily_once(index: CheckpointIndex,
 
 
 def test_incremental_refresh_rescans_only_the_changed_run(
-        workspace: Settings, index: CheckpointIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+        settled: None, workspace: Settings, index: CheckpointIndex,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index.refresh()  # now everything is settled
     config_b = index.run_config("outputs/b")
-    index.run_config("outputs/a")
+    config_a = index.run_config("outputs/a")
     scans = count_calls(monkeypatch, CheckpointIndex, "_scan_run")
     reads = count_calls(monkeypatch, checkpoints_module, "_read_run_config")
     version = index.version
@@ -143,8 +157,16 @@ def test_incremental_refresh_rescans_only_the_changed_run(
     assert index.version != version
     assert index.checkpoints[0].path == "outputs/a/checkpoints/epoch=2-step=30.ckpt"
     assert index.run_config("outputs/b") is config_b  # untouched run: not read again
-    index.run_config("outputs/a")
-    assert len(reads) == 1  # the changed run is read again, on demand
+    assert index.run_config("outputs/a") is config_a  # a new checkpoint leaves the config alone
+    assert reads == []
+
+    scans.clear()
+    (workspace.outputs_dir / "a/submissions").mkdir()  # the run folder itself changed
+    assert index.refresh() is False  # same checkpoints
+    assert [args[1] for args in scans] == [str(workspace.outputs_dir / "a")]
+    assert index.run_config("outputs/a") is not config_a
+    assert index.run_config("outputs/b") is config_b
+    assert len(reads) == 1
 
     scans.clear()
     make_run(workspace.root, "c", {"epoch=0-step=5.ckpt": 20})
@@ -153,8 +175,9 @@ def test_incremental_refresh_rescans_only_the_changed_run(
     assert len(index.checkpoints) == 6
 
 
-def test_forced_refresh_rescans_and_rereads(index: CheckpointIndex,
+def test_forced_refresh_rescans_and_rereads(settled: None, index: CheckpointIndex,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    index.refresh()
     index.run_config("outputs/a")
     scans = count_calls(monkeypatch, CheckpointIndex, "_scan_run")
     reads = count_calls(monkeypatch, checkpoints_module, "_read_run_config")
@@ -162,6 +185,24 @@ def test_forced_refresh_rescans_and_rereads(index: CheckpointIndex,
     assert len(scans) == 2
     index.run_config("outputs/a")
     assert len(reads) == 1
+
+
+def test_checkpoint_still_being_written_is_listed_again_until_settled(
+        young: None, workspace: Settings, index: CheckpointIndex) -> None:
+    ckpt = workspace.outputs_dir / "b/checkpoints/last.ckpt"
+    with ckpt.open("ab") as handle:  # grows in place: no folder stamp changes
+        handle.write(b"more")
+    assert index.refresh() is True  # young files are not trusted yet
+    assert [c.size for c in index.checkpoints if c.path.endswith("last.ckpt")] == [18]
+
+
+def test_stale_in_place_rewrite_is_the_documented_limit(
+        settled: None, workspace: Settings, index: CheckpointIndex) -> None:
+    index.refresh()
+    with (workspace.outputs_dir / "b/checkpoints/last.ckpt").open("ab") as handle:
+        handle.write(b"more")
+    assert index.refresh() is False  # settled folder, same stamps: not listed again
+    assert index.refresh(force=True) is True
 
 
 def test_deleted_run_is_dropped_with_a_warning(workspace: Settings, index: CheckpointIndex) -> None:
@@ -243,7 +284,7 @@ def test_shared_index_and_throttle(workspace: Settings) -> None:
     assert len(get_checkpoint_index(workspace).checkpoints) == 5
 
 
-def test_threads_refresh_and_read_while_runs_appear(workspace: Settings) -> None:
+def test_threads_refresh_and_read_while_runs_appear(young: None, workspace: Settings) -> None:
     index = get_checkpoint_index(workspace)
     errors: list[BaseException] = []
 

@@ -6,6 +6,8 @@ import os
 import threading
 from pathlib import Path
 
+import pytest
+
 from command_builder.settings import Settings, load_settings
 from command_builder.workspace import (
     Catalog,
@@ -14,6 +16,7 @@ from command_builder.workspace import (
     get_catalog,
     refresh_catalog,
 )
+from command_builder.workspace import catalog as catalog_module
 from command_builder.workspace.fingerprint import scan
 
 
@@ -179,7 +182,9 @@ def test_catalog_is_shared_until_something_changes(tmp_path: Path) -> None:
     assert first.group_options("data") == ("a", "b")  # old snapshots stay valid
 
 
-def test_same_size_edit_within_the_mtime_granularity_is_seen(tmp_path: Path) -> None:
+def test_same_size_edit_within_the_mtime_granularity_is_seen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog_module, "RACY_WINDOW_NS", 3600 * 10**9)  # however slow the machine
     settings = small_workspace(tmp_path)
     path = settings.ui_meta_dir / "architectures/net.yaml"
     first = get_catalog(settings)

@@ -26,7 +26,7 @@ from types import MappingProxyType
 import yaml
 
 from ..settings import Settings
-from .fingerprint import CONFIG_SUFFIX, Fingerprint, scan
+from .fingerprint import CONFIG_SUFFIX, RACY_WINDOW_NS, Fingerprint, scan
 from .ui_meta import (
     ArchitectureMeta,
     OptimizerMeta,
@@ -37,7 +37,6 @@ from .ui_meta import (
 )
 from .yaml_files import ConfigIssue, compose_node, yaml_error_issue
 
-RACY_WINDOW_NS = 2_000_000_000
 META_KINDS = ("encoders", "decoders", "heads", "losses", "optimizers")
 _UI_META = "ui_meta"
 _ARCHITECTURES = "ui_meta/architectures"

@@ -11,13 +11,17 @@ Rescans are incremental. Each folder is remembered with its stat stamp
 noticed). An unchanged container folder is not listed again (its known
 children are visited); an unchanged run folder whose ``checkpoints/`` stamp is
 unchanged keeps its checkpoints without a single stat of a checkpoint file. A
-no-change refresh of 1,000 runs therefore costs two stats per run. Limitation:
-a checkpoint rewritten in place under the same name (e.g. Lightning's
+no-change refresh of 1,000 runs therefore costs two stats per run. A state is
+only reused once it has *settled*: while a folder's stamp or one of its
+checkpoints' mtimes is younger than RACY_WINDOW_NS at scan time, the next
+refresh lists it again. That catches a checkpoint still being written (size
+growing) and changes within the mtime granularity. Limitation: an old
+checkpoint rewritten in place under the same name (e.g. Lightning's
 ``last.ckpt``) does not touch the folder's stamp; its mtime/size are updated
 with the next change in that folder or a forced refresh.
 
 A run's recorded config is read only when asked for (`run_config`), once, and
-kept until the run folder changes. Deleted or unreadable runs are dropped with
+kept until the run folder's own stamp changes (a new checkpoint does not). Deleted or unreadable runs are dropped with
 a message in `warnings`; nothing here raises for workspace content.
 """
 
@@ -34,6 +38,7 @@ from types import MappingProxyType
 import yaml
 
 from ..settings import Settings
+from .fingerprint import RACY_WINDOW_NS
 from .yaml_files import Loader, read_text, yaml_error_issue
 
 MAX_DEPTH = 4  # outputs/<date>/<time>/<n> is depth 3; one level of slack
@@ -78,6 +83,7 @@ def parse_checkpoint_name(name: str) -> tuple[int | None, int | None]:
 @dataclass(frozen=True)
 class _Folder:
     stamp: tuple[int, int]
+    settled: bool  # stamp older than RACY_WINDOW_NS when listed: may be reused
     children: tuple[str, ...]  # absolute paths of sub-folders
     warning: str | None = None
 
@@ -86,6 +92,7 @@ class _Folder:
 class _Run:
     stamp: tuple[int, int]
     checkpoints_stamp: tuple[int, int] | None  # None: no checkpoints/ folder (yet)
+    settled: bool  # stamps and checkpoint mtimes older than RACY_WINDOW_NS when listed
     checkpoints: tuple[Checkpoint, ...]
     warning: str | None = None
 
@@ -152,6 +159,7 @@ class CheckpointIndex:
         self._warnings: tuple[str, ...] = ()
         self._checkpoints: tuple[Checkpoint, ...] = ()
         self._generation = 0
+        self._settled_before = 0  # time_ns: stamps older than this are trusted (set per refresh)
         self.refreshed_at: float | None = None  # time.monotonic() of the last refresh
 
     @property
@@ -177,6 +185,7 @@ class CheckpointIndex:
         with self._lock:
             old = {} if force else self._folders
             new: dict[str, _Folder | _Run] = {}
+            self._settled_before = time.time_ns() - RACY_WINDOW_NS
             self._visit(self._outputs, 0, old, new)
             self.refreshed_at = time.monotonic()
             old_runs = {p: s for p, s in self._folders.items() if isinstance(s, _Run)}
@@ -190,7 +199,8 @@ class CheckpointIndex:
             if not folders_changed:
                 return False
             for path in list(self._configs):
-                if new_runs.get(path) is not old_runs.get(path):
+                new_run, old_run = new_runs.get(path), old_runs.get(path)
+                if new_run is None or old_run is None or new_run.stamp != old_run.stamp:
                     del self._configs[path]
                     self._config_warnings.pop(path, None)
             self._events = tuple(
@@ -240,14 +250,14 @@ class CheckpointIndex:
         if stamp is None:
             return  # gone: runs that disappear are reported by refresh()
         prev = old.get(path)
-        if prev is not None and prev.stamp == stamp:
+        if prev is not None and prev.stamp == stamp and prev.settled:
             if isinstance(prev, _Folder):
                 new[path] = prev
                 for child in prev.children:
                     self._visit(child, depth + 1, old, new)
                 return
             checkpoints_stamp = _stamp(f"{path}/{CHECKPOINTS}")
-            if checkpoints_stamp == prev.checkpoints_stamp:
+            if checkpoints_stamp == prev.checkpoints_stamp:  # prev.settled covers this stamp too
                 new[path] = prev
             else:
                 new[path] = self._scan_run(path, stamp, checkpoints_stamp)
@@ -256,22 +266,25 @@ class CheckpointIndex:
             with os.scandir(path) as entries:
                 subdirs = [(e.name, e.path) for e in entries if e.is_dir()]
         except OSError as exc:
-            new[path] = _Folder(stamp, (), f"{self._rel(path)}: cannot list ({exc.strerror})")
+            new[path] = _Folder(stamp, self._is_settled(stamp), (),
+                                f"{self._rel(path)}: cannot list ({exc.strerror})")
             return
         names = {name for name, _ in subdirs}
         if depth > 0 and (CHECKPOINTS in names or HYDRA in names):
             new[path] = self._scan_run(path, stamp, _stamp(f"{path}/{CHECKPOINTS}"))
             return
         children = tuple(sorted(p for name, p in subdirs if name[0] != ".")) if depth < MAX_DEPTH else ()
-        new[path] = _Folder(stamp, children)
+        new[path] = _Folder(stamp, self._is_settled(stamp), children)
         for child in children:
             self._visit(child, depth + 1, old, new)
 
     def _scan_run(self, path: str, stamp: tuple[int, int],
                   checkpoints_stamp: tuple[int, int] | None) -> _Run:
         rel_run = self._rel(path)
+        settled = self._is_settled(stamp)
         if checkpoints_stamp is None:
-            return _Run(stamp, None, ())
+            return _Run(stamp, None, settled, ())
+        settled = settled and self._is_settled(checkpoints_stamp)
         run_name = rel_run[len(self._rel(self._outputs)) + 1:]
         found: list[Checkpoint] = []
         try:
@@ -286,13 +299,17 @@ class CheckpointIndex:
                         st = entry.stat()
                     except OSError:
                         continue  # removed between listing and stat
+                    settled = settled and st.st_mtime_ns < self._settled_before
                     epoch, step = parse_checkpoint_name(name)
                     found.append(Checkpoint(f"{rel_run}/{CHECKPOINTS}/{name}", rel_run, run_name,
                                             epoch, step, st.st_mtime, st.st_size))
         except OSError as exc:
-            return _Run(stamp, checkpoints_stamp, (),
+            return _Run(stamp, checkpoints_stamp, settled, (),
                         f"{rel_run}: cannot list {CHECKPOINTS}/ ({exc.strerror}); run skipped")
-        return _Run(stamp, checkpoints_stamp, tuple(found))
+        return _Run(stamp, checkpoints_stamp, settled, tuple(found))
+
+    def _is_settled(self, stamp: tuple[int, int]) -> bool:
+        return max(stamp) < self._settled_before
 
 
 _indexes: dict[str, CheckpointIndex] = {}

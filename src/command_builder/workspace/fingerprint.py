@@ -15,6 +15,10 @@ import os
 from dataclasses import dataclass
 
 CONFIG_SUFFIX = ".yaml"
+# mtimes have a granularity (a few ms on Linux, 1-2 s on some file systems): a
+# change within that window after a scan may leave the stamp unchanged, so a
+# stamp younger than this is not trusted (catalog and checkpoint index re-check).
+RACY_WINDOW_NS = 2_000_000_000
 # Page-schema overrides are read (and cached per mtime) by the schema layer, not the catalog.
 UNWATCHED = frozenset({"ui_meta/schemas"})
 RUNNER_SUFFIX = ".py"
