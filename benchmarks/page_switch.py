@@ -63,7 +63,7 @@ async ({full, titleOnly, graceMs, timeoutMs}) => {
       if (fullAt === null && SB.shown(full)) { fullAt = stamp(); finish(); }
     };
     obs = new MutationObserver(check);
-    obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
     timer = setTimeout(finish, timeoutMs);
     check();
   });
@@ -100,6 +100,8 @@ class Target:
     errors: list[str] = field(default_factory=list)
     first_page: dict[str, float | None] = field(default_factory=dict)
     timings_offset: int = 0
+    timings_end: int | None = None  # file size after the measured rounds
+    objects: list[int] = field(default_factory=list)
 
 
 def parse_key_values(items: list[str], what: str) -> dict[str, str]:
@@ -142,7 +144,7 @@ def log(message: str) -> None:
 
 def app_server_for(name: str, workspace: Path, tmp: Path, overrides: dict[str, str],
                    timings_file: Path) -> Server:
-    env = {"COMMAND_BUILDER_TIMINGS": str(timings_file), "COMMAND_BUILDER_TIMINGS_OBJECTS": "1"}
+    env = {"COMMAND_BUILDER_TIMINGS": str(timings_file)}
     server = harness.app_server(workspace, tmp / "home", tmp, extra_env=env, name=name)
     if overrides:
         server.argv = [sys.executable, str(BENCH_DIR / "serve_with_config.py"),
@@ -235,12 +237,35 @@ def switch_once(target: Target, title: str, timeout_ms: float) -> dict[str, Any]
     return result
 
 
+def count_objects(targets: list[Target], timeout_ms: float) -> None:
+    """After the measured rounds: one more (unmeasured) switch per app with the hook's
+    object-count trigger file present, so counting never delays a measured run."""
+    for target in targets:
+        if target.timings_file is None:
+            continue
+        mark = target.timings_file.stat().st_size if target.timings_file.exists() else 0
+        trigger = Path(f"{target.timings_file}.objects")
+        trigger.touch()
+        try:
+            for title in ("Test", "Train"):
+                harness.switch(target.page, target.specs[title], timeout_ms)
+        except Exception as exc:  # noqa: BLE001 - the count is informative only
+            target.notes.append(f"object count failed: {exc}")
+        finally:
+            trigger.unlink()
+        with target.timings_file.open("rb") as handle:
+            handle.seek(mark)
+            lines = [json.loads(x) for x in handle.read().decode().splitlines() if x.strip()]
+        target.objects = [line["objects"] for line in lines if "objects" in line]
+
+
 def timing_lines(target: Target) -> list[dict[str, Any]]:
     if target.timings_file is None or not target.timings_file.exists():
         return []
     with target.timings_file.open("rb") as handle:
         handle.seek(target.timings_offset)
-        text = handle.read().decode("utf-8", "replace")
+        size = None if target.timings_end is None else target.timings_end - target.timings_offset
+        text = (handle.read() if size is None else handle.read(size)).decode("utf-8", "replace")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -300,6 +325,28 @@ def cancel_running_job(workspace: Path, home: Path, job_id: int) -> None:
     log(f"warning: job {job_id} still running after cancel")
 
 
+# ------------------------------------------------------------------------------ profiling
+def start_profiler(server: Server, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy on the app server during the measured rounds (collapsed stacks, --idle off)."""
+    py_spy = shutil.which("py-spy") or harness.bin_path("py-spy")
+    assert server.process is not None
+    log(f"py-spy recording pid {server.process.pid} into {out}")
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(server.process.pid), "--rate", "500", "--format", "raw",
+         "--output", str(out), "--threads", "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
+    if profiler is not None and profiler.poll() is None:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        try:
+            profiler.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+
+
 # ------------------------------------------------------------------------------ report
 def analyse(targets: list[Target]) -> dict[str, Any]:
     result: dict[str, Any] = {}
@@ -322,7 +369,7 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
         if target.timings_file is not None:
             runs = [line["run_ms"] for line in lines]
             gcs = [line.get("gc_ms", 0.0) for line in lines]
-            objects = [line["objects"] for line in lines if "objects" in line]
+            objects = target.objects
             entry["server"] = {
                 "runs": len(runs),
                 "runs_per_switch": len(runs) / len(target.samples) if target.samples else None,
@@ -422,6 +469,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     (tmp / "home").mkdir()
     targets: list[Target] = []
     job: tuple[Path, int] | None = None
+    profiler: subprocess.Popen[bytes] | None = None
     workspace = make_workspace(args.workspace_size, tmp)
     try:
         with sync_playwright() as playwright:
@@ -451,6 +499,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         mark_timings(target)
                         target.samples.clear()
                         target.errors.clear()
+                    if args.profile:
+                        profiler = start_profiler(targets[0].server, args.profile)
                 for title in ROTATION:
                     order = targets[step % len(targets):] + targets[:step % len(targets)]
                     step += 1
@@ -462,12 +512,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     raise RuntimeError("too many failed switches: " + "; ".join(
                         f"{t.name}: {t.errors[-1]}" for t in targets if t.errors))
                 log(f"round {round_index + 1}/{total}" + (" (warm-up)" if round_index < args.warmup else ""))
+            stop_profiler(profiler)
+            for target in targets:
+                if target.timings_file is not None and target.timings_file.exists():
+                    target.timings_end = target.timings_file.stat().st_size
+            count_objects(targets, args.timeout * 1000)
             if job is not None:
                 status = job_status(job[0], tmp / "home", job[1])
                 if status.get("status") != "running":
                     log(f"warning: the running job was {status.get('status')} at the end")
             browser.close()
     finally:
+        stop_profiler(profiler)
         if job is not None:
             cancel_running_job(job[0], tmp / "home", job[1])
         for target in targets:
@@ -514,6 +570,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, timings)")
+    parser.add_argument("--profile", type=Path, metavar="OUT",
+                        help="record the app server with py-spy during the measured rounds "
+                        "(collapsed stacks; needs `pip install py-spy`)")
     args = parser.parse_args(argv)
 
     def on_term(signum: int, frame: object) -> None:

@@ -44,3 +44,14 @@ def test_writes_one_line_per_run(tmp_path: Path) -> None:
     assert first["page"] == "train" and first["run_ms"] >= 0 and first["objects"] > 1000
     assert first["gc_collections"] >= 1 and "exc" not in first
     assert second["page"] == "test" and second["exc"] == "KeyError"
+
+
+def test_trigger_file_counts_objects_without_the_variable(tmp_path: Path) -> None:
+    out = tmp_path / "timings.jsonl"
+    Path(f"{out}.objects").touch()
+    _run({"COMMAND_BUILDER_TIMINGS": str(out)})
+    assert all(json.loads(line)["objects"] > 1000 for line in out.read_text().splitlines())
+    Path(f"{out}.objects").unlink()
+    out.unlink()
+    _run({"COMMAND_BUILDER_TIMINGS": str(out)})
+    assert not any("objects" in json.loads(line) for line in out.read_text().splitlines())

@@ -160,7 +160,7 @@ async ({spec, timeoutMs}) => {
       if (visible !== null && idle !== null) done({visible, idle, sawRunning});
     };
     obs = new MutationObserver(check);
-    obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
     timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
     link.click();
     check([]);
@@ -179,7 +179,7 @@ async ({spec, timeoutMs}) => {
     obs = new MutationObserver(() => {
       if (SB.shown(spec)) { const at = stamp(); obs.disconnect(); clearTimeout(timer); resolve({at}); }
     });
-    obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   });
 }
 """)

@@ -12,8 +12,11 @@ Environment:
   garbage collection time since the previous line was written, which includes
   Streamlit's full ``gc.collect()`` after the previous run (it happens after
   the script returns, outside any block the app can wrap).
-- ``COMMAND_BUILDER_TIMINGS_OBJECTS=1``: also record ``len(gc.get_objects())``
-  (counted after ``run_ms`` is taken, so it does not inflate it).
+- ``COMMAND_BUILDER_TIMINGS_OBJECTS=1``: also record ``len(gc.get_objects())`` on
+  every run. It is counted after ``run_ms`` is taken, but it still delays the
+  end of the run as the browser sees it (several ms for 100k objects), so the
+  benchmark instead creates ``<file>.objects`` after its measured rounds: while
+  that file exists, runs record the count too.
 
 Usage in ``ui/app.py`` (wrap the whole run, name the page once it is known):
 
@@ -43,6 +46,7 @@ OBJECTS_ENV = "COMMAND_BUILDER_TIMINGS_OBJECTS"
 
 _PATH = os.environ.get(TIMINGS_ENV) or None
 _COUNT_OBJECTS = os.environ.get(OBJECTS_ENV) == "1"
+_OBJECTS_TRIGGER = f"{_PATH}.objects"
 _lock = threading.Lock()
 _gc_ns = 0  # GC time accumulated since the last written line
 _gc_count = 0
@@ -92,7 +96,7 @@ class _TimedRun:
         }
         if exc_type is not None:
             record["exc"] = exc_type.__name__
-        if _COUNT_OBJECTS:
+        if _COUNT_OBJECTS or os.path.exists(_OBJECTS_TRIGGER):
             record["objects"] = len(gc.get_objects())
         _write(record)
 
