@@ -26,7 +26,7 @@ Checkpoint index (checkpoints.py)
         refresh is older than max_age_s.
     CheckpointIndex: refresh(force=False) -> bool; checkpoints -> tuple[Checkpoint, ...]
         (newest first); run_config(run_dir) -> RunConfig | None (read once);
-        warnings -> tuple[str, ...]; version -> str
+        warnings -> tuple[str, ...]; version -> str; refreshed_at: float | None (monotonic)
     Checkpoint(path, run_dir, run_name, epoch, step, mtime, size)
     RunConfig(choices, values).lookup(path) -> object | None
     parse_checkpoint_name(name) -> (epoch | None, step | None)
