@@ -199,8 +199,10 @@ def harness_viewport() -> dict[str, int]:
     return {"width": 1400, "height": 1000}
 
 
-def open_target(target: Target, browser: Any) -> None:
+def open_target(target: Target, browser: Any, trace_ws: bool) -> None:
     context = browser.new_context(viewport=harness_viewport())
+    if trace_ws:
+        context.add_init_script(harness.WS_TRACE_INIT_JS)
     context.set_default_timeout(30_000)
     target.page = context.new_page()
     harness.goto(target.page, "/", base_url=target.server.url, timeout_ms=60_000)
@@ -362,6 +364,13 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
                 } for title in ROTATION
             },
             "running_state_seen": sum(1 for s in target.samples if s.get("sawRunning")),
+            "ws": {
+                "messages": summary([s["messages"] for s in target.samples if "messages" in s]),
+                "first_message": summary([s["firstMessage"] for s in target.samples if "firstMessage" in s]),
+                "last_message": summary([s["lastMessage"] for s in target.samples if "lastMessage" in s]),
+                "after_last_message": summary([s["idle"] - s["lastMessage"] for s in target.samples
+                                               if "lastMessage" in s]),
+            },
             "errors": target.errors, "notes": target.notes, "first_page": target.first_page,
             "markers": {t: s.marker for t, s in target.specs.items()},
         }
@@ -401,12 +410,13 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"\nPage switch, headless Chromium: {cfg['rounds']} rounds x {len(ROTATION)} switches "
           f"(+{cfg['warmup']} warm-up rounds discarded), workspace {cfg['workspace_size']}"
           f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted")
-    print(f"{'':28}{'median':>9}{'p95':>9}{'max':>9}   goal")
     rows = [("floor", floor)] + [(name, res[name]) for name in apps]
+    width = max(len(name) for name, _ in rows) + 10
+    print(f"  {'':{width}}{'median':>9}{'p95':>9}{'max':>9}")
     for kind in ("visible", "idle"):
         for name, entry in rows:
             stats = entry[kind]
-            print(f"  {name + ' ' + kind:26}{stats['median']:9.1f}{stats['p95']:9.1f}{stats['max']:9.1f}")
+            print(f"  {name + ' ' + kind:{width}}{stats['median']:9.1f}{stats['p95']:9.1f}{stats['max']:9.1f}")
     floor_idle, floor_vis = floor["idle"]["p95"], floor["visible"]["p95"]
     for name in apps:
         entry = res[name]
@@ -441,6 +451,14 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"  note: {note}")
         if entry["errors"]:
             print(f"  {len(entry['errors'])} failed switches, first: {entry['errors'][0]}")
+    if any(entry["ws"]["messages"]["n"] for entry in res.values()):
+        print("\n  WebSocket trace (ms after the click; median / p95):")
+        for name, entry in rows:
+            ws = entry["ws"]
+            print(f"  {name:{width}} messages {ws['messages']['median']:.0f}; first {ws['first_message']['median']:.1f} / "
+                  f"{ws['first_message']['p95']:.1f}; last {ws['last_message']['median']:.1f} / "
+                  f"{ws['last_message']['p95']:.1f}; frontend after last {ws['after_last_message']['median']:.1f} / "
+                  f"{ws['after_last_message']['p95']:.1f}")
     fp = floor["first_page"]
     print(f"\n  floor first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
           f"{_fmt(fp.get('http_s'), 2)} s);  floor errors: {len(floor['errors'])}")
@@ -486,7 +504,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 measure_first_page(target, browser, args.start_timeout)
                 target.server.wait_healthy(args.start_timeout)
             for target in targets:
-                open_target(target, browser)
+                open_target(target, browser, args.trace_ws)
                 probe_markers(target, args.timeout * 1000)
             if args.with_running_job:
                 job = (workspace, start_running_job(workspace, tmp / "home", args.job_epochs))
@@ -567,6 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per switch")
     parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds per server start")
     parser.add_argument("--max-errors", type=int, default=5)
+    parser.add_argument("--trace-ws", action="store_true",
+                        help="also time WebSocket messages: server+network vs frontend share")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, timings)")

@@ -157,7 +157,18 @@ async ({spec, timeoutMs}) => {
         idle = now - t0;
         sawRunning = left;
       }
-      if (visible !== null && idle !== null) done({visible, idle, sawRunning});
+      if (visible !== null && idle !== null) {
+        const result = {visible, idle, sawRunning};
+        if (window.__sbWs) {  // WS_TRACE_INIT_JS installed: split server vs frontend
+          const msgs = window.__sbWs.filter((t) => t >= t0 && t <= t0 + idle);
+          result.messages = msgs.length;
+          if (msgs.length) {
+            result.firstMessage = msgs[0] - t0;
+            result.lastMessage = msgs[msgs.length - 1] - t0;
+          }
+        }
+        done(result);
+      }
     };
     obs = new MutationObserver(check);
     obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
@@ -167,6 +178,26 @@ async ({spec, timeoutMs}) => {
   });
 }
 """)
+
+# Optional (context.add_init_script): timestamps of every WebSocket message the
+# page receives, so a switch can be split into "server until last message" and
+# "frontend after it". A listener added in the constructor runs before Streamlit's.
+WS_TRACE_INIT_JS = r"""
+(() => {
+  const Native = window.WebSocket;
+  window.__sbWs = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const log = window.__sbWs;
+        log.push(performance.now());
+        if (log.length > 4000) log.splice(0, 2000);
+      });
+    }
+  };
+})();
+"""
 
 # Wait until spec is shown; resolve with the epoch ms (timeOrigin + now) at which it was.
 WAIT_SHOWN_JS = _with_helpers(r"""
