@@ -40,4 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_workspace.py
+	$(BIN)/python benchmarks/bench_commands.py
+	$(BIN)/python benchmarks/bench_form.py
+	$(BIN)/python benchmarks/page_switch.py
