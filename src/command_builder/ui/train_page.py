@@ -1,4 +1,4 @@
-"""Train: use-case cards, the form, and a button naming the experiment after its model."""
+"""Train: use-case cards (atop the Model tab), the form, and naming the experiment after its model."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ PAGE = "train"
 def render(settings: Settings) -> None:
     form_page.render(
         settings, PAGE, "Train",
-        before_fields=_recommendations,
+        before_field={"architecture": _recommendations},
         after_field={"exp_name": _append_button},
     )
 
