@@ -152,8 +152,9 @@ def app_server_for(name: str, workspace: Path, tmp: Path, overrides: dict[str, s
     return server
 
 
-def floor_server_for(tmp: Path, overrides: dict[str, str]) -> Server:
-    server = harness.floor_server(tmp / "home", tmp)
+def floor_server_for(tmp: Path, overrides: dict[str, str], name: str = "floor",
+                     script: Path = harness.FLOOR_APP) -> Server:
+    server = harness.floor_server(tmp / "home", tmp, name=name, script=script)
     for key, value in overrides.items():
         server.argv += [f"--{key}", value]
     return server
@@ -394,6 +395,8 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
             if not lines:
                 target.notes.append("no COMMAND_BUILDER_TIMINGS lines: app.py does not call "
                                     "command_builder.ui.timing.script_run() yet")
+        entry["kind"] = ("app" if target.timings_file is not None
+                         else "floor" if target.name == "floor" else "script")
         result[target.name] = entry
     return result
 
@@ -405,12 +408,13 @@ def verdict(ok: bool | None) -> str:
 def print_report(report: dict[str, Any]) -> None:
     res = report["results"]
     floor = res["floor"]
-    apps = [name for name in res if name != "floor"]
+    apps = [name for name, entry in res.items() if entry["kind"] == "app"]
+    scripts = [name for name, entry in res.items() if entry["kind"] == "script"]
     cfg = report["config"]
     print(f"\nPage switch, headless Chromium: {cfg['rounds']} rounds x {len(ROTATION)} switches "
           f"(+{cfg['warmup']} warm-up rounds discarded), workspace {cfg['workspace_size']}"
           f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted")
-    rows = [("floor", floor)] + [(name, res[name]) for name in apps]
+    rows = [("floor", floor)] + [(name, res[name]) for name in apps + scripts]
     width = max(len(name) for name, _ in rows) + 10
     print(f"  {'':{width}}{'median':>9}{'p95':>9}{'max':>9}")
     for kind in ("visible", "idle"):
@@ -451,6 +455,11 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"  note: {note}")
         if entry["errors"]:
             print(f"  {len(entry['errors'])} failed switches, first: {entry['errors'][0]}")
+    for name in scripts:
+        entry = res[name]
+        print(f"\n  [{name}] idle p95 / floor {entry['idle']['p95'] / floor_idle:.2f}x, median / floor "
+              f"{entry['idle']['median'] / floor['idle']['median']:.2f}x; visible p95 - floor "
+              f"{entry['visible']['p95'] - floor_vis:+.1f} ms; errors {len(entry['errors'])}")
     if any(entry["ws"]["messages"]["n"] for entry in res.values()):
         print("\n  WebSocket trace (ms after the click; median / p95):")
         for name, entry in rows:
@@ -483,6 +492,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     markers = parse_key_values(args.marker, "--marker")
     compare = parse_key_values(args.compare_config, "--compare-config")
     floor_cfg = parse_key_values(args.floor_config, "--floor-config")
+    scripts = parse_key_values(args.script, "--script")
     tmp = Path(tempfile.mkdtemp(prefix="page-switch-"))
     (tmp / "home").mkdir()
     targets: list[Target] = []
@@ -499,6 +509,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 server = app_server_for(f"app{index}", workspace, tmp, overrides, timings)
                 targets.append(Target(name, server, app_specs(markers, args.marker_selector), timings))
             targets.append(Target("floor", floor_server_for(tmp, floor_cfg), dict(FLOOR_PAGES)))
+            for name, script in scripts.items():  # bare scripts measured like the floor
+                server = floor_server_for(tmp, floor_cfg, name=name, script=Path(script).resolve())
+                targets.append(Target(name, server, dict(FLOOR_PAGES)))
             for target in targets:  # one at a time: a cold start is not slowed by another
                 log(f"starting {target.name}: {' '.join(target.server.argv)}")
                 measure_first_page(target, browser, args.start_timeout)
@@ -577,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the app with this Streamlit option, interleaved")
     parser.add_argument("--floor-config", action="append", default=[], metavar="KEY=VALUE",
                         help="Streamlit option for the floor app (default: Streamlit's defaults)")
+    parser.add_argument("--script", action="append", default=[], metavar="NAME=PATH",
+                        help="also measure a bare Streamlit script with Train/Test/Predict pages "
+                        "(like the floor: title only, floor's config), e.g. a layout experiment")
     parser.add_argument("--marker", action="append", default=[], metavar="PAGE=TEXT",
                         help="label text that proves PAGE is shown (PAGE= for the title alone); "
                         "defaults: Train='Experiment name', Test/Predict='Checkpoint'")

@@ -376,12 +376,13 @@ def app_server(
 
 def floor_server(
     home: Path, log_dir: Path, *, port: int | None = None,
-    extra_env: Mapping[str, str] | None = None, name: str = "floor",
+    extra_env: Mapping[str, str] | None = None, name: str = "floor", script: Path = FLOOR_APP,
 ) -> Server:
-    """`streamlit run benchmarks/floor_app.py` with the same flags as serve (not started)."""
+    """`streamlit run benchmarks/floor_app.py` (or another bare `script`) with the same
+    flags as serve had before it went in-process (not started)."""
     port = port or free_port()
     env = _clean_env(home, extra_env)
-    argv = [sys.executable, "-m", "streamlit", "run", str(FLOOR_APP),
+    argv = [sys.executable, "-m", "streamlit", "run", str(script),
             "--server.address", "127.0.0.1", "--server.port", str(port), *STREAMLIT_FLAGS]
     return Server(name, argv, env, port, log_dir / f"{name}-{port}.log")
 
