@@ -1,0 +1,75 @@
+"""AppTest: the checkpoint picker of Test/Predict (and Train's resume) on real run folders."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from command_builder.settings import Settings
+from command_builder.ui import checkpoint_picker
+from ui_apptest import command, open_app, open_tab, switch, write_run
+
+PICK = "test.field.checkpoint"
+
+
+def test_picking_fills_components_and_warns_on_mismatch(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    write_run(demo_settings.root, "craft_run", architecture="craft", encoder="vgg16_bn",
+              checkpoints=((0, 205), (1, 410)))
+    at = open_app(monkeypatch, demo_settings, page="test")
+    picker = at.selectbox(key=PICK)
+    assert picker.label == "Checkpoint"
+    newest = "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt"
+    assert picker.options[0].startswith("craft_run · epoch 1 · step 410")
+    picker.select(newest).run()
+    assert "Filled from the checkpoint's run: Architecture, Encoder" in at.info[0].value
+    assert "model/architectures=craft" in command(at)
+    assert "model.encoder.model_name=vgg16_bn" in command(at)
+    assert not at.warning
+    at = open_tab(at, "test", "Model")
+    at.selectbox(key="test.field.encoder").select("resnet50").run()
+    at = open_tab(at, "test", "Experiment")
+    assert any("used vgg16_bn" in w.value for w in at.warning)
+
+
+def test_filter_bounds_a_large_list_newest_first(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    now = time.time()
+    for run in range(20):
+        write_run(demo_settings.root, f"run{run:02d}", architecture="dbnet", encoder="resnet18",
+                  checkpoints=tuple((e, e * 10) for e in range(5)), mtime=now - 10_000 + run * 100)
+    at = open_app(monkeypatch, demo_settings, page="test")
+    assert len(at.selectbox(key=PICK).options) == checkpoint_picker.MAX_SHOWN
+    assert at.selectbox(key=PICK).options[0].startswith("run19 · epoch 4")
+    assert any("100 match, newest 30 shown" in c.value for c in at.caption)
+    at.text_input(key="test.ui.checkpoint_filter").input("run07 epoch=3").run()
+    assert [o.split(" · ")[:2] for o in at.selectbox(key=PICK).options] == [["run07", "epoch 3"]]
+    at.text_input(key="test.ui.checkpoint_filter").input("nothing-like-this").run()
+    assert any("No checkpoint matches" in c.value for c in at.caption)
+
+
+def test_picked_checkpoint_stays_listed_when_filtered_out(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    write_run(demo_settings.root, "alpha", architecture="dbnet", encoder="resnet18")
+    write_run(demo_settings.root, "beta", architecture="dbnet", encoder="resnet34")
+    at = open_app(monkeypatch, demo_settings, page="predict")
+    at.selectbox(key="predict.field.checkpoint").select("outputs/alpha/checkpoints/epoch=0-step=10.ckpt").run()
+    at.text_input(key="predict.ui.checkpoint_filter").input("beta").run()
+    assert at.selectbox(key="predict.field.checkpoint").value == "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
+    at = switch(switch(at, "train"), "predict")
+    assert at.text_input(key="predict.ui.checkpoint_filter").value == "beta"
+    assert "checkpoint_path" in command(at)
+
+
+def test_train_resume_shows_the_picker(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    write_run(demo_settings.root, "earlier", architecture="dbnetpp", encoder="resnet50")
+    at = open_app(monkeypatch, demo_settings)
+    assert not at.selectbox
+    at.checkbox(key="train.field.resume").check().run()
+    at.selectbox(key="train.field.checkpoint").select("outputs/earlier/checkpoints/epoch=0-step=10.ckpt").run()
+    assert "resume=true" in command(at)
+    assert "model/architectures=dbnetpp" in command(at)

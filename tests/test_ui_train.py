@@ -1,0 +1,117 @@
+"""AppTest: the Train page's logic (form state, use cases, naming, command, link, reset)."""
+
+from __future__ import annotations
+
+import pytest
+
+from command_builder.settings import Settings
+from ui_apptest import command, open_app, open_tab, switch
+
+EXP = "train.field.exp_name"
+
+
+def test_first_paint_shows_title_first_tab_and_live_command(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings)
+    assert at.title[0].value == "Train"
+    assert at.text_input(key=EXP).label == "Experiment name"
+    assert "runners/train.py" in command(at)
+    assert any("Experiment name: required" in e.value for e in at.error)
+    assert not at.selectbox  # the Model tab is closed: its selects are not built at all
+
+
+def test_typing_updates_command_and_link(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_app(monkeypatch, demo_settings)
+    at.text_input(key=EXP).input("receipts v3").run()
+    assert "'exp_name=\"receipts v3\"'" in command(at)
+    assert at.query_params["exp_name"] == "receipts v3"
+    assert not any("required" in e.value for e in at.error)
+
+
+def test_use_case_applies_and_lists_changed_fields(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Model")
+    at.selectbox(key="train.field.architecture").select("dbnet").run()
+    assert at.selectbox(key="train.field.encoder").value == "resnet18"  # metadata default
+    at.button(key="train.ui.use_case.dbnet.accurate_resnet50").click().run()
+    notice = at.info[0].value
+    assert notice.startswith("Applied “Accurate (ResNet-50)”")
+    assert "Encoder resnet18 → resnet50" in notice
+    assert at.selectbox(key="train.field.encoder").value == "resnet50"
+    assert "model.encoder.model_name=resnet50" in command(at)
+    assert "trainer.precision=bf16-mixed" in command(at)
+
+
+def test_compatibility_filter_and_component_summary(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Model")
+    at.selectbox(key="train.field.architecture").select("craft").run()
+    assert "resnet18" not in at.selectbox(key="train.field.encoder").options
+    assert any("Component summary" in m.value for m in at.markdown)
+
+
+def test_append_architecture_and_encoder_once(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Model")
+    at.selectbox(key="train.field.architecture").select("dbnet").run()
+    at = open_tab(at, "train", "Experiment")
+    at.text_input(key=EXP).input("receipts").run()
+    at.button(key="train.ui.append_name").click().run()
+    at.button(key="train.ui.append_name").click().run()
+    assert at.text_input(key=EXP).value == "receipts_dbnet_resnet18"
+
+
+def test_values_survive_switching_pages(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_app(monkeypatch, demo_settings)
+    at.text_input(key=EXP).input("kept").run()
+    at = switch(at, "test")
+    assert at.title[0].value == "Test"
+    assert EXP not in at.session_state  # Streamlit dropped the unrendered widget's state...
+    at = switch(at, "train")
+    assert at.text_input(key=EXP).value == "kept"  # ...and the canonical state restored it
+    assert "exp_name=kept" in command(at)
+
+
+def test_open_tab_is_remembered_across_pages(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Advanced")
+    assert at.number_input(key="train.field.seed").value == 42
+    at = switch(switch(at, "predict"), "train")
+    assert at.number_input(key="train.field.seed").value == 42
+
+
+def test_reset_resets_this_page_only(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_app(monkeypatch, demo_settings, page="test")
+    at.text_input(key="test.field.exp_name").input("test side").run()
+    at = switch(at, "train")
+    at.text_input(key=EXP).input("train side").run()
+    at.button(key="train.ui.reset").click().run()
+    assert at.text_input(key=EXP).value == ""
+    at = switch(at, "test")
+    assert at.text_input(key="test.field.exp_name").value == "test side"
+
+
+def test_link_restores_form(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_app(monkeypatch, demo_settings, query={"exp_name": "shared", "max_epochs": "25"})
+    assert at.text_input(key=EXP).value == "shared"
+    assert "trainer.max_epochs=25" in command(at)
+
+
+def test_edited_command_flows_back_and_bad_text_is_kept(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings)
+    at.toggle(key="train.ui.edit").set_value(True).run()
+    text = at.text_area(key="train.ui.command_text")
+    text.input(text.value + " exp_name=from_text trainer.max_epochs=3").run()
+    assert at.text_input(key=EXP).value == "from_text"
+    assert "trainer.max_epochs=3" in command(at)
+    at.text_area(key="train.ui.command_text").input("python runners/train.py 'exp_name=oops").run()
+    assert any("Cannot read this command" in e.value for e in at.error)
+    assert at.text_area(key="train.ui.command_text").value == "python runners/train.py 'exp_name=oops"
+    assert at.text_input(key=EXP).value == "from_text"  # the form keeps its last good state

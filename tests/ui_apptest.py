@@ -1,0 +1,83 @@
+"""Helpers for the AppTest tests of the UI (tests/test_ui_*.py).
+
+AppTest cannot switch between st.navigation pages made from functions, so the
+script below renders the page named in `st.session_state["test_page"]`: a
+"page switch" is a rerun that renders another page, which makes Streamlit drop
+the state of the widgets it did not render, exactly as a real switch does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from command_builder.settings import Settings
+
+TIMEOUT_S = 30
+
+
+def _script() -> None:
+    import streamlit as st
+
+    from command_builder.ui import context, predict_page, test_page, train_page
+
+    renderers = {"train": train_page.render, "test": test_page.render, "predict": predict_page.render}
+    renderers[st.session_state.get("test_page", "train")](context.current_settings())
+
+
+def open_app(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, page: str = "train",
+    query: dict[str, str] | None = None,
+) -> AppTest:
+    """A fresh session of the app on `settings`' workspace, showing `page` (run once)."""
+    monkeypatch.setenv("COMMAND_BUILDER_WORKSPACE", str(settings.root))
+    at = AppTest.from_function(_script, default_timeout=TIMEOUT_S)
+    at.session_state["test_page"] = page
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def switch(at: AppTest, page: str) -> AppTest:
+    """Show another page in the same session."""
+    at.session_state["test_page"] = page
+    return at.run()
+
+
+def open_tab(at: AppTest, page: str, section: str) -> AppTest:
+    """Open a section tab of a form page (what a click on the tab does)."""
+    at.session_state[f"{page}.ui.section"] = section
+    at.session_state[f"{page}.ui.section_kept"] = section
+    return at.run()
+
+
+def command(at: AppTest) -> str:
+    """The command shown by the command panel (the first st.code on the page)."""
+    return at.code[0].value
+
+
+def write_run(
+    root: Path, name: str, *, architecture: str, encoder: str,
+    checkpoints: tuple[tuple[int, int], ...] = ((0, 10),), mtime: float | None = None,
+) -> Path:
+    """A Hydra run folder as the demo runners write it: recorded config and checkpoints."""
+    run = root / "outputs" / name
+    (run / ".hydra").mkdir(parents=True)
+    (run / ".hydra" / "config.yaml").write_text(
+        f"exp_name: {name}\nmodel:\n  encoder:\n    model_name: {encoder}\n", encoding="utf-8"
+    )
+    (run / ".hydra" / "hydra.yaml").write_text(
+        "hydra:\n  runtime:\n    choices:\n"
+        f"      model/architectures: {architecture}\n      data: default\n", encoding="utf-8"
+    )
+    (run / "checkpoints").mkdir()
+    stamp = time.time() - 3600 if mtime is None else mtime
+    for epoch, step in checkpoints:
+        path = run / "checkpoints" / f"epoch={epoch}-step={step}.ckpt"
+        path.write_bytes(b"x" * 100)
+        os.utime(path, (stamp + step, stamp + step))
+    return run
