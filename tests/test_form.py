@@ -246,7 +246,6 @@ def test_pasted_profile_is_recognised(demo_settings: Settings) -> None:
         ("python runners/train.py exp_name=[1", "not a Hydra override"),
         ("python runners/test.py checkpoint_path=x", "not of the train page"),
         ("python nothing here", "no runner"),
-        ("python runners/train.py --multirun seed=1,2", "multirun"),
     ],
 )
 def test_malformed_pasted_commands(demo_settings: Settings, text: str, needle: str) -> None:

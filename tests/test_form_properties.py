@@ -55,6 +55,11 @@ def _number(element: Element, low: float | None, high: float | None) -> st.Searc
 
 def _value_for(element: Element, field) -> st.SearchStrategy:
     """What the UI's widget for this field can produce."""
+    if element.value_format == "key_value_lines":  # valid sbatch lines; bad ones are field errors
+        line = st.tuples(st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True),
+                         st.none() | st.from_regex(r"[A-Za-z0-9@.,:_-]{0,10}", fullmatch=True))
+        lines = st.lists(line, min_size=1, max_size=3, unique_by=lambda kv: kv[0])
+        return lines.map(lambda kvs: "\n".join(k if v is None else f"{k}={v}" for k, v in kvs))
     if element.type == "text_input":
         return TEXT
     if element.type == "checkbox":

@@ -1,4 +1,4 @@
-"""Launcher choice -> overrides that compose with every parameter in `hydra.launcher`."""
+"""Launcher fields -> overrides that compose with every parameter in `hydra.launcher`."""
 
 from __future__ import annotations
 
@@ -10,29 +10,52 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from command_builder.commands.launchers import (
-    LauncherChoice,
     LauncherError,
     format_additional_parameters,
-    launcher_overrides,
     parse_additional_parameters,
 )
 from command_builder.commands.overrides import HYDRA_LOCK
 from command_builder.commands.validate import compose_check
+from command_builder.form import (
+    BuiltCommand,
+    apply_change,
+    build_view,
+    command_of,
+    initial_state,
+    page_context,
+    state_from_command,
+)
 from command_builder.settings import Settings
 
 SLURM = {
-    "partition": "gpu",
-    "nodes": 2,
-    "gpus_per_node": 4,
-    "tasks_per_node": 4,
-    "cpus_per_task": 8,
-    "mem_gb": 64,
-    "timeout_min": 120,
-    "account": "ocr team",
-    "qos": "high",
-    "constraint": "a100|h100",
+    "slurm_partition": ("partition", "gpu"),
+    "slurm_nodes": ("nodes", 2),
+    "slurm_gpus_per_node": ("gpus_per_node", 4),
+    "slurm_tasks_per_node": ("tasks_per_node", 4),
+    "slurm_cpus_per_task": ("cpus_per_task", 8),
+    "slurm_mem_gb": ("mem_gb", 64),
+    "slurm_timeout_min": ("timeout_min", 120),
+    "slurm_account": ("account", "ocr team"),
+    "slurm_qos": ("qos", "high"),
+    "slurm_constraint": ("constraint", "a100|h100"),
 }
-EXTRA = "mail-user=ocr@example.org\nmail_type=BEGIN,END\n# a comment\n\nexclusive\n"
+EXTRA = "mail-user=ocr@example.org\nmail_type=BEGIN,END\n# a comment\n\nexclusive"
+EXTRA_DICT = {"mail-user": "ocr@example.org", "mail_type": "BEGIN,END", "exclusive": True}
+
+
+def build(settings: Settings, page: str, values: dict[str, object]) -> BuiltCommand:
+    context = page_context(settings, page)
+    state = initial_state(context.schema, context.catalog)
+    for key, value in values.items():
+        state = apply_change(context.schema, context.catalog, state, key, value)
+    return command_of(settings, build_view(context.schema, context.catalog, context.index, state))
+
+
+def slurm_values() -> dict[str, object]:
+    values: dict[str, object] = {"exp_name": "cluster", "launcher": "submitit_slurm"}
+    values.update({key: value for key, (_, value) in SLURM.items()})
+    values["slurm_additional_parameters"] = EXTRA
+    return values
 
 
 def composed_launcher(settings: Settings, overrides: tuple[str, ...]) -> dict:
@@ -45,22 +68,33 @@ def composed_launcher(settings: Settings, overrides: tuple[str, ...]) -> dict:
 
 
 def test_slurm_command_composes_with_every_parameter(demo_settings: Settings) -> None:
-    extra = parse_additional_parameters(EXTRA)
-    overrides = launcher_overrides(LauncherChoice("submitit_slurm", SLURM, extra))
-    assert overrides[0] == "hydra/launcher=submitit_slurm"
-    assert "hydra.launcher.partition=gpu" in overrides
-    assert "+hydra.launcher.additional_parameters.mail-user=ocr@example.org" in overrides
+    built = build(demo_settings, "train", slurm_values())
+    assert not built.errors, built.errors
+    assert "hydra/launcher=submitit_slurm" in built.overrides
+    assert "hydra.launcher.partition=gpu" in built.overrides
+    assert (
+        "++hydra.launcher.additional_parameters="
+        "{mail-user:ocr@example.org,mail_type:\"BEGIN,END\",exclusive:true}"
+    ) in built.overrides
 
-    launcher = composed_launcher(demo_settings, overrides)
+    launcher = composed_launcher(demo_settings, built.overrides)
     assert launcher["_target_"].endswith("SlurmLauncher")
-    for key, value in SLURM.items():
-        assert launcher[key] == value, key
-    assert launcher["additional_parameters"] == {
-        "mail-user": "ocr@example.org", "mail_type": "BEGIN,END", "exclusive": True,
-    }
-    result = compose_check(demo_settings, "train", (*overrides, "trainer.max_epochs=1,2"), multirun=True)
+    for _, (param, value) in SLURM.items():
+        assert launcher[param] == value, param
+    assert launcher["additional_parameters"] == EXTRA_DICT
+
+    result = compose_check(demo_settings, "train", built.overrides)
     assert result.ok, result.issues
     assert result.config is not None and result.config["hydra"]["launcher"]["partition"] == "gpu"
+
+
+def test_slurm_fields_round_trip_through_a_pasted_command(demo_settings: Settings) -> None:
+    built = build(demo_settings, "train", slurm_values())
+    back = state_from_command(demo_settings, "train", built.command)
+    assert back.extra_overrides == ()
+    assert back.values["launcher"] == "submitit_slurm"
+    assert back.values["slurm_mem_gb"] == 64
+    assert parse_additional_parameters(back.values["slurm_additional_parameters"]) == EXTRA_DICT
 
 
 def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, monkeypatch) -> None:
@@ -74,8 +108,7 @@ def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, 
     srun.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
 
-    extra = parse_additional_parameters(EXTRA)
-    launcher = composed_launcher(demo_settings, launcher_overrides(LauncherChoice("submitit_slurm", SLURM, extra)))
+    launcher = composed_launcher(demo_settings, build(demo_settings, "train", slurm_values()).overrides)
     # The mapping of BaseSubmititLauncher.launch(): shared keys as-is, the rest slurm_<key>.
     base = set(OmegaConf.structured(BaseQueueConf).keys())
     params = {
@@ -97,40 +130,31 @@ def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, 
         assert line in script.splitlines(), line
 
 
-def test_additional_parameters_must_be_appended(demo_settings: Settings) -> None:
-    """Why `+`: the plugin's empty additional_parameters dict is in struct mode."""
+def test_additional_parameters_cannot_be_assigned_plainly(demo_settings: Settings) -> None:
+    """Why the form writes `++...={...}`: the plugin's empty dict is in struct mode."""
     with pytest.raises(Exception, match="append"):
         composed_launcher(demo_settings, ("hydra/launcher=submitit_slurm", "hydra.launcher.additional_parameters.qos=x"))
 
 
-def test_local_launchers() -> None:
-    assert launcher_overrides(LauncherChoice()) == ()
-    assert launcher_overrides(LauncherChoice("submitit_local", SLURM)) == ("hydra/launcher=submitit_local",)
-    assert launcher_overrides(LauncherChoice("submitit_slurm", {"partition": "", "nodes": None})) == (
-        "hydra/launcher=submitit_slurm",
+@pytest.mark.parametrize("page", ["train", "test", "predict"])
+def test_local_launchers(demo_settings: Settings, page: str) -> None:
+    values = {"launcher": "submitit_local", "slurm_partition": "ignored"}
+    built = build(demo_settings, page, values)
+    assert "hydra/launcher=submitit_local" in built.overrides
+    assert not any(o.startswith("hydra.launcher.") for o in built.overrides)  # SLURM fields hidden
+    assert not any(o.startswith("hydra/launcher") for o in build(demo_settings, page, {}).overrides)
+    context = page_context(demo_settings, page)
+    view = build_view(context.schema, context.catalog, context.index, initial_state(context.schema, context.catalog))
+    assert view.field("launcher").option_labels["basic"] == "Local (plain process)"
+
+
+def test_slurm_field_errors(demo_settings: Settings) -> None:
+    values = slurm_values() | {"slurm_nodes": 0, "slurm_additional_parameters": "mail-user=a\nmail-user=b"}
+    built = build(demo_settings, "train", values)
+    assert built.field_errors["slurm_nodes"] == "Nodes: must be at least 1"
+    assert built.field_errors["slurm_additional_parameters"] == (
+        "Additional sbatch parameters: line 2: mail-user is given twice"
     )
-
-
-def test_submitit_local_composes(demo_settings: Settings) -> None:
-    launcher = composed_launcher(demo_settings, launcher_overrides(LauncherChoice("submitit_local")))
-    assert launcher["_target_"].endswith("LocalLauncher")
-
-
-@pytest.mark.parametrize(
-    ("choice", "key", "message"),
-    [
-        (LauncherChoice("kubernetes"), "launcher", "unknown launcher 'kubernetes'"),
-        (LauncherChoice("submitit_slurm", {"nodes": 0}), "nodes", "positive whole number"),
-        (LauncherChoice("submitit_slurm", {"mem_gb": "64"}), "mem_gb", "positive whole number"),
-        (LauncherChoice("submitit_slurm", {"partition": 3}), "partition", "must be text"),
-        (LauncherChoice("submitit_slurm", {"gres": "gpu:1"}), "gres", "not a SLURM parameter"),
-        (LauncherChoice("submitit_slurm", {}, {"bad key": "x"}), "additional_parameters", "not an sbatch option"),
-    ],
-)
-def test_launcher_errors(choice: LauncherChoice, key: str, message: str) -> None:
-    with pytest.raises(LauncherError) as caught:
-        launcher_overrides(choice)
-    assert caught.value.key == key and message in caught.value.message
 
 
 @pytest.mark.parametrize(
@@ -139,6 +163,7 @@ def test_launcher_errors(choice: LauncherChoice, key: str, message: str) -> None
         ("mail-user=a\nmail-user=b", "line 2: mail-user is given twice"),
         ("=x", "line 1: '=x' is not key=value"),
         ("two words=x", "is not key=value"),
+        ("true=1", "is not key=value"),
     ],
 )
 def test_additional_parameters_errors(text: str, message: str) -> None:
@@ -148,6 +173,6 @@ def test_additional_parameters_errors(text: str, message: str) -> None:
 
 
 def test_additional_parameters_round_trip() -> None:
-    parsed = parse_additional_parameters(EXTRA + "--requeue\n")
-    assert parsed == {"mail-user": "ocr@example.org", "mail_type": "BEGIN,END", "exclusive": True, "requeue": True}
+    parsed = parse_additional_parameters(EXTRA + "\n--requeue\n")
+    assert parsed == EXTRA_DICT | {"requeue": True}
     assert parse_additional_parameters(format_additional_parameters(parsed)) == parsed

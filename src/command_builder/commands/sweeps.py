@@ -133,14 +133,12 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def parse_sweep_spec(
-    text: str, *, numeric: bool = False, options: Sequence[object] | None = None
-) -> SweepValues:
+def parse_sweep_spec(text: str, *, numeric: bool = False) -> SweepValues:
     """A user-typed sweep ("1e-3,5e-4", "range(10,40,10)", "adam,adamw") -> values.
 
-    `numeric`: every value must be a number (ranges are allowed only then).
-    `options`: every value must name one of them; the option objects are returned,
-    so a select keeps its own value types. SweepError messages are field errors.
+    `numeric`: every value must be a number (ranges are allowed only then); the
+    caller checks each value against its field (type, options, bounds).
+    SweepError messages are field errors.
     """
     spec = text.strip()
     if not spec:
@@ -161,7 +159,7 @@ def parse_sweep_spec(
     parsed = override_value(override)
     values = parsed if override.is_sweep_override() else (parsed,)
     assert isinstance(values, tuple)
-    return _checked_values(values, numeric=numeric, options=options)
+    return _checked_values(values, numeric=numeric)
 
 
 def _parsed_range(spec: str, override: Override, *, numeric: bool) -> SweepRange:
@@ -179,22 +177,11 @@ def _parsed_range(spec: str, override: Override, *, numeric: bool) -> SweepRange
     return values
 
 
-def _checked_values(
-    values: tuple[object, ...], *, numeric: bool, options: Sequence[object] | None
-) -> tuple[object, ...]:
+def _checked_values(values: tuple[object, ...], *, numeric: bool) -> tuple[object, ...]:
     if numeric:
         for value in values:
             if not _is_number(value):
                 raise SweepError(f"{format_value(value)} is not a number; give {SPEC_HELP}")
-    if options is not None:
-        by_text = {str(option): option for option in options}
-        unknown = [v for v in values if str(v) not in by_text]
-        if unknown:
-            raise SweepError(
-                f"not an option: {', '.join(str(v) for v in unknown)} "
-                f"(options: {', '.join(by_text)})"
-            )
-        values = tuple(by_text[str(v)] for v in values)
     seen: set[str] = set()
     for value in values:
         key = format_value(value)

@@ -8,7 +8,8 @@ Public API (exact signatures)
 -----------------------------
 State (state.py)
     FormState(page: str, values: FrozenMap, touched: frozenset[str] = frozenset(),
-              extra_overrides: tuple[str, ...] = ())           frozen, hashable
+              extra_overrides: tuple[str, ...] = (), sweeps: FrozenMap = FrozenMap())
+                                                                frozen, hashable
     FrozenMap(mapping)                      read-only Mapping, typed equality (True != 1 != 1.0)
     initial_state(schema, catalog) -> FormState
     apply_change(schema, catalog, state, key, value) -> FormState
@@ -19,6 +20,9 @@ State (state.py)
         -> tuple[FormState, frozenset[str]]                     (new state, changed keys)
     apply_checkpoint(schema, catalog, index, state, path | None)
         -> tuple[FormState, frozenset[str]]                     (new state, changed keys)
+    apply_sweep(schema, state, key, spec | None) -> FormState
+        sweeps a `sweep: true` field over "v1,v2,..." or "range(a,b,step)" (None/blank: stop);
+        KeyError unknown key, ValueError if the field cannot sweep; a bad spec is a field error
     with_extra_overrides(state, overrides) -> FormState
     changed_keys(before, after) -> frozenset[str]
     coerce(element, value) -> object        the normalisation every entry point applies
@@ -28,18 +32,23 @@ View (view.py)
     FormView: page, title, fields: tuple[FieldView, ...] (visible, schema order),
         sections: tuple[str, ...], errors: Mapping[key, "Label: message"] (key may be
         "extra_overrides"), warnings: tuple[str, ...], overrides: tuple[str, ...],
-        state, by_key; .ok, .field(key) -> FieldView | None, .active_values() -> dict
+        state, by_key, run_count (Hydra's sweep product), multirun;
+        .ok, .field(key) -> FieldView | None, .active_values() -> dict
     FieldView: key, type, label, help, section, value, value_type, options (filtered by
         the architecture's compatibility list), option_labels: Mapping[option, str],
         min_value, max_value, step, format, required, touched, error, locked_by, text
-        (info elements); .active (writes the command: not info, not locked)
+        (info elements), sweepable, sweep (spec or None), sweep_count;
+        .active (writes the command: not info, not locked)
     find_checkpoint(index, path) -> Checkpoint | None
 
 Commands (command.py)
     build_command(settings, page, state) -> BuiltCommand
     BuiltCommand(argv: tuple[str, ...], command: str, overrides: tuple[str, ...],
                  errors: tuple[str, ...], warnings: tuple[str, ...],
-                 field_errors: Mapping[str, str]); .as_dict() (the CLI's --json)
+                 field_errors: Mapping[str, str], run_count: int, multirun: bool,
+                 needs_confirmation: bool); .as_dict() (the CLI's --json)
+        needs_confirmation: run_count > settings.sweep_confirm_threshold — do not start
+        such a command without the user's explicit yes
     command_of(settings, view) -> BuiltCommand                  (no workspace access)
     page_context(settings, page) -> PageContext(schema, catalog, index | None)
     state_from_command(settings, page, text) -> FormState       raises CommandParseError
@@ -73,6 +82,7 @@ from .state import (
     FormState,
     FrozenMap,
     apply_change,
+    apply_sweep,
     apply_use_case,
     changed_keys,
     coerce,
@@ -93,6 +103,7 @@ __all__ = [
     "Recommendation",
     "apply_change",
     "apply_checkpoint",
+    "apply_sweep",
     "apply_use_case",
     "build_command",
     "build_view",

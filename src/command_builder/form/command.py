@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from hydra.core.override_parser.types import QuotedString, Sweep
+from hydra.core.override_parser.types import Override, QuotedString, Sweep
 
 from ..commands.command_line import (
     CommandParseError,
@@ -20,6 +20,7 @@ from ..commands.command_line import (
     display_command,
     parse_command_line,
 )
+from ..commands.launchers import format_additional_parameters
 from ..commands.overrides import (
     OverrideSyntaxError,
     has_interpolation,
@@ -28,7 +29,8 @@ from ..commands.overrides import (
     override_value,
     parse_override,
 )
-from ..schema import PageSchema, load_page_schema
+from ..commands.sweeps import SweepError, follows, parse_sweep_spec
+from ..schema import Element, PageSchema, load_page_schema
 from ..settings import Settings
 from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
 from .view import CheckpointIndexLike, FormView, build_view
@@ -44,13 +46,17 @@ class BuiltCommand:
     errors: tuple[str, ...]  # "Label: message", one per field with a problem
     warnings: tuple[str, ...]
     field_errors: Mapping[str, str]  # key -> "Label: message"
+    run_count: int = 1  # runs of a sweep (Hydra's product); 1 for a single run
+    multirun: bool = False  # argv carries --multirun
+    needs_confirmation: bool = False  # run_count above settings.sweep_confirm_threshold
 
     def as_dict(self) -> dict[str, object]:
         """The CLI's --json shape."""
         return {
             "argv": list(self.argv), "command": self.command, "overrides": list(self.overrides),
             "errors": list(self.errors), "warnings": list(self.warnings),
-            "field_errors": dict(self.field_errors),
+            "field_errors": dict(self.field_errors), "run_count": self.run_count,
+            "multirun": self.multirun, "needs_confirmation": self.needs_confirmation,
         }
 
 
@@ -74,11 +80,17 @@ def page_context(settings: Settings, page: str) -> PageContext:
 
 
 def command_of(settings: Settings, view: FormView) -> BuiltCommand:
-    """The BuiltCommand of an already-built view (no workspace access)."""
-    argv = tuple(build_argv(settings, view.page, view.overrides))
+    """The BuiltCommand of an already-built view (no workspace access).
+
+    A sweep above settings.sweep_confirm_threshold runs needs_confirmation: callers
+    (Run button, `command-builder run`) must not start it without the user's yes.
+    """
+    argv = tuple(build_argv(settings, view.page, view.overrides, multirun=view.multirun))
     return BuiltCommand(
         argv=argv, command=display_command(argv), overrides=view.overrides,
         errors=tuple(view.errors.values()), warnings=view.warnings, field_errors=view.errors,
+        run_count=view.run_count, multirun=view.multirun,
+        needs_confirmation=view.run_count > settings.sweep_confirm_threshold,
     )
 
 
@@ -96,8 +108,6 @@ def state_from_command(settings: Settings, page: str, text: str) -> FormState:
             f"this is a command of {parsed.runner}, not of the {page} page "
             f"({settings.runner_path(page)})"
         )
-    if parsed.multirun:
-        raise CommandParseError("--multirun commands cannot be edited in the form")
     context = page_context(settings, page)
     return state_from_overrides(context.schema, context.catalog, parsed.overrides)
 
@@ -185,11 +195,14 @@ def state_from_overrides(
     Starts from the initial state without applying metadata defaults for what the
     command does not name. For a field with several paths (batch size) the first
     value wins; a later, different one stays an extra override (and still wins in Hydra).
+    A sweep of a sweep field's first path becomes its sweep spec (its other paths follow
+    it as `path=${first}`); a sweep the field cannot hold stays an extra override.
     """
     base = initial_state(schema, catalog)
     values = dict(base.values)
     touched: set[str] = set()
     extras: list[str] = []
+    sweeps: dict[str, str] = {}
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
         for element in schema.elements:
@@ -199,12 +212,17 @@ def state_from_overrides(
     by_path = schema.by_path
     for text, override in remaining:
         element = by_path.get(override_key(override))  # type: ignore[arg-type]
+        spec = None if element is None else _sweep_spec(element, text, override, sweeps)  # type: ignore[arg-type]
+        if element is not None and spec is not None:
+            sweeps[element.key] = spec
+            continue
+        if element is not None and element.key in sweeps and follows(text) == element.hydra_override[0]:
+            continue
         literal, value = _literal(override)
-        if (
-            element is None
-            or not literal
-            or override_kind(override) not in ("value", "group")  # type: ignore[arg-type]
-        ):
+        kind = override_kind(override)  # type: ignore[arg-type]
+        if element is not None and element.value_format == "key_value_lines" and isinstance(value, dict):
+            value, kind = format_additional_parameters(value), "value"
+        if element is None or not literal or kind not in ("value", "group"):
             extras.append(text)
             continue
         value = coerce(element, value)
@@ -215,4 +233,22 @@ def state_from_overrides(
         values[element.key] = value
         touched.add(element.key)
     return replace(base, values=FrozenMap(values), touched=frozenset(touched),
-                   extra_overrides=tuple(extras))
+                   extra_overrides=tuple(extras), sweeps=FrozenMap(sweeps))
+
+
+def _sweep_spec(element: Element, text: str, override: Override, sweeps: Mapping[str, str]) -> str | None:
+    """The spec of a sweep override the element can hold (as written after `=`), else None."""
+    if (
+        not element.sweep
+        or element.key in sweeps
+        or not override.is_sweep_override()
+        or override_key(override) != element.hydra_override[0]
+        or override_kind(override) not in ("value", "group")
+    ):
+        return None
+    spec = text.split("=", 1)[1]
+    try:
+        parse_sweep_spec(spec, numeric=element.kind in ("int", "float"))
+    except SweepError:
+        return None
+    return spec

@@ -5,7 +5,7 @@ short. A string is written as itself unless it would read as JSON (`32`, `true`,
 `"x"`); everything else is JSON. Reading tries JSON first and falls back to the
 plain text, so the types come back exact (0.001 stays a float, the text "32" stays
 text, a wrong "abc" in a number field stays a string). Extra overrides go into the
-reserved `_extra` parameter. Round trip: the decoded state has exactly the encoded
+reserved `_extra` parameter, sweep specs into `_sweeps` (a JSON object). Round trip: the decoded state has exactly the encoded
 values and extra overrides; the keys in the link count as touched.
 """
 
@@ -19,6 +19,7 @@ from ..schema import PageSchema
 from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
 
 EXTRA_PARAM = "_extra"  # element keys start with a letter, so this cannot collide
+SWEEPS_PARAM = "_sweeps"
 
 
 class QueryError(ValueError):
@@ -64,6 +65,8 @@ def encode_query(schema: PageSchema, catalog: CatalogLike, state: FormState) -> 
     }
     if state.extra_overrides:
         params[EXTRA_PARAM] = json.dumps(list(state.extra_overrides), ensure_ascii=False)
+    if state.sweeps:
+        params[SWEEPS_PARAM] = json.dumps(dict(state.sweeps), ensure_ascii=False)
     return params
 
 
@@ -86,5 +89,9 @@ def decode_query(
         if not isinstance(loaded, list) or not all(isinstance(o, str) for o in loaded):
             raise QueryError(f"link parameter {EXTRA_PARAM} must be a JSON list of overrides")
         extras = tuple(loaded)
+    sweeps = decode_value(params.get(SWEEPS_PARAM, "{}"))
+    if not isinstance(sweeps, dict) or not all(isinstance(v, str) for v in sweeps.values()):
+        raise QueryError(f"link parameter {SWEEPS_PARAM} must be a JSON object of sweep specs")
+    sweeps = {k: v for k, v in sweeps.items() if getattr(schema.by_key.get(k), "sweep", False)}
     return replace(base, values=FrozenMap(values), touched=frozenset(touched),
-                   extra_overrides=extras)
+                   extra_overrides=extras, sweeps=FrozenMap(sweeps))

@@ -67,13 +67,16 @@ class FormState:
 
     touched: keys the user (or a use case, pasted command, link, checkpoint) set;
     metadata defaults never overwrite them. extra_overrides: overrides the form has
-    no field for, kept verbatim and emitted after the form's own.
+    no field for, kept verbatim and emitted after the form's own. sweeps: key -> the
+    sweep spec typed for a sweep element ("1e-3,5e-4", "range(10,40,10)"), kept as
+    typed like values; while set, it replaces the field's value in the command.
     """
 
     page: str
     values: FrozenMap
     touched: frozenset[str] = frozenset()
     extra_overrides: tuple[str, ...] = field(default=())
+    sweeps: FrozenMap = field(default_factory=FrozenMap)
 
 
 class CatalogLike(Protocol):
@@ -224,6 +227,23 @@ def apply_use_case(
         if element.key in use_case.values and element.type != "info":
             new = apply_change(schema, catalog, new, element.key, use_case.values[element.key])
     return new, changed_keys(state, new)
+
+
+def apply_sweep(schema: PageSchema, state: FormState, key: str, spec: str | None) -> FormState:
+    """Sweep a field over the values of `spec`, or stop sweeping it (None or blank).
+
+    KeyError for an unknown key, ValueError for a field whose schema does not allow
+    sweeps. The spec is checked by the view (a malformed one is a field error).
+    """
+    element = _element(schema, key)
+    if not element.sweep:
+        raise ValueError(f"{element.label} ({key}) cannot sweep")
+    sweeps = dict(state.sweeps)
+    if spec is None or not spec.strip():
+        sweeps.pop(key, None)
+    else:
+        sweeps[key] = spec
+    return replace(state, sweeps=FrozenMap(sweeps))
 
 
 def with_extra_overrides(state: FormState, overrides: Iterable[str]) -> FormState:

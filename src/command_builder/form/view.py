@@ -18,9 +18,20 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Protocol
 
+from ..commands.launchers import LauncherError, parse_additional_parameters
 from ..commands.overrides import OverrideSyntaxError, format_override, parse_override
+from ..commands.sweeps import (
+    SweepError,
+    SweepRange,
+    SweepValues,
+    count_runs,
+    count_values,
+    field_sweep_overrides,
+    is_multirun,
+    parse_sweep_spec,
+)
 from ..schema import Element, PageSchema
-from .state import CatalogLike, FormState, same_value
+from .state import CatalogLike, FormState, coerce, same_value
 
 _EMPTY: Mapping = MappingProxyType({})
 
@@ -69,6 +80,9 @@ class FieldView:
     error: str | None = None
     locked_by: str | None = None  # set by the preprocessing profile: show disabled, not emitted
     text: str | None = None  # info elements: the text to show
+    sweepable: bool = False  # the schema lets this field take several values
+    sweep: str | None = None  # the sweep spec as typed; while set it replaces `value`
+    sweep_count: int | None = None  # how many values the sweep has (None: no sweep or error)
 
     @property
     def active(self) -> bool:
@@ -89,6 +103,8 @@ class FormView:
     overrides: tuple[str, ...]  # form fields, constant overrides, profile, extras
     state: FormState
     by_key: Mapping[str, FieldView] = field(default_factory=lambda: _EMPTY)
+    run_count: int = 1  # runs the command makes (Hydra's sweep product; 1 without sweeps)
+    multirun: bool = False  # some override sweeps: the command needs --multirun
 
     @property
     def ok(self) -> bool:
@@ -144,6 +160,9 @@ def find_checkpoint(index: CheckpointIndexLike | None, path: object) -> Checkpoi
 
 
 def _labels(schema: PageSchema, catalog: CatalogLike, element: Element) -> Mapping[object, str]:
+    if element.option_labels is not None and element.options is not None:
+        named = element.option_labels
+        return MappingProxyType({o: named[str(o)] for o in element.options if str(o) in named})
     if element.key == schema.architecture_key:
         return _catalog_labels(catalog, "architectures")
     if element.key == schema.optimizer_key:
@@ -334,9 +353,14 @@ def _build(
             (element.key, "required_if") in expressions
             and expressions[(element.key, "required_if")].evaluate(values)
         )
-        error = None if locked else _field_error(
-            element, value, members, allowed, arch_meta, low, high, required
-        )
+        spec = state.sweeps.get(element.key) if element.sweep else None
+        swept: SweepValues | None = None
+        if locked is not None:
+            error = None
+        elif isinstance(spec, str):
+            swept, error = _sweep_values(element, spec, members, allowed, arch_meta, low, high)
+        else:
+            error = _field_error(element, value, members, allowed, arch_meta, low, high, required)
         if error:
             errors[element.key] = f"{element.label}: {error}"
         fields.append(FieldView(
@@ -344,9 +368,17 @@ def _build(
             section=element.section, value=value, value_type=element.kind, options=allowed,
             option_labels=labels, min_value=low, max_value=high, step=step,
             format=element.format, required=required, touched=element.key in state.touched,
-            error=error, locked_by=locked,
+            error=error, locked_by=locked, sweepable=element.sweep,
+            sweep=spec if isinstance(spec, str) else None,
+            sweep_count=None if swept is None else count_values(swept),
         ))
-        if locked is None:
+        if locked is None and isinstance(spec, str):
+            if swept is not None:
+                overrides.extend(field_sweep_overrides(
+                    element.hydra_override, swept,
+                    kind="group" if element.hydra_override[0] in element.group_paths else "value",
+                ))
+        elif locked is None:
             written = _overrides_of(element, value)
             if isinstance(written, str):
                 errors.setdefault(element.key, f"{element.label}: {written}")
@@ -362,10 +394,16 @@ def _build(
         if problem:
             errors.setdefault("extra_overrides", f"Extra overrides: {problem}")
     overrides.extend(state.extra_overrides)
+    run_count, multirun = 1, False
+    if "extra_overrides" not in errors:
+        try:
+            run_count, multirun = count_runs(overrides), is_multirun(overrides)
+        except SweepError as exc:  # field sweeps are checked above: an extra override's
+            errors["extra_overrides"] = f"Extra overrides: {exc.message}"
     return FormView(
         page=schema.page, title=schema.title, fields=tuple(fields), sections=tuple(sections),
         errors=MappingProxyType(errors), warnings=tuple(warnings), overrides=tuple(overrides),
-        state=state, by_key=MappingProxyType(by_key),
+        state=state, by_key=MappingProxyType(by_key), run_count=run_count, multirun=multirun,
     )
 
 
@@ -449,7 +487,50 @@ def _field_error(
             if element.options is not None or element.options_source is not None else None)
         or _range_error(element, value, low, high)
         or _text_error(element, value)
+        or _format_error(element, value)
     )
+
+
+def _format_error(element: Element, value: object) -> str | None:
+    if element.value_format == "key_value_lines" and isinstance(value, str):
+        try:
+            parse_additional_parameters(value)
+        except LauncherError as exc:
+            return exc.message
+    return None
+
+
+def _sweep_values(
+    element: Element,
+    spec: str,
+    members: Collection[object],
+    allowed: tuple[object, ...],
+    arch_meta: object,
+    low: float | None,
+    high: float | None,
+) -> tuple[SweepValues | None, str | None]:
+    """The values a sweep spec names, each checked like a single value; or an error.
+
+    Values that name an option become that option (precision's 32 stays an int); a
+    range is checked at both ends (its values lie between them).
+    """
+    try:
+        parsed = parse_sweep_spec(spec, numeric=element.kind in ("int", "float"))
+    except SweepError as exc:
+        return None, exc.message
+    if isinstance(parsed, SweepRange):
+        last = parsed.start + parsed.step * (parsed.count() - 1)
+        checked: tuple[object, ...] = (parsed.start, last)
+    else:
+        by_text = {str(m): m for m in members}
+        parsed = tuple(coerce(element, by_text.get(str(v), v)) for v in parsed)
+        checked = parsed
+    for value in checked:
+        error = _field_error(element, value, members, allowed, arch_meta, low, high, False)
+        if error:  # name the value unless the message already does
+            named = re.search(rf"(?<![\w.]){re.escape(str(value))}(?![\w.])", error)
+            return None, error if named else f"{value}: {error}"
+    return parsed, None
 
 
 def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
@@ -460,6 +541,10 @@ def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
         return ()
     groups = element.group_paths
     try:
+        if element.value_format == "key_value_lines":
+            parsed = parse_additional_parameters(str(value))
+            path = element.hydra_override[0]
+            return (format_override(path, parsed, kind="force_append"),) if parsed else ()
         return tuple(
             format_override(path, value, kind="group" if path in groups else "value")
             for path in element.hydra_override

@@ -22,6 +22,10 @@ ElementType = Literal[
 ValueType = Literal["str", "int", "float", "bool"]
 OptimizerMetaKey = Literal["learning_rate", "weight_decay"]
 InfoSource = Literal["architecture_summary", "architecture_notes"]
+# key_value_lines: a text of `key=value` lines written as one `++path={key:value,...}`
+# (SLURM's additional_parameters, a dict the form types line by line).
+ValueFormat = Literal["key_value_lines"]
+SWEEP_TYPES = ("selectbox", "number_input", "slider")
 
 META_KINDS = ("encoders", "decoders", "heads", "losses", "optimizers")
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
@@ -83,6 +87,7 @@ class Element(BaseModel):
     default: Any = None
     options: tuple[Any, ...] | None = None
     options_source: str | None = None
+    option_labels: dict[str, str] | None = None  # display text of static options (by str(option))
     visible_if: str | None = None
     hydra_override: tuple[str, ...] = ()
     metadata_default_key: str | None = None
@@ -92,6 +97,8 @@ class Element(BaseModel):
     info_source: InfoSource | None = None
     value_type: ValueType | None = None
     omit_if_default: bool = False
+    sweep: bool = False  # may take several values: the command becomes a Hydra multirun
+    value_format: ValueFormat | None = None
     step: float | None = None
     format: str | None = None
     validation: Validation = Validation()
@@ -133,6 +140,14 @@ class Element(BaseModel):
             raise ValueError("an info element has no hydra_override")
         if self.value_type == "bool" and self.type != "checkbox":
             raise ValueError("value_type bool is for checkboxes")
+        if self.sweep and (self.type not in SWEEP_TYPES or not self.hydra_override):
+            raise ValueError(f"only {', '.join(SWEEP_TYPES)} elements with a hydra_override can sweep")
+        if self.sweep and len(self.hydra_override) > 1 and self.group_paths:
+            raise ValueError("a sweeping element with several paths cannot write a config group")
+        if self.value_format and (self.type != "text_input" or len(self.hydra_override) != 1):
+            raise ValueError(f"value_format {self.value_format} needs a text_input with one hydra_override")
+        if self.option_labels is not None and self.options is None:
+            raise ValueError("option_labels label static options")
         if self.default is not None and not self.accepts(self.default):
             raise ValueError(f"default {self.default!r} does not fit the field")
         return self
