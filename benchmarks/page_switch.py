@@ -499,6 +499,17 @@ def print_report(report: dict[str, Any]) -> None:
               f"{variant['visible']['p95'] / base['visible']['p95']:.2f}x")
 
 
+def without_nan(value: Any) -> Any:
+    """NaN (no samples) as null, so --json output is strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nan(v) for v in value]
+    return value
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
@@ -644,7 +655,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     report = run(args)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(without_nan(report), indent=2))
     else:
         print_report(report)
     return 0
