@@ -27,7 +27,7 @@ def _recommendations(data: PageData) -> None:
         return
     st.markdown("##### Recommended setups")
     for column, card in zip(st.columns(len(cards)), cards, strict=True):
-        with column.container(border=True):
+        with column.container(border=True, key=f"use_case_{card.architecture}_{card.id}"):
             st.markdown(f"**{card.title}**")
             st.caption(card.description)
             st.button(

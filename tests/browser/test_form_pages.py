@@ -1,0 +1,168 @@
+"""The form pages in Chromium: state across pages, recommendations, checkpoints, command edits,
+shared links, and the submission export (download checked byte for byte)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from streamlit_harness import goto, switch, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SUBMISSION = {"images": {
+    "b.jpg": {"words": {"1": {"points": [[1, 2], [3.4, 4], [5, 6.6]]},
+                        "2": {"points": [[0, 0], [10, 0], [10, 10], [0, 10]]}}},
+    "a.jpg": {"words": {}},
+}}
+EXPECTED_CSV = "filename,polygons\na.jpg,\nb.jpg,1 2 3 4 5 7|0 0 10 0 10 10 0 10\n"
+
+
+def _main(page: Any) -> Any:
+    return page.get_by_test_id("stMain")
+
+
+def _text_field(page: Any, label: str) -> Any:
+    return _main(page).get_by_role("textbox", name=label, exact=True)
+
+
+def _fill(page: Any, label: str, value: str) -> None:
+    """Type into a text input and commit it (Enter), as a user does."""
+    field = _text_field(page, label)
+    field.fill(value)
+    field.press("Enter")
+
+
+def _command(page: Any) -> Any:
+    return _main(page).get_by_test_id("stCode").first
+
+
+def _choose(page: Any, label: str, option_text: str) -> None:
+    """Open the selectbox labelled `label` and click the option containing `option_text`."""
+    _main(page).get_by_test_id("stSelectbox").filter(
+        has=page.get_by_text(label, exact=True)).click()
+    page.get_by_role("option").filter(has_text=option_text).first.click()
+
+
+def _tab(page: Any, name: str) -> None:
+    _main(page).get_by_role("tab", name=name, exact=True).click()
+
+
+def _train_run(workspace: Path, name: str, architecture: str, encoder: str) -> None:
+    """A real demo training run: Hydra run folder, recorded config, checkpoints."""
+    subprocess.run(
+        [sys.executable, "runners/train.py", f"exp_name={name}", f"model/architectures={architecture}",
+         f"model.encoder.model_name={encoder}", "trainer.max_epochs=1"],
+        cwd=workspace, check=True, capture_output=True, timeout=120,
+    )
+
+
+def test_values_survive_page_switches_and_reload(page: Any) -> None:
+    goto(page, "/train")
+    _fill(page, "Experiment name", "receipts_v3")
+    expect(_command(page)).to_contain_text("exp_name=receipts_v3")
+    _tab(page, "Training")
+    field = _main(page).get_by_role("spinbutton", name="Max epochs", exact=True)
+    field.fill("33")
+    field.press("Enter")
+    expect(_command(page)).to_contain_text("trainer.max_epochs=33")
+    switch(page, "Test")
+    _fill(page, "Experiment name", "eval_side")
+    expect(_command(page)).to_contain_text("exp_name=eval_side")
+    switch(page, "Predict")
+    switch(page, "Train")
+    expect(_command(page)).to_contain_text("exp_name=receipts_v3")
+    expect(_main(page).get_by_role("spinbutton", name="Max epochs", exact=True)).to_have_value("33")
+    switch(page, "Test")
+    expect(_text_field(page, "Experiment name")).to_have_value("eval_side")
+    page.reload()
+    wait_idle(page)
+    expect(_text_field(page, "Experiment name")).to_have_value("eval_side")
+
+
+def test_recommendation_applies_in_one_click(page: Any) -> None:
+    goto(page, "/train")
+    _tab(page, "Model")
+    _choose(page, "Architecture", "DBNet++")
+    page.locator(".st-key-use_case_dbnetpp_balanced").get_by_role("button", name="Apply").click()
+    notice = _main(page).get_by_test_id("stAlertContentInfo")
+    expect(notice).to_contain_text("Applied “Balanced”")
+    expect(notice).to_contain_text("Max epochs 10 → 30")
+    expect(_command(page)).to_contain_text("model/architectures=dbnetpp")
+    expect(_command(page)).to_contain_text("model/optimizers=adamw")
+
+
+def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server: Any) -> None:
+    _train_run(app_server.workspace, "craft_ckpt", "craft", "vgg16_bn")
+    goto(page, "/test")
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Refresh").click()
+    wait_idle(page)
+    _choose(page, "Checkpoint", "craft_ckpt")
+    expect(_main(page).get_by_test_id("stAlertContentInfo")).to_contain_text(
+        "Filled from the checkpoint's run: Architecture, Encoder")
+    expect(_command(page)).to_contain_text("model/architectures=craft")
+    expect(_command(page)).to_contain_text("model.encoder.model_name=vgg16_bn")
+    _tab(page, "Model")
+    _choose(page, "Encoder", "resnet50")
+    _tab(page, "Experiment")
+    expect(_main(page).get_by_test_id("stAlertContentWarning").first).to_contain_text("used vgg16_bn")
+
+
+def test_edited_command_flows_into_the_form(page: Any) -> None:
+    goto(page, "/train")
+    _main(page).get_by_text("Edit the command", exact=True).click()
+    editor = _main(page).get_by_role("textbox", name="Command text")
+    expect(editor).to_have_value(_command(page).inner_text().replace("\n", " ").strip())
+    editor.fill(editor.input_value() + " exp_name=typed_in_command")
+    editor.press("Control+Enter")
+    expect(_text_field(page, "Experiment name")).to_have_value("typed_in_command")
+    editor.fill("python runners/nope.py")
+    editor.press("Control+Enter")
+    expect(_main(page).get_by_test_id("stAlertContentError").filter(
+        has_text="Cannot read this command")).to_be_visible()
+    expect(_text_field(page, "Experiment name")).to_have_value("typed_in_command")
+
+
+def test_shared_link_restores_the_form_in_a_new_browser(page: Any, browser: Any, app_server: Any) -> None:
+    goto(page, "/train")
+    _fill(page, "Experiment name", "shared run")
+    _tab(page, "Advanced")
+    seed = _main(page).get_by_role("spinbutton", name="Seed", exact=True)
+    seed.fill("7")
+    seed.press("Enter")
+    expect(_command(page)).to_contain_text("seed=7")
+    link = page.url
+    assert "exp_name=shared" in link
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = other.new_page()
+        goto(fresh, link)
+        expect(_text_field(fresh, "Experiment name")).to_have_value("shared run")
+        expect(_command(fresh)).to_contain_text("seed=7")
+    finally:
+        other.close()
+
+
+def test_export_rejects_bad_json_and_downloads_the_csv(page: Any, tmp_path: Path) -> None:
+    goto(page, "/predict")
+    _main(page).get_by_text("Export a submission to the competition CSV").click()
+    _main(page).get_by_text("Upload a JSON file").click()
+    uploader = _main(page).get_by_test_id("stFileUploaderDropzoneInput")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"images": {"x.jpg": {"words": {"1": {"points": [[1, 2]]}}}}}', encoding="utf-8")
+    uploader.set_input_files(str(bad))
+    expect(_main(page).get_by_test_id("stAlertContentError").filter(
+        has_text="Cannot export this submission")).to_contain_text("at least 3 points")
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(SUBMISSION), encoding="utf-8")
+    uploader.set_input_files(str(good))
+    expect(_main(page).get_by_test_id("stDataFrame")).to_be_visible()
+    with page.expect_download() as download:
+        _main(page).get_by_role("button", name="Download competition CSV").click()
+    assert download.value.suggested_filename == "good.csv"
+    assert Path(download.value.path()).read_text(encoding="utf-8") == EXPECTED_CSV
