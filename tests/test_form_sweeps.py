@@ -184,3 +184,12 @@ def test_any_valid_numeric_sweep_composes_and_reads_back(demo_settings: Settings
     assert compose_check(demo_settings, "train", built.overrides, multirun=True).ok
     back = state_from_command(demo_settings, "train", built.command)
     assert built_of(demo_settings, context, back)[1].overrides == built.overrides
+
+
+def test_pasted_overrides_that_disagree_with_a_sweep_stay_extra(demo_settings: Settings) -> None:
+    context, _ = start(demo_settings)
+    train, val = context.schema.by_key["batch_size"].hydra_override
+    state = state_from_command(demo_settings, "train", f"python runners/train.py -m {train}=8,16 {val}=4")
+    assert state.sweeps["batch_size"] == "8,16" and state.extra_overrides == (f"{val}=4",)
+    state = state_from_command(demo_settings, "train", f"python runners/train.py -m {val}=4 {train}=8,16")
+    assert "batch_size" not in state.sweeps and state.extra_overrides == (f"{train}=8,16",)

@@ -19,6 +19,7 @@ from ..form import (
     PageContext,
     apply_change,
     apply_checkpoint,
+    apply_sweep,
     build_view,
     command_of,
     initial_state,
@@ -44,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--workspace", help="project folder (default: the embedded demo)")
     build.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                        help="a field value; KEY is a schema element key (repeatable)")
+    add_sweep_argument(build)
     build.add_argument("--from-command", metavar="CMD",
                        help="start from a pasted command line instead of the defaults")
     build.add_argument("--json", action="store_true", help="print a JSON object")
@@ -54,6 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--workspace", help="project folder (default: the embedded demo)")
     validate.add_argument("--json", action="store_true", help="print a JSON object")
     validate.set_defaults(func=run_validate)
+
+
+def add_sweep_argument(parser: argparse.ArgumentParser) -> None:
+    """`--sweep KEY=V1,V2` / `--sweep KEY=range(a,b,step)`: shared by build and run."""
+    parser.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=VALUES",
+                        help="sweep a field: KEY=V1,V2,... or KEY=range(a,b,step) "
+                             "(a Hydra multirun; repeatable)")
 
 
 def parse_value(element: Element, text: str) -> object:
@@ -94,6 +103,19 @@ def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> 
     return state
 
 
+def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) -> FormState:
+    """--sweep KEY=SPEC items; a bad spec is a field error (exit 1), a bad key a usage error."""
+    schema = context.schema
+    for item in sweeps:
+        key, sep, spec = item.partition("=")
+        element = schema.by_key.get(key.strip())
+        if not sep or element is None or not element.sweep:
+            valid = ", ".join(e.key for e in schema.elements if e.sweep) or "none"
+            raise UsageError(f"--sweep {item!r}: {key!r} cannot sweep; fields that can: {valid}")
+        state = apply_sweep(schema, state, element.key, spec)
+    return state
+
+
 def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
     try:
         settings = resolve_workspace(args.workspace)
@@ -121,14 +143,14 @@ def run_build(args: argparse.Namespace) -> int:
             state = state_from_overrides(context.schema, context.catalog, parsed.overrides)
         else:
             state = initial_state(context.schema, context.catalog)
-        state = _apply_sets(context, state, args.sets)
+        state = apply_sweeps(context, _apply_sets(context, state, args.sets), args.sweeps)
     except (UsageError, CommandParseError) as exc:
         return _fail(exc)
     view = build_view(context.schema, context.catalog, context.index, state)
     built = command_of(settings, view)
     errors = list(built.errors)
     if not errors:  # form errors first: Hydra would only repeat them in its own words
-        result = compose_check(settings, args.page, built.overrides)
+        result = compose_check(settings, args.page, built.overrides, multirun=built.multirun)
         errors.extend(_issue_text(i.override, i.message) for i in result.issues)
     if args.json:
         payload = built.as_dict()
@@ -140,6 +162,8 @@ def run_build(args: argparse.Namespace) -> int:
             print(f"error: {message}", file=sys.stderr)
         for message in built.warnings:
             print(f"warning: {message}", file=sys.stderr)
+        if built.multirun:
+            print(f"sweep: {built.run_count} runs", file=sys.stderr)
     return EXIT_ERRORS if errors else EXIT_OK
 
 
@@ -195,18 +219,17 @@ def _validate_parsed(
             field = _field_of(context, text)
             if field is not None:
                 fields[text] = field
-        if not multirun:
-            try:
-                state = state_from_overrides(context.schema, context.catalog, overrides)
-            except CommandParseError:
-                state = None  # compose_check reports the syntax error per override
-            if state is not None:
-                view = build_view(context.schema, context.catalog, context.index, state)
-                warnings.extend(view.warnings)
-                for key, message in view.errors.items():
-                    if key in state.touched:  # only what the command itself says
-                        problems.append({"override": _override_for(context, overrides, key),
-                                         "field": key, "message": message})
+        try:
+            state = state_from_overrides(context.schema, context.catalog, overrides)
+        except CommandParseError:
+            state = None  # compose_check reports the syntax error per override
+        if state is not None:
+            view = build_view(context.schema, context.catalog, context.index, state)
+            warnings.extend(view.warnings)
+            for key, message in view.errors.items():
+                if key in state.touched or key in state.sweeps:  # only what the command says
+                    problems.append({"override": _override_for(context, overrides, key),
+                                     "field": key, "message": message})
     result = compose_check(settings, page, overrides, multirun=multirun)
     for issue in result.issues:
         problems.append({"override": issue.override, "field": fields.get(issue.override or ""),

@@ -212,11 +212,14 @@ def state_from_overrides(
     by_path = schema.by_path
     for text, override in remaining:
         element = by_path.get(override_key(override))  # type: ignore[arg-type]
-        spec = None if element is None else _sweep_spec(element, text, override, sweeps)  # type: ignore[arg-type]
+        spec = None if element is None else _sweep_spec(element, text, override, touched)  # type: ignore[arg-type]
         if element is not None and spec is not None:
             sweeps[element.key] = spec
+            touched.add(element.key)
             continue
-        if element is not None and element.key in sweeps and follows(text) == element.hydra_override[0]:
+        if element is not None and element.key in sweeps:  # only its followers belong to it
+            if follows(text) != element.hydra_override[0]:
+                extras.append(text)
             continue
         literal, value = _literal(override)
         kind = override_kind(override)  # type: ignore[arg-type]
@@ -236,11 +239,14 @@ def state_from_overrides(
                    extra_overrides=tuple(extras), sweeps=FrozenMap(sweeps))
 
 
-def _sweep_spec(element: Element, text: str, override: Override, sweeps: Mapping[str, str]) -> str | None:
-    """The spec of a sweep override the element can hold (as written after `=`), else None."""
+def _sweep_spec(element: Element, text: str, override: Override, taken: set[str]) -> str | None:
+    """The spec of a sweep override the element can hold (as written after `=`), else None.
+
+    Not when an earlier override already gave the field its value (`taken`).
+    """
     if (
         not element.sweep
-        or element.key in sweeps
+        or element.key in taken
         or not override.is_sweep_override()
         or override_key(override) != element.hydra_override[0]
         or override_kind(override) not in ("value", "group")
