@@ -516,6 +516,18 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 # ------------------------------------------------------------------------------ main
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Measure in a temp folder that is removed afterwards, even on an interrupt (unless --keep)."""
+    tmp = Path(tempfile.mkdtemp(prefix="page-switch-"))
+    try:
+        return measure(args, tmp)
+    finally:
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     if not harness.CHROMIUM.exists():
@@ -524,7 +536,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     compare = parse_key_values(args.compare_config, "--compare-config")
     floor_cfg = parse_key_values(args.floor_config, "--floor-config")
     scripts = parse_key_values(args.script, "--script")
-    tmp = Path(tempfile.mkdtemp(prefix="page-switch-"))
     (tmp / "home").mkdir()
     targets: list[Target] = []
     job: tuple[Path, int] | None = None
@@ -607,10 +618,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.samples:
         report["samples"] = {t.name: t.samples for t in targets}
-    if args.keep:
-        log(f"kept {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
     return report
 
 
@@ -653,7 +660,13 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(128 + signum)  # unwinds through the finally blocks: servers stopped
 
     signal.signal(signal.SIGTERM, on_term)
-    report = run(args)
+    # Also when started in the background, where a shell leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        report = run(args)
+    except KeyboardInterrupt:
+        log("interrupted: servers stopped, temp folder removed")
+        return 130
     if args.json:
         print(json.dumps(without_nan(report), indent=2))
     else:
