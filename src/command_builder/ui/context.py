@@ -1,9 +1,9 @@
 """The workspace a session works on, and its shared caches as a page run sees them.
 
 A page run must not touch the file system: it reads the page schemas, the
-catalog, the checkpoint index and the submission list as they are and, at
-most once a second, asks a background thread to re-check them against the
-disk (stale-while-revalidate). A change on disk therefore shows up on the next
+catalog and the checkpoint index as they are and, at most once a second,
+asks a background thread to re-check them against the disk
+(stale-while-revalidate). A change on disk therefore shows up on the next
 interaction, and an idle app does no polling at all.
 """
 
@@ -26,7 +26,7 @@ REVALIDATE_EVERY_S = 1.0
 _lock = threading.Lock()
 _last_check: dict[str, float] = {}
 _checking: set[str] = set()
-_submissions: dict[str, tuple[Submission, ...]] = {}
+_submissions: dict[str, tuple[float, tuple[Submission, ...]]] = {}  # root -> (listed at, list)
 _schemas: dict[tuple[str, str], PageSchema | SchemaError] = {}
 
 
@@ -72,14 +72,17 @@ def _load_schema(settings: Settings, page: str) -> PageSchema | SchemaError:
         return exc
 
 
-def submissions(settings: Settings) -> tuple[Submission, ...]:
-    """The workspace's submission files, newest first; listed here only the first time."""
+def submissions(settings: Settings, max_age_s: float = 2.0) -> tuple[Submission, ...]:
+    """The workspace's submission files, newest first, listed again when older than `max_age_s`.
+
+    Only the Predict page's export panel asks, and only once opened, so it pays
+    for its own listing (a predict job that just finished must come first).
+    """
     key = str(settings.root)
-    if key not in _submissions:
-        _submissions[key] = list_submissions(settings)
-    else:
-        _revalidate_soon(settings)
-    return _submissions[key]
+    listed = _submissions.get(key)
+    if listed is None or time.monotonic() - listed[0] >= max_age_s:
+        listed = _submissions[key] = (time.monotonic(), list_submissions(settings))
+    return listed[1]
 
 
 def _revalidate_soon(settings: Settings) -> None:
@@ -100,8 +103,6 @@ def _revalidate(settings: Settings) -> None:
         root = str(settings.root)
         for key in [k for k in _schemas if k[0] == root]:
             _schemas[key] = _load_schema(settings, key[1])
-        if root in _submissions:
-            _submissions[root] = list_submissions(settings)
     finally:
         with _lock:
             _checking.discard(str(settings.root))

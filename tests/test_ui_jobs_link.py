@@ -1,0 +1,50 @@
+"""AppTest: the Run button (a real background job) and the Jobs page's "Open in builder"."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from command_builder.jobs import get_job
+from command_builder.settings import Settings
+from ui_apptest import command, open_app
+
+
+def test_run_is_disabled_while_the_form_has_errors(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings)
+    assert at.button(key="train.ui.run").disabled
+
+
+def test_run_starts_a_job_and_links_to_it(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_app(monkeypatch, demo_settings, query={"exp_name": "from_ui", "max_epochs": "1"})
+    assert not at.button(key="train.ui.run").disabled
+    at.button(key="train.ui.run").click().run()
+    job_id = at.session_state["train.ui.last_job"]
+    assert isinstance(job_id, int)
+    job = get_job(demo_settings, job_id)
+    assert job is not None and job.page == "train"
+    assert " ".join(job.argv) == command(at)
+    assert job.form_values["exp_name"] == "from_ui"
+    deadline = time.monotonic() + 60
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = get_job(demo_settings, job_id)
+    assert job.status == "succeeded", job
+
+
+def test_open_in_builder_restores_a_jobs_form(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings, page="test")
+    at.session_state["pending_form_load"] = {
+        "page": "train", "values": {"exp_name": "again", "architecture": "craft", "max_epochs": 3},
+    }
+    at.session_state["test_page"] = "train"
+    at.run()
+    assert at.text_input(key="train.field.exp_name").value == "again"
+    assert "model/architectures=craft" in command(at)
+    assert "model.encoder.model_name=vgg16_bn" in command(at)  # untouched: the metadata default
+    assert "trainer.max_epochs=3" in command(at)
