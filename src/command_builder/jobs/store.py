@@ -2,10 +2,10 @@
 
 One file per workspace (``state_dir/jobs.sqlite3``) in WAL mode, so readers
 never wait for a writer. Every write is one short ``BEGIN IMMEDIATE``
-transaction on a fresh connection: nothing is held between calls, so any
-number of threads and processes can use the store at once. A trigger bumps a
-counter on every change; the UI polls ``version()`` (one indexed read) and
-re-reads the list only when it moved.
+transaction and no lock is held between calls, so any number of threads and
+processes can use the store at once. Each process keeps one connection per
+store, used under a lock. A trigger bumps a counter on every change; a poller
+can read ``version()`` (one indexed read) and re-read the list only when it moved.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,14 @@ CREATE TRIGGER IF NOT EXISTS jobs_del AFTER DELETE ON jobs
 """
 
 _initialized: set[Path] = set()
+_connections: dict[Path, sqlite3.Connection] = {}
+_locks: dict[Path, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def _lock_for(path: Path) -> threading.Lock:
+    with _registry_lock:
+        return _locks.setdefault(path, threading.Lock())
 
 
 class JobStoreError(Exception):
@@ -119,7 +128,7 @@ def _row_to_job(row: sqlite3.Row) -> Job:
 
 
 class JobStore:
-    """Job records of one workspace; cheap to construct, holds no connection."""
+    """Job records of one workspace; cheap to construct (the connection is per process)."""
 
     def __init__(self, settings: Settings) -> None:
         self.state_dir = settings.state_dir
@@ -127,7 +136,6 @@ class JobStore:
         self.logs_dir = self.state_dir / LOGS_DIR
         if self.path not in _initialized or not self.path.exists():
             self._initialize()
-            _initialized.add(self.path)
 
     def _error(self, exc: BaseException) -> JobStoreError:
         hint = ""
@@ -148,19 +156,35 @@ class JobStore:
             return False
 
     def _initialize(self) -> None:
-        try:
-            self.logs_dir.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
+        """Create folder, file and schema once per process (again if the file was deleted)."""
+        with _lock_for(self.path):
+            if self.path in _initialized and self.path.exists():
+                return  # another thread just did it
+            stale = _connections.pop(self.path, None)  # its file is gone
+            if stale is not None:
+                stale.close()
+            try:
+                self.logs_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise self._error(exc) from exc
+            conn, _ = self._open(read_only=False)
+            try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise self._error(exc) from exc
+            except sqlite3.Error as exc:
+                conn.close()
+                raise self._error(exc) from exc
+            _connections[self.path] = conn
+            _initialized.add(self.path)
 
-    def _open(self, read_only: bool) -> sqlite3.Connection:
+    def _open(self, read_only: bool) -> tuple[sqlite3.Connection, bool]:
+        """(connection, is_snapshot)."""
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
             conn.execute("PRAGMA synchronous=NORMAL")  # first touch: opens the WAL files
-            return conn
+            conn.row_factory = sqlite3.Row
+            return conn, False
         except sqlite3.Error as exc:
             if not (read_only and self._disk_full()):
                 raise self._error(exc) from exc
@@ -168,21 +192,36 @@ class JobStore:
         # so the list still shows every record (possibly without the last few writes).
         try:
             uri = f"{self.path.resolve().as_uri()}?immutable=1"
-            return sqlite3.connect(uri, uri=True, isolation_level=None)
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+        conn.row_factory = sqlite3.Row
+        return conn, True
 
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[sqlite3.Connection]:
-        """A fresh autocommit connection; closed on exit, errors become JobStoreError."""
-        conn = self._open(read_only)
-        try:
-            conn.row_factory = sqlite3.Row
-            yield conn
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-        finally:
-            conn.close()
+        """The process's connection to this store, held under its lock for one short use.
+
+        One connection per process, not one per call: closing the last connection
+        checkpoints and deletes the WAL, which would cost an fsync on every call.
+        Any SQLite error drops it (the next call reopens) and becomes JobStoreError.
+        """
+        with _lock_for(self.path):
+            conn = _connections.get(self.path)
+            snapshot = False
+            if conn is None:
+                conn, snapshot = self._open(read_only)
+                if not snapshot:
+                    _connections[self.path] = conn
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                _connections.pop(self.path, None)
+                conn.close()
+                raise self._error(exc) from exc
+            finally:
+                if snapshot:
+                    conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -192,7 +231,8 @@ class JobStore:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
