@@ -1,0 +1,35 @@
+"""AppTest: the Hydra compose check renders when ready and names the override at fault."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from command_builder.settings import Settings
+from command_builder.ui import compose_panel
+from ui_apptest import open_app
+
+
+def _settle(at: AppTest) -> AppTest:
+    """Wait for the background checks this session started, then rerun (what the poller does)."""
+    for future in list(compose_panel._futures.values()):
+        future.result(timeout=60)
+    return at.run()
+
+
+def test_compose_result_appears_when_ready(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
+    at = _settle(at)
+    assert any(s.value == "Hydra composes this command." for s in at.success)
+
+
+def test_compose_error_names_the_bad_override(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
+    at.toggle(key="train.ui.edit").set_value(True).run()
+    text = at.text_area(key="train.ui.command_text")
+    text.input(text.value + " trainer.no_such_option=3").run()
+    at = _settle(at)
+    errors = [e.value for e in at.error if "Hydra does not compose" in e.value]
+    assert errors and "trainer.no_such_option=3" in errors[0]
