@@ -107,3 +107,16 @@ def test_unusable_state_folder_is_an_error_not_a_crash(ws: Settings) -> None:
     at = open_page(ws)
     assert not at.exception
     assert "must be a writable folder" in at.error[0].value
+
+
+def test_a_run_link_selects_its_job_even_after_another_selection(ws: Settings) -> None:
+    first = submit_job(ws, "ok", argv(ws, "ok"), {})
+    second = submit_job(ws, "ok", argv(ws, "ok"), {})
+    wait_status(ws, second, "succeeded")
+    at = open_page(ws)
+    assert at.selectbox(key="jobs_selected").value == second
+    at.query_params["job"] = str(first)
+    at.run()
+    assert at.selectbox(key="jobs_selected").value == first
+    at.selectbox(key="jobs_selected").select(second).run()
+    assert at.selectbox(key="jobs_selected").value == second  # the link is not re-applied

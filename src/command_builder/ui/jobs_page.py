@@ -32,9 +32,11 @@ REFRESH_S = 0.5  # status must show within 1 s of its change
 LOG_TAIL_BYTES = 64 * 1024
 PROGRESS_TAIL_BYTES = 8 * 1024
 LOG_LINES = 300
+LIST_LIMIT = 100
 BUILDER_PAGES = ("train", "test", "predict")
 SELECTED_KEY = "jobs_selected"
 MESSAGE_KEY = "jobs_message"
+LINK_KEY = "jobs_link_seen"
 PENDING_FORM_KEY = "pending_form_load"  # consumed by the form pages
 
 
@@ -143,7 +145,7 @@ def _details(job: Job) -> None:
 @st.fragment(run_every=REFRESH_S)
 def _panel(settings: Settings) -> None:
     try:
-        jobs = list_jobs(settings)
+        jobs = list_jobs(settings, LIST_LIMIT)
     except JobStoreError as exc:
         st.error(str(exc))
         return
@@ -155,9 +157,11 @@ def _panel(settings: Settings) -> None:
         return
     _table(jobs, time.time())
     by_id = {job.id: job for job in jobs}
-    wanted = st.query_params.get("job")
-    if SELECTED_KEY not in st.session_state and wanted and wanted.isdigit():
-        st.session_state[SELECTED_KEY] = int(wanted)
+    wanted = st.query_params.get("job")  # a Run button's link: ?job=ID, applied once
+    if wanted and wanted != st.session_state.get(LINK_KEY):
+        st.session_state[LINK_KEY] = wanted
+        if wanted.isdigit():
+            st.session_state[SELECTED_KEY] = int(wanted)
     if st.session_state.get(SELECTED_KEY) not in by_id:
         st.session_state[SELECTED_KEY] = jobs[0].id
     selected = st.selectbox(
