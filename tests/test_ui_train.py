@@ -115,3 +115,28 @@ def test_edited_command_flows_back_and_bad_text_is_kept(
     assert any("Cannot read this command" in e.value for e in at.error)
     assert at.text_area(key="train.ui.command_text").value == "python runners/train.py 'exp_name=oops"
     assert at.text_input(key=EXP).value == "from_text"  # the form keeps its last good state
+
+
+def test_sweep_makes_a_multirun_and_asks_before_many_runs(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings, query={"exp_name": "sweep"})
+    at = open_tab(at, "train", "Sweeps")
+    at.text_input(key="train.field.sweep.max_epochs").input("range(1,4)").run()
+    assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)
+    assert any("makes **3** runs" in c.value for c in at.caption)
+    assert not at.button(key="train.ui.run").disabled
+    at.text_input(key="train.field.sweep.batch_size").input("2,4,8,16,32,64").run()
+    assert at.button(key="train.ui.run").disabled  # 18 runs > 16: needs a yes first
+    at.checkbox(key="train.ui.confirm_runs.18").check().run()
+    assert not at.button(key="train.ui.run").disabled
+    at = open_tab(at, "train", "Training")
+    assert not at.number_input  # swept fields show their sweep instead of a widget
+    assert any("sweeps over `range(1,4)`" in m.value for m in at.markdown)
+
+
+def test_malformed_range_is_a_field_error(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+    at = open_tab(open_app(monkeypatch, demo_settings, query={"exp_name": "x"}), "train", "Sweeps")
+    at.text_input(key="train.field.sweep.max_epochs").input("range(1,").run()
+    assert any("Max epochs" in e.value for e in at.error)
+    assert at.button(key="train.ui.run").disabled

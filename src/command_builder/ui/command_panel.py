@@ -32,13 +32,16 @@ def render(data: PageData) -> None:
     built = form.command_of(data.settings, data.view)
     st.subheader("Command")
     st.code(built.command, language="bash", wrap_lines=True)
+    if built.multirun:
+        st.caption(f"Hydra multirun: this command makes **{built.run_count}** runs.")
     if built.errors:
         st.error("\n".join(f"- {message}" for message in built.errors))
     if st.toggle("Edit the command", key=f"{data.page}.ui.edit", persist_state="session"):
         _editor(data, built.command)
     _run(data, built)
     compose_panel.render(
-        data.settings, data.page, built.overrides, multirun=False, version=data.catalog.version
+        data.settings, data.page, built.overrides, multirun=built.multirun,
+        version=data.catalog.version,
     )
 
 
@@ -70,9 +73,15 @@ def _edited(settings: Settings, page: str) -> None:
 
 
 def _run(data: PageData, built: form.BuiltCommand) -> None:
+    """Run, gated by errors and, above the sweep threshold, by an explicit yes."""
     job_key = f"{data.page}.ui.last_job"
+    confirmed = not built.needs_confirmation or st.checkbox(
+        f"Yes, start all {built.run_count} runs", key=f"{data.page}.ui.confirm_runs.{built.run_count}",
+        help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
+    )
     st.button(
-        "Run", type="primary", disabled=bool(built.errors), key=f"{data.page}.ui.run",
+        "Run", type="primary", disabled=bool(built.errors) or not confirmed,
+        key=f"{data.page}.ui.run",
         help="Start this command as a background job." if not built.errors
         else "Fix the errors above first.",
         on_click=_submit, args=(data.settings, data.page, built.argv, data.view.active_values()),

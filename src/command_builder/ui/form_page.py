@@ -16,7 +16,7 @@ import streamlit as st
 from ..form import FieldView
 from ..schema import SchemaError
 from ..settings import Settings
-from . import checkpoint_picker, command_panel, state, widgets
+from . import checkpoint_picker, command_panel, state, sweeps, widgets
 from .state import PageData
 
 Hook = Callable[[PageData], None]
@@ -64,6 +64,8 @@ def _fields(data: PageData, before_field: Mapping[str, Hook], after_field: Mappi
     for field in data.view.fields:
         by_section.setdefault(field.section, []).append(field)
     sections = list(by_section)
+    if sweeps.sweepable(data):
+        sections.append(sweeps.TAB)
     if not sections:
         return
     open_section = _open_section(data.page, sections)
@@ -74,7 +76,10 @@ def _fields(data: PageData, before_field: Mapping[str, Hook], after_field: Mappi
     for section, tab in zip(sections, tabs, strict=True):
         if tab.open:
             with tab:
-                _section(data, by_section[section], before_field, after_field)
+                if section == sweeps.TAB:
+                    sweeps.render_tab(data)
+                else:
+                    _section(data, by_section[section], before_field, after_field)
     st.button("Reset form", key=f"{data.page}.ui.reset", on_click=state.reset,
               args=(data.settings, data.page), help="Reset this page's fields (other pages keep theirs).")
 
@@ -86,7 +91,9 @@ def _section(
     for field in fields:
         if field.key in before_field:
             before_field[field.key](data)
-        if field.key == data.schema.checkpoint_key and data.index is not None:
+        if field.sweep is not None:
+            sweeps.render_swept(field)
+        elif field.key == data.schema.checkpoint_key and data.index is not None:
             checkpoint_picker.render(data, field)
         else:
             widgets.render_field(data, field)

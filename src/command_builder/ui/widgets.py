@@ -62,8 +62,12 @@ def _common(data: PageData, field: FieldView) -> dict[str, object]:
 
 
 def _text_input(data: PageData, field: FieldView) -> None:
+    """A one-line text, or a text area for values written one per line."""
     state.seed(data.page, field.key, field.value or "")
-    st.text_input(field.label, **_common(data, field))
+    if data.schema.by_key[field.key].value_format == "key_value_lines":
+        st.text_area(field.label, height=90, **_common(data, field))
+    else:
+        st.text_input(field.label, **_common(data, field))
 
 
 def _checkbox(data: PageData, field: FieldView) -> None:

@@ -1,0 +1,50 @@
+"""The Sweeps tab: a field may take several values, and the command becomes a Hydra multirun.
+
+One text box per sweepable field ("a,b,c" or "range(a,b,step)"; empty: no
+sweep), rendered only while the tab is open. A swept field shows its sweep in
+its own tab instead of its widget (state.sweeps replaces its value).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import form
+from ..form import FieldView
+from ..settings import Settings
+from . import state
+from .state import PageData
+
+TAB = "Sweeps"
+
+
+def sweepable(data: PageData) -> list[FieldView]:
+    return [f for f in data.view.fields if f.sweepable and f.active]
+
+
+def render_tab(data: PageData) -> None:
+    """A sweep box per sweepable field, and how many runs the command makes."""
+    st.caption("Several values make the command a Hydra multirun: `a,b,c`, or `range(start,stop,step)` "
+               "for numbers. Leave a box empty for a single value.")
+    for field in sweepable(data):
+        key = state.seed(data.page, f"sweep.{field.key}", field.sweep or "")
+        st.text_input(
+            f"{field.label} values", key=key, placeholder=f"now: {field.value}",
+            on_change=_changed, args=(data.settings, data.page, field.key),
+        )
+        if field.sweep and field.error:
+            st.caption(f":red[{field.error}]")
+        elif field.sweep_count:
+            st.caption(f"{field.sweep_count} values")
+
+
+def render_swept(field: FieldView) -> None:
+    """What a swept field shows in its own tab instead of its widget."""
+    count = f" ({field.sweep_count} values)" if field.sweep_count else ""
+    st.markdown(f"**{field.label}:** sweeps over `{field.sweep}`{count}; edit it in the {TAB} tab.")
+
+
+def _changed(settings: Settings, page: str, key: str) -> None:
+    data = state.load(settings, page)
+    spec = st.session_state[state.widget_key(page, f"sweep.{key}")]
+    state.replace(page, form.apply_sweep(data.schema, data.state, key, spec))
