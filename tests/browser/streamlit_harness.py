@@ -90,23 +90,35 @@ _JS_HELPERS = r"""
 const SB = {
   app() { return document.querySelector('[data-testid="stApp"]'); },
   state() { const a = SB.app(); return a ? a.getAttribute('data-test-script-state') : null; },
-  fresh(el) {
+  // Cheap checks first (text, data-stale: no layout); checkVisibility (forces a
+  // style/layout pass) only once a candidate exists, so the observer does not add
+  // layout passes to every React commit it watches.
+  current(el) {
     if (!el || !el.isConnected) return false;
     const box = el.closest('[data-testid="stElementContainer"]');
-    if (box && box.getAttribute('data-stale') === 'true') return false;
+    return !(box && box.getAttribute('data-stale') === 'true');
+  },
+  rendered(el) {
     return el.checkVisibility ? el.checkVisibility({opacityProperty: true, visibilityProperty: true})
                               : el.getClientRects().length > 0;
   },
-  findText(selector, text) {
+  candidates(selector, text) {
     const main = document.querySelector('[data-testid="stMain"]') || document;
+    const out = [];
     for (const el of main.querySelectorAll(selector)) {
-      if (el.textContent.trim() === text && SB.fresh(el)) return el;
+      if (el.textContent.trim() === text && SB.current(el)) out.push(el);
     }
-    return null;
+    return out;
+  },
+  findText(selector, text) {
+    return SB.candidates(selector, text).find(SB.rendered) || null;
   },
   shown(spec) {
-    if (!SB.findText('h1', spec.title)) return false;
-    return !spec.marker || !!SB.findText(spec.markerSelector, spec.marker);
+    const titles = SB.candidates('h1', spec.title);
+    if (!titles.length) return false;
+    const markers = spec.marker ? SB.candidates(spec.markerSelector, spec.marker) : [];
+    if (spec.marker && !markers.length) return false;
+    return titles.some(SB.rendered) && (!spec.marker || markers.some(SB.rendered));
   },
   navLink(title) {
     for (const a of document.querySelectorAll('[data-testid="stSidebarNavLink"]')) {
