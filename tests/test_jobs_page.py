@@ -55,7 +55,7 @@ def test_finished_job_shows_status_and_log_tail(ws: Settings) -> None:
     assert not at.exception
     assert at.selectbox(key="jobs_selected").value == job_id
     assert "hello from ok" in at.code[1].value
-    assert "**succeeded**" in at.markdown[0].value
+    assert f"Job #{job_id}: **succeeded**" in at.markdown[0].value
 
 
 def test_cancel_button_cancels_a_running_job(ws: Settings) -> None:

@@ -125,7 +125,7 @@ def _actions(settings: Settings, job: Job) -> None:
 
 def _details(job: Job) -> None:
     st.code(display_command(job.argv), language="bash", wrap_lines=True)
-    facts = [f"**{job.status}**"]
+    facts = [f"Job #{job.id}: **{job.status}**"]
     if job.exit_code is not None:
         facts.append(f"exit code {job.exit_code}")
     if job.run_dir:
