@@ -155,7 +155,7 @@ def app_server_for(name: str, workspace: Path, tmp: Path, overrides: dict[str, s
 
 
 def floor_server_for(tmp: Path, overrides: dict[str, str], name: str = "floor",
-                     script: Path = harness.FLOOR_APP) -> Server:
+                     script: Path | str = harness.FLOOR_APP) -> Server:
     server = harness.floor_server(tmp / "home", tmp, name=name, script=script)
     for key, value in overrides.items():
         server.argv += [f"--{key}", value]
@@ -492,6 +492,9 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"\n  [{name}] idle p95 / floor {entry['idle']['p95'] / floor_idle:.2f}x, median / floor "
               f"{entry['idle']['median'] / floor['idle']['median']:.2f}x; visible p95 - floor "
               f"{entry['visible']['p95'] - floor_vis:+.1f} ms; errors {len(entry['errors'])}")
+        if tuned:
+            print(f"  {'':{len(name) + 2}} vs floor-tuned: idle p95 {entry['idle']['p95'] / tuned['idle']['p95']:.2f}x, "
+                  f"median {entry['idle']['median'] / tuned['idle']['median']:.2f}x")
     if any(entry["ws"]["messages"]["n"] for entry in res.values()):
         print("\n  WebSocket trace (ms after the click; median / p95):")
         for name, entry in rows:
@@ -567,7 +570,9 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 server = floor_server_for(tmp, {**floor_cfg, **TUNED_FLOOR}, name="floor-tuned")
                 targets.append(Target("floor-tuned", server, dict(FLOOR_PAGES)))
             for name, script in scripts.items():  # bare scripts measured like the floor
-                server = floor_server_for(tmp, floor_cfg, name=name, script=Path(script).resolve())
+                path, sep, script_arg = script.partition("::")
+                server = floor_server_for(tmp, floor_cfg, name=name,
+                                          script=f"{Path(path).resolve()}{sep}{script_arg}")
                 targets.append(Target(name, server, dict(FLOOR_PAGES)))
             for _ in range(args.first_page_runs - 1):  # extra cold starts, interleaved
                 for target in targets:
@@ -651,9 +656,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tuned-floor", action="store_true",
                         help="also measure the floor with the app's runner settings "
                         f"({', '.join(f'{k}={v}' for k, v in TUNED_FLOOR.items())}): the stricter baseline")
-    parser.add_argument("--script", action="append", default=[], metavar="NAME=PATH",
+    parser.add_argument("--script", action="append", default=[], metavar="NAME=PATH[::ARG]",
                         help="also measure a bare Streamlit script with Train/Test/Predict pages "
-                        "(like the floor: title only, floor's config), e.g. a layout experiment")
+                        "(like the floor: title only, floor's config), e.g. a layout experiment; "
+                        "ARG is passed to the script")
     parser.add_argument("--marker", action="append", default=[], metavar="PAGE=TEXT",
                         help="label text that proves PAGE is shown (PAGE= for the title alone); "
                         "defaults: Train='Experiment name', Test/Predict='Checkpoint'")

@@ -388,14 +388,17 @@ def app_server(
 
 def floor_server(
     home: Path, log_dir: Path, *, port: int | None = None,
-    extra_env: Mapping[str, str] | None = None, name: str = "floor", script: Path = FLOOR_APP,
+    extra_env: Mapping[str, str] | None = None, name: str = "floor", script: Path | str = FLOOR_APP,
 ) -> Server:
     """`streamlit run benchmarks/floor_app.py` (or another bare `script`) with the same
     flags as serve had before it went in-process (not started)."""
     port = port or free_port()
     env = _clean_env(home, extra_env)
-    argv = [sys.executable, "-m", "streamlit", "run", str(script),
+    path, _, script_arg = str(script).partition("::")  # "PATH::ARG": ARG goes to the script
+    argv = [sys.executable, "-m", "streamlit", "run", path,
             "--server.address", "127.0.0.1", "--server.port", str(port), *STREAMLIT_FLAGS]
+    if script_arg:
+        argv += ["--", script_arg]
     return Server(name, argv, env, port, log_dir / f"{name}-{port}.log")
 
 

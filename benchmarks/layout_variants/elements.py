@@ -1,0 +1,50 @@
+"""Title + N elements of one kind per page: what one element type costs in the browser.
+
+    .venv/bin/python benchmarks/page_switch.py --trace-ws --tuned-floor \
+        --script selectbox=benchmarks/layout_variants/elements.py::selectbox \
+        --script text_input=benchmarks/layout_variants/elements.py::text_input
+
+(`::KIND[,COUNT]` becomes the script's argument; COUNT defaults to 10.)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import streamlit as st
+from _common import run
+
+OPTIONS = ["a", "b", "c", "d"]
+COMMAND = (
+    "uv run python runners/train.py exp_name=receipts_v3 model/architectures=dbnet "
+    "model.encoder.model_name=resnet34 model/optimizers=adamw model.optimizer.lr=0.0005 "
+    "trainer.max_epochs=40 'dataloaders.train_dataloader.batch_size=8'"
+)
+
+
+def _card(page: str, i: int) -> None:
+    with st.container(border=True):
+        st.markdown(f"**Card {i}**")
+
+
+KINDS: dict[str, Callable[[str, int], object]] = {
+    "none": lambda page, i: None,
+    "code": lambda page, i: st.code(f"{COMMAND} seed={i}", language="bash"),
+    "button": lambda page, i: st.button(f"Apply {i}", key=f"{page}_{i}"),
+    "alert": lambda page, i: st.error(f"- Experiment name: required ({i})"),
+    "markdown": lambda page, i: st.markdown(f"**Field {i}**: some `value` and _notes_ {i}"),
+    "card": _card,
+    "text_input": lambda page, i: st.text_input(f"Field {i}", key=f"{page}_{i}"),
+    "number_input": lambda page, i: st.number_input(f"Field {i}", value=float(i), key=f"{page}_{i}"),
+    "checkbox": lambda page, i: st.checkbox(f"Field {i}", key=f"{page}_{i}"),
+    "selectbox": lambda page, i: st.selectbox(f"Field {i}", OPTIONS, key=f"{page}_{i}"),
+    "segmented_control": lambda page, i: st.segmented_control(
+        f"Field {i}", OPTIONS, default="a", key=f"{page}_{i}"),
+    "pills": lambda page, i: st.pills(f"Field {i}", OPTIONS, default="a", key=f"{page}_{i}"),
+    "radio": lambda page, i: st.radio(f"Field {i}", OPTIONS, horizontal=True, key=f"{page}_{i}"),
+}
+
+kind, _, count = (sys.argv[1] if len(sys.argv) > 1 else "none").partition(",")
+render = KINDS[kind]
+run(lambda page: [render(page, i) for i in range(int(count or 10))])
