@@ -434,7 +434,8 @@ def print_report(report: dict[str, Any]) -> None:
     cfg = report["config"]
     print(f"\nPage switch, headless Chromium: {cfg['rounds']} rounds x {len(ROTATION)} switches "
           f"(+{cfg['warmup']} warm-up rounds discarded), workspace {cfg['workspace_size']}"
-          f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted")
+          f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted; "
+          f"commit {cfg.get('git')}, load {cfg['load_avg'][0]:.1f} on {cfg['cpus']} CPUs")
     tuned = res.get("floor-tuned")
     rows = [("floor", floor)] + ([("floor-tuned", tuned)] if tuned else []) + [
         (name, res[name]) for name in apps + scripts]
@@ -512,6 +513,16 @@ def print_report(report: dict[str, Any]) -> None:
               f"{variant['idle']['p95'] / base['idle']['p95']:.2f}x, median ratio "
               f"{variant['idle']['median'] / base['idle']['median']:.2f}x; visible p95 ratio "
               f"{variant['visible']['p95'] / base['visible']['p95']:.2f}x")
+
+
+def git_describe() -> str | None:
+    """The measured commit (+ "-dirty" when the work tree has changes), for the record."""
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
 
 
 def without_nan(value: Any) -> Any:
@@ -631,7 +642,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "rounds": args.rounds, "warmup": args.warmup, "workspace_size": args.workspace_size,
             "with_running_job": args.with_running_job, "compare_config": compare,
             "floor_config": floor_cfg, "python": sys.version.split()[0],
-            "cpus": os.cpu_count(), "load_avg": os.getloadavg(),
+            "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "git": git_describe(),
         },
         "goals": GOALS,
         "results": analyse(targets),
