@@ -19,18 +19,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
 from ..settings import Settings, load_settings
 from .launch import spawn_supervisor
 from .procs import group_alive, process_start, signal_group
-from .store import CANCELLED, FAILED, SUCCEEDED, Job, JobStore
+from .store import CANCELLED, FAILED, SUCCEEDED, Job, JobStore, JobStoreError
 
 WAIT_TICK_S = 0.2
 RUN_DIR_CHECKS_S = (1.0, 3.0, 10.0, 30.0, 90.0)  # seconds after start; again at the end
+FINISH_ATTEMPTS, FINISH_RETRY_S = 10, 3.0
 
 
 def find_run_dir(settings: Settings, job: Job, since: float) -> str | None:
@@ -92,6 +95,28 @@ def _describe(code: int) -> str | None:
     return None
 
 
+def _note(log: BinaryIO, write: Callable[..., None], *args: object) -> None:
+    """A store write while the runner runs: a failure (full disk) must not orphan the runner."""
+    try:
+        write(*args)
+    except JobStoreError as exc:
+        with suppress(OSError):  # the same full disk may refuse the log line too
+            log.write(f"[command-builder] warning: {exc}\n".encode())
+
+
+def _finish(store: JobStore, job_id: int, status: str, code: int | None,
+            error: str | None) -> None:
+    """Record the outcome, retrying a while: a full disk may be freed in time."""
+    for attempt in range(FINISH_ATTEMPTS):
+        try:
+            store.finish(job_id, status, code, error)
+            return
+        except JobStoreError:
+            if attempt == FINISH_ATTEMPTS - 1:
+                raise  # the job will show as lost, with the reason in supervisor.log
+            time.sleep(FINISH_RETRY_S)
+
+
 def _run(settings: Settings, store: JobStore, job: Job,
          cancel: _Cancel) -> tuple[str, int | None, str | None]:
     """Start the runner, wait for it, return (status, exit code, error)."""
@@ -109,7 +134,7 @@ def _run(settings: Settings, store: JobStore, job: Job,
             message = f"cannot start {job.argv[0]}: {exc}"
             log.write(f"[command-builder] {message}\n".encode())
             return FAILED, None, message
-        store.set_child(job.id, proc.pid, proc.pid, process_start(proc.pid))
+        _note(log, store.set_child, job.id, proc.pid, proc.pid, process_start(proc.pid))
         started = time.time()
         checks = list(RUN_DIR_CHECKS_S)
         run_dir: str | None = None
@@ -129,7 +154,7 @@ def _run(settings: Settings, store: JobStore, job: Job,
                 checks.pop(0)
                 run_dir = find_run_dir(settings, job, started)
                 if run_dir:
-                    store.set_run_dir(job.id, run_dir)
+                    _note(log, store.set_run_dir, job.id, run_dir)
         if cancel.requested:
             # The runner is gone; its grandchildren in the group may not be.
             while group_alive(proc.pid) and kill_at is not None and time.monotonic() < kill_at:
@@ -138,7 +163,7 @@ def _run(settings: Settings, store: JobStore, job: Job,
         if run_dir is None:
             run_dir = find_run_dir(settings, job, started)
             if run_dir:
-                store.set_run_dir(job.id, run_dir)
+                _note(log, store.set_run_dir, job.id, run_dir)
         status = CANCELLED if cancel.requested else SUCCEEDED if code == 0 else FAILED
         log.write(f"\n[command-builder] job {job.id} {status} (exit code {code})\n".encode())
         return status, code, _describe(code)
@@ -161,7 +186,7 @@ def supervise(settings: Settings, job_id: int) -> int:
         status, code, error = _run(settings, store, job, cancel)
     except Exception as exc:  # record *something*: a job must never stay "running"
         status, code, error = FAILED, None, f"supervisor error: {exc!r}"
-    store.finish(job_id, status, code, error)
+    _finish(store, job_id, status, code, error)
     next_id = store.next_queued(settings.max_running_jobs)
     if next_id is not None:
         spawn_supervisor(settings, next_id)
