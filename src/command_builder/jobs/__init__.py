@@ -23,7 +23,14 @@ API (everything returns at once; no Streamlit here):
 - ``tail_log(path, max_bytes=65536) -> str`` reads only the end of the log (``LogUnavailable``
   when it was deleted); ``parse_progress(text) -> Progress | None`` (epoch, total, step, steps,
   fraction) from the last ``Epoch E/N`` line.
+- ``reconcile(settings) -> list[int]`` marks lost jobs (list_jobs/get_job call it).
 - Supervisor: ``python -m command_builder.jobs.supervise JOB_ID --workspace ROOT`` (see supervise.py).
+
+Design: one detached supervisor per running job (own session, survives the app and the CLI);
+the runner in its own process group; the queue needs no daemon: a finishing supervisor starts
+the oldest queued job's supervisor, and the supervisor's claim (queued -> running only while
+fewer than ``max_running_jobs`` run) is one SQLite transaction, so racing launchers are harmless.
+A multirun's sub-runs can later live in their own table keyed by job id.
 """
 
 from .logs import LogUnavailable, Progress, parse_progress, tail_log
