@@ -40,6 +40,7 @@ import os
 import threading
 import time
 from types import TracebackType
+from typing import TextIO
 
 TIMINGS_ENV = "COMMAND_BUILDER_TIMINGS"
 OBJECTS_ENV = "COMMAND_BUILDER_TIMINGS_OBJECTS"
@@ -120,8 +121,21 @@ def _write(record: dict[str, object]) -> None:
         record["gc_collections"] = _gc_count
         _gc_ns = 0
         _gc_count = 0
-        with open(_PATH, "a", encoding="utf-8") as out:
-            out.write(json.dumps(record) + "\n")
+        out = _output()
+        out.write(json.dumps(record) + "\n")
+        out.flush()  # one write(2) per run; readers see whole lines
+
+
+_out: TextIO | None = None
+
+
+def _output() -> TextIO:
+    """The timings file, opened once (append mode) instead of once per run."""
+    global _out
+    if _out is None:
+        assert _PATH is not None
+        _out = open(_PATH, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    return _out
 
 
 def _on_gc(phase: str, info: dict[str, int]) -> None:
