@@ -24,6 +24,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -371,6 +372,27 @@ def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
             profiler.kill()
 
 
+FRAME = re.compile(r"^(.+) \((?:.*/)?([^/:]+)(?::\d+)?\)$")
+
+
+def summarize_profile(path: Path, thread: str = "ScriptRunner", top: int = 30) -> list[tuple[float, str]]:
+    """Inclusive share of each function in the samples of `thread` (py-spy raw: 'stack count')."""
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not count.isdigit() or thread not in frames[0]:
+            continue
+        total += int(count)
+        # "func (path/file.py:LINE)" -> "func (file.py)": one entry per function, not per line
+        names = {FRAME.sub(r"\1 (\2)", f) for f in frames[1:]}
+        for name in names:
+            inclusive[name] = inclusive.get(name, 0) + int(count)
+    ranked = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
+    return [(100.0 * n / total, name) for name, n in ranked] if total else []
+
+
 # ------------------------------------------------------------------------------ report
 def analyse(targets: list[Target]) -> dict[str, Any]:
     result: dict[str, Any] = {}
@@ -504,6 +526,11 @@ def print_report(report: dict[str, Any]) -> None:
                   f"{ws['first_message']['p95']:.1f}; last {ws['last_message']['median']:.1f} / "
                   f"{ws['last_message']['p95']:.1f}; frontend after last {ws['after_last_message']['median']:.1f} / "
                   f"{ws['after_last_message']['p95']:.1f}")
+    if report.get("profile"):
+        print(f"\n  py-spy, script thread, inclusive % of samples ({report['profile']['file']}; "
+              "the profiled app's times above are inflated by sampling):")
+        for pct, name in report["profile"]["script_thread_inclusive_pct"]:
+            print(f"    {pct:5.1f}%  {name}")
     fp = floor["first_page"]
     print(f"\n  floor first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
           f"{_fmt(fp.get('http_s'), 2)} s);  floor errors: {len(floor['errors'])}")
@@ -649,6 +676,9 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     }
     if args.samples:
         report["samples"] = {t.name: t.samples for t in targets}
+    if args.profile and args.profile.exists():
+        report["profile"] = {"file": str(args.profile),
+                             "script_thread_inclusive_pct": summarize_profile(args.profile)}
     return report
 
 
