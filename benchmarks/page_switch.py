@@ -499,7 +499,8 @@ def print_report(report: dict[str, Any]) -> None:
         first = entry["first_page"].get("visible_s") or entry["first_page"].get("title_s")
         print(f"  {'first page visible after spawn (s)':40}{_fmt(first, 2):>8}    <= {GOALS['first_page_s']} s: "
               f"{verdict(None if first is None else first <= GOALS['first_page_s'])}"
-              f"  (HTTP up after {_fmt(entry['first_page'].get('http_s'), 2)} s; "
+              f"  (HTTP up after {_fmt(entry['first_page'].get('http_s'), 2)} s, "
+              f"title after {_fmt(entry['first_page'].get('title_s'), 2)} s; "
               f"median of {entry['first_page']['starts']} cold start(s))")
         per_page = "; ".join(f"{t} vis {s['visible']['p95']:.0f} idle {s['idle']['p95']:.0f}"
                              for t, s in entry["per_page"].items())
