@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
-from command_builder.settings import DEMO_SOURCE, SETTINGS_FILE
+from command_builder.settings import copy_demo_workspace
 
 GROUPS = 40
 ARCHITECTURES = ("dbnet", "dbnetpp", "craft")
@@ -95,16 +94,6 @@ def _hydra_text(run: int) -> str:
     )
 
 
-def _copy_demo(out: Path) -> None:
-    for name in ("configs", "runners"):
-        shutil.copytree(
-            DEMO_SOURCE / name, out / name, dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-        )
-    if (DEMO_SOURCE / SETTINGS_FILE).is_file():
-        shutil.copy2(DEMO_SOURCE / SETTINGS_FILE, out / SETTINGS_FILE)
-
-
 def add_configs(out: Path, count: int, start: int = 0) -> None:
     """Write `count` synthetic config files spread over GROUPS groups (a third nested)."""
     for i in range(start, start + count):
@@ -137,7 +126,7 @@ def generate_workspace(out: str | os.PathLike[str], *, configs: int = 2000, runs
     """Create (or extend) a workspace at `out`: demo configs + synthetic configs and runs."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    _copy_demo(root)
+    copy_demo_workspace(root)
     add_configs(root, configs)
     for run in range(runs):
         add_run(root, run, checkpoints)

@@ -28,8 +28,7 @@ from command_builder.form import (
     with_extra_overrides,
 )
 from command_builder.schema import Element
-from command_builder.settings import Settings, load_settings
-from conftest import copy_demo
+from command_builder.settings import Settings, copy_demo_workspace, load_settings
 from form_helpers import make_run
 
 PAGES = ("train", "test", "predict")
@@ -39,7 +38,7 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=16)
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = load_settings(copy_demo(tmp_path_factory.mktemp("props") / "workspace"))
+    settings = load_settings(copy_demo_workspace(tmp_path_factory.mktemp("props") / "workspace"))
     make_run(settings, "dbnet_run")
     make_run(settings, "craft_run", architecture="craft", encoder="vgg16_bn",
              decoder="craft_decoder", head="craft_head", loss="craft_loss", data="craft")
@@ -162,5 +161,5 @@ def _shared_workspace() -> Settings:
     if not _SHARED:
         import tempfile
 
-        _SHARED.append(load_settings(copy_demo(Path(tempfile.mkdtemp()) / "workspace")))
+        _SHARED.append(load_settings(copy_demo_workspace(Path(tempfile.mkdtemp()) / "workspace")))
     return _SHARED[0]

@@ -153,17 +153,20 @@ def ensure_demo_workspace(home: Path | None = None) -> Path:
     marker = target / DEMO_MARKER
     if marker.is_file() and marker.read_text(encoding="utf-8").strip() == __version__:
         return target
+    copy_demo_workspace(target)
+    marker.write_text(__version__, encoding="utf-8")
+    return target
+
+
+def copy_demo_workspace(target: Path) -> Path:
+    """Copy the demo's configs, runners and settings into `target` (kept: outputs, state)."""
     target.mkdir(parents=True, exist_ok=True)
     for name in ("configs", "runners"):
-        src = DEMO_SOURCE / name
         shutil.copytree(
-            src, target / name, dirs_exist_ok=True,
+            DEMO_SOURCE / name, target / name, dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
-    settings_src = DEMO_SOURCE / SETTINGS_FILE
-    if settings_src.is_file():
-        shutil.copy2(settings_src, target / SETTINGS_FILE)
-    marker.write_text(__version__, encoding="utf-8")
+    shutil.copy2(DEMO_SOURCE / SETTINGS_FILE, target / SETTINGS_FILE)
     return target
 
 
