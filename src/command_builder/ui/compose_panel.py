@@ -2,15 +2,20 @@
 
 Composing through Hydra takes tens to hundreds of milliseconds the first time
 for a command, so it runs in one background thread (Hydra's state is
-process-global anyway). A page run shows a finished result at once; otherwise
-it shows a small fragment that polls until the result is there, then reruns
-the page once so the polling stops.
+process-global anyway) and its result is rendered last on the page: everything
+above it is already on screen while the run waits briefly for it. A check that
+takes longer (the first one after a cold start) is shown by a small fragment
+that polls until it is done.
+
+The fragment never reruns the whole page: a server-initiated rerun right after
+a session's first run can reach the browser before the widgets of that first
+run are mounted, and a widget then loses the value its key was seeded with.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from threading import Lock
 
 import streamlit as st
@@ -18,7 +23,8 @@ import streamlit as st
 from ..commands.validate import ComposeResult, compose_check
 from ..settings import Settings
 
-POLL_EVERY_S = 0.25
+WAIT_S = 0.3
+POLL_EVERY_S = 0.5
 MAX_REMEMBERED = 256
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
@@ -56,17 +62,20 @@ def render(
 ) -> None:
     """Show the compose result of `overrides` now if known, else as soon as it is."""
     future = start(settings, page, overrides, multirun=multirun, version=version)
+    wait([future], timeout=WAIT_S)
     if future.done():
         _show(future)
     else:
-        _pending(settings, (str(settings.root), page, overrides, multirun, version))
+        _pending(future)
 
 
 @st.fragment(run_every=POLL_EVERY_S)
-def _pending(settings: Settings, key: Key) -> None:
-    if _future(settings, key).done():
-        st.rerun()  # the full run shows the result and drops this polling fragment
-    st.caption("Checking the command with Hydra…")
+def _pending(future: Future[ComposeResult]) -> None:
+    """Polls until the check is done (then idles until the page's next full run drops it)."""
+    if future.done():
+        _show(future)
+    else:
+        st.caption("Checking the command with Hydra…")
 
 
 def _show(future: Future[ComposeResult]) -> None:

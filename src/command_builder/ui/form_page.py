@@ -38,6 +38,7 @@ def render(
     except SchemaError as exc:
         st.error(f"The {title} form cannot be shown: its schema is broken.\n\n{exc}")
         return
+    state.sync_url(data)  # callbacks ran before this run: the state is final already
     form_column, command_column = st.columns([3, 2], gap="large")
     with form_column:
         _messages(data)
@@ -46,7 +47,6 @@ def render(
             after_form(data)
     with command_column:
         command_panel.render(data)
-    state.sync_url(data)
 
 
 def _messages(data: PageData) -> None:
