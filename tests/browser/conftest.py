@@ -13,10 +13,11 @@ Fixtures
 - ``context`` / ``page`` (function): a fresh browser context (own session, cookies,
   downloads accepted) with ``base_url`` = the app, and a page in it.
 
-Helpers (import them: ``from streamlit_harness import goto, wait_idle, switch``):
+Helpers (import them: ``from streamlit_harness import goto, wait_idle, switch, expect_rerun``):
 ``goto(page, "/test")`` opens a URL and waits for the first run to end;
 ``wait_idle(page)`` waits until the script state is ``notRunning``;
-``switch(page, "Test")`` clicks the sidebar link and waits for its title + idle.
+``switch(page, "Test")`` clicks the sidebar link and waits for its title + idle;
+``with expect_rerun(page): <interaction>`` returns once the run it caused is over.
 
 Every test in this folder is marked ``browser`` and ``slow``.
 """
@@ -32,6 +33,7 @@ from typing import Any
 import pytest
 from streamlit_harness import (
     CHROMIUM,
+    WS_TRACE_INIT_JS,
     Server,
     goto,
     launch_chromium,
@@ -138,6 +140,7 @@ def start_app(browser: Any, tmp_path: Path) -> Iterator[Callable[..., AppServer]
 def context(browser: Any, app_server: AppServer) -> Iterator[Any]:
     ctx = browser.new_context(base_url=app_server.url, viewport=VIEWPORT, accept_downloads=True)
     ctx.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    ctx.add_init_script(WS_TRACE_INIT_JS)  # for expect_rerun
     yield ctx
     ctx.close()
 

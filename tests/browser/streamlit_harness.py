@@ -198,6 +198,7 @@ WS_TRACE_INIT_JS = r"""
 (() => {
   const Native = window.WebSocket;
   window.__sbWs = [];
+  window.__sbWsCount = 0;
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
@@ -205,10 +206,48 @@ WS_TRACE_INIT_JS = r"""
         const log = window.__sbWs;
         log.push(performance.now());
         if (log.length > 4000) log.splice(0, 2000);
+        window.__sbWsCount += 1;
+        window.dispatchEvent(new Event('sb-ws-message'));
       });
     }
   };
 })();
+"""
+
+# Arm a watcher before an interaction; `window.__sbRerun` resolves when the rerun it
+# causes is over: the state attribute left notRunning and came back ("state"), or,
+# when React batched that away, server messages arrived and then 150 ms passed with
+# notRunning and no further message ("messages"; needs WS_TRACE_INIT_JS).
+ARM_RERUN_JS = _with_helpers(r"""
+() => {
+  const c0 = window.__sbWsCount || 0;
+  const t0 = performance.now();
+  window.__sbRerun = new Promise((resolve) => {
+    let left = false, quiet = null;
+    const finish = (via) => {
+      obs.disconnect(); window.removeEventListener('sb-ws-message', check); clearTimeout(quiet);
+      resolve({via, ms: performance.now() - t0});
+    };
+    const check = () => {
+      if (SB.state() !== 'notRunning') { left = true; clearTimeout(quiet); return; }
+      if (left) { finish('state'); return; }
+      if ((window.__sbWsCount || 0) > c0) {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => { if (SB.state() === 'notRunning') finish('messages'); }, 150);
+      }
+    };
+    const obs = new MutationObserver(check);
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    window.addEventListener('sb-ws-message', check);
+  });
+  return true;
+}
+""")
+AWAIT_RERUN_JS = """
+(timeoutMs) => Promise.race([
+  window.__sbRerun,
+  new Promise((resolve) => setTimeout(() => resolve({timeout: true}), timeoutMs)),
+])
 """
 
 # Wait until spec is shown; resolve with the epoch ms (timeOrigin + now) at which it was.
@@ -249,6 +288,26 @@ EXCEPTIONS_JS = (
 def wait_idle(page: Any, timeout_ms: float = 15_000) -> None:
     """Block until the app's script state is `notRunning` (Playwright `page`)."""
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+@contextlib.contextmanager
+def expect_rerun(page: Any, timeout_ms: float = 15_000) -> Iterator[None]:
+    """Wrap an interaction that triggers a script run; return once that run is over.
+
+        with expect_rerun(page):
+            page.get_by_label("Experiment name").fill("x")
+            page.keyboard.press("Tab")
+
+    `wait_idle` right after an interaction can return before the rerun even started;
+    this arms an in-page watcher first. Needs the `context` fixture (it installs
+    WS_TRACE_INIT_JS) or `context.add_init_script(WS_TRACE_INIT_JS)`.
+    """
+    page.evaluate(ARM_RERUN_JS)
+    yield
+    result = page.evaluate(AWAIT_RERUN_JS, timeout_ms)
+    if result.get("timeout"):
+        raise_shown_exception(page)
+        raise TimeoutError(f"no script run finished within {timeout_ms} ms after the interaction")
 
 
 def wait_shown(page: Any, spec: PageSpec, timeout_ms: float = 15_000) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from streamlit_harness import goto, switch
+from streamlit_harness import STATE_JS, expect_rerun, goto, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,3 +35,15 @@ def test_sidebar_switches_between_all_pages(page: Any) -> None:
         assert _titles(page) == [title]
         assert page.url.rstrip("/").endswith(PAGES[title]) or (title == "Train" and page.url.endswith("/"))
         assert timings["idle"] > 0
+
+
+def test_expect_rerun_waits_for_the_run_an_interaction_causes(page: Any) -> None:
+    goto(page, "/train")
+    field = page.get_by_test_id("stMain").get_by_role("textbox", name="Experiment name", exact=True)
+    with expect_rerun(page):
+        field.fill("harness_check")
+        field.press("Enter")
+    assert page.evaluate(STATE_JS) == "notRunning"
+    switch(page, "Test")
+    switch(page, "Train")
+    assert field.input_value() == "harness_check"
