@@ -22,6 +22,7 @@ from ..jobs import (
     LogUnavailable,
     cancel_job,
     get_job,
+    job_multirun,
     list_jobs,
     parse_progress,
     submit_job,
@@ -41,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--workspace", help="project folder (default: the embedded demo)")
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="a form field (schema key), repeatable; VALUE in Hydra's value syntax")
+    run.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=VALUES",
+                     help="sweep a field: KEY=V1,V2,... or KEY=range(a,b,step) (a Hydra multirun)")
+    run.add_argument("--yes", action="store_true",
+                     help="start a sweep of more runs than the workspace's sweep_confirm_threshold")
     run.add_argument("--wait", action="store_true",
                      help="follow the log and exit with the job's exit code")
     run.add_argument("--json", action="store_true", help="print the job as JSON")
@@ -64,6 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             sub.add_argument("--limit", type=int, default=50)
         if name == "logs":
             sub.add_argument("--bytes", type=int, default=64 * 1024, help="how much of the end")
+            sub.add_argument("--subrun", type=int, metavar="N",
+                             help="a multirun's sub-run N: its own log (submitit's, else Hydra's)")
             sub.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
 
 
@@ -90,9 +97,9 @@ def _parse_value(text: str) -> object:
         return text
 
 
-def _build(settings: Settings, page: str, sets: list[str]):
-    """The form state and built command for `--set` values (KeyError/ValueError: usage)."""
-    from ..form import apply_change, build_command, initial_state, page_context
+def _build(settings: Settings, page: str, sets: list[str], sweeps: list[str]):
+    """The form state and built command for `--set`/`--sweep` values (KeyError/ValueError: usage)."""
+    from ..form import apply_change, apply_sweep, build_command, initial_state, page_context
 
     context = page_context(settings, page)
     state = initial_state(context.schema, context.catalog)
@@ -101,6 +108,11 @@ def _build(settings: Settings, page: str, sets: list[str]):
         if not sep or not key:
             raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
         state = apply_change(context.schema, context.catalog, state, key.strip(), _parse_value(text))
+    for item in sweeps:
+        key, sep, spec = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--sweep expects KEY=V1,V2 or KEY=range(a,b,step), got {item!r}")
+        state = apply_sweep(context.schema, state, key.strip(), spec)
     return state, build_command(settings, page, state)
 
 
@@ -109,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_USAGE
     try:
-        state, built = _build(settings, args.page, args.sets)
+        state, built = _build(settings, args.page, args.sets, args.sweeps)
     except (KeyError, ValueError) as exc:
         return _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), EXIT_USAGE)
     for warning in built.warnings:
@@ -118,6 +130,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for error in built.errors:
             print(f"error: {error}", file=sys.stderr)
         return _fail(f"not run: the {args.page} form has errors")
+    if built.needs_confirmation and not args.yes:
+        return _fail(f"not run: this sweep makes {built.run_count} runs, more than "
+                     f"{settings.sweep_confirm_threshold}; add --yes to start them all")
     try:
         job_id = submit_job(settings, args.page, built.argv, dict(state.values))
     except (JobRefused, JobStoreError) as exc:
@@ -239,15 +254,24 @@ def cmd_show(args: argparse.Namespace) -> int:
     found = _one(args)
     if isinstance(found, int):
         return found
-    _, job = found
+    settings, job = found
     data = _job_json(job)
+    multirun = job_multirun(settings, job)
     if args.json:
+        if multirun is not None:
+            data["subruns"] = [s.to_dict() for s in multirun.subruns]  # type: ignore[index]
         print(json.dumps(data, indent=2))
         return EXIT_OK
     for key, value in data.items():  # type: ignore[union-attr]
         if key not in ("argv", "form_values"):
             print(f"{key:>16}: {'' if value is None else value}")
     print(f"{'form_values':>16}: {json.dumps(job.form_values)}")
+    if multirun is not None:
+        print(f"{'sub-runs':>16}: {len(multirun.subruns)} ({multirun.launcher} launcher)")
+        for subrun in multirun.subruns:
+            print(f"{'#' + str(subrun.index):>16}: {subrun.status:<9} {' '.join(subrun.overrides)}")
+            for log in subrun.logs:
+                print(f"{'':>16}  log: {log}")
     return EXIT_OK
 
 
@@ -256,14 +280,23 @@ def cmd_logs(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     settings, job = found
-    if args.follow:
+    log_path = job.log_path
+    if args.subrun is not None:
+        multirun = job_multirun(settings, job)
+        subrun = next((s for s in multirun.subruns if s.index == args.subrun), None) if multirun else None
+        if subrun is None:
+            return _fail(f"job {job.id} has no sub-run {args.subrun}")
+        if not subrun.logs:
+            return _fail(f"sub-run {args.subrun} of job {job.id} has no log yet ({subrun.status})")
+        log_path = str(subrun.logs[0])
+    elif args.follow:
         return _follow(settings, job.id)
     try:
-        text = tail_log(job.log_path, args.bytes)
+        text = tail_log(log_path, args.bytes)
     except LogUnavailable as exc:
         return _fail(str(exc))
     if args.json:
-        print(json.dumps({"id": job.id, "status": job.status, "log_path": job.log_path,
+        print(json.dumps({"id": job.id, "status": job.status, "log_path": log_path,
                           "tail": text}))
     else:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")

@@ -25,15 +25,22 @@ API (everything returns at once; no Streamlit here):
   fraction) from the last ``Epoch E/N`` line.
 - ``reconcile(settings) -> list[int]`` marks lost jobs (list_jobs/get_job call it).
 - Supervisor: ``python -m command_builder.jobs.supervise JOB_ID --workspace ROOT`` (see supervise.py).
+- Multiruns (multirun.py): a ``--multirun`` command is one job; its run_dir is the sweep folder.
+  ``job_multirun(settings, job) -> Multirun | None`` lists its sub-runs from Hydra's and submitit's
+  own records: ``Multirun(sweep_dir, launcher, subruns, submitit_dir, job_ids)``,
+  ``SubRun(index, overrides, status, run_dir, job_id, logs)`` (statuses: pending, running,
+  succeeded, failed, cancelled, ended, not_run, unknown). Cancelling the job first cancels every
+  submitit job of the sweep (SLURM: scancel through submitit; local: the controller's SIGINT).
 
 Design: one detached supervisor per running job (own session, survives the app and the CLI);
 the runner in its own process group; the queue needs no daemon: a finishing supervisor starts
 the oldest queued job's supervisor, and the supervisor's claim (queued -> running only while
 fewer than ``max_running_jobs`` run) is one SQLite transaction, so racing launchers are harmless.
-A multirun's sub-runs can later live in their own table keyed by job id.
+Sub-runs are not stored: they are read from the sweep folder when shown.
 """
 
 from .logs import LogUnavailable, Progress, parse_progress, tail_log
+from .multirun import Multirun, SubRun, job_multirun
 from .runner import (
     JobRefused,
     cancel_job,
@@ -48,6 +55,6 @@ from .store import FINAL_STATUSES, STATUSES, Job, JobStore, JobStoreError
 
 __all__ = [
     "FINAL_STATUSES", "STATUSES", "Job", "JobRefused", "JobStore", "JobStoreError",
-    "LogUnavailable", "Progress", "cancel_job", "delete_job", "get_job", "list_jobs",
-    "parse_progress", "reconcile", "rerun_job", "submit_job", "tail_log",
+    "LogUnavailable", "Multirun", "Progress", "SubRun", "cancel_job", "delete_job", "get_job", "list_jobs",
+    "job_multirun", "parse_progress", "reconcile", "rerun_job", "submit_job", "tail_log",
 ]

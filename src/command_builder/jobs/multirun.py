@@ -72,6 +72,14 @@ class SubRun:
     job_id: str | None = None  # submitit's job id (local: controller pid; SLURM: job id)
     logs: tuple[Path, ...] = ()  # submitit's *_log.out / *_log.err, then Hydra's <job>.log
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready view (CLI --json)."""
+        return {
+            "index": self.index, "overrides": list(self.overrides), "status": self.status,
+            "run_dir": str(self.run_dir) if self.run_dir else None, "job_id": self.job_id,
+            "logs": [str(p) for p in self.logs],
+        }
+
 
 @dataclass(frozen=True)
 class Multirun:
@@ -152,6 +160,28 @@ def multirun_command(settings: Settings, argv: Sequence[str]) -> tuple[str, tupl
     if not parsed.multirun or parsed.page is None:
         return None
     return parsed.page, parsed.overrides
+
+
+def sweep_run_dir(settings: Settings, argv: Sequence[str], since: float) -> str | None:
+    """A multirun job's run_dir: its sweep folder (relative to the root when inside it)."""
+    command = multirun_command(settings, argv)
+    found = None if command is None else locate_sweep_dir(settings, *command, since)
+    if found is None:
+        return None
+    try:
+        return found.resolve().relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        return str(found)
+
+
+def cancel_multirun(settings: Settings, argv: Sequence[str], run_dir: str | None, since: float) -> tuple[str, ...]:
+    """Cancel the submitit jobs of a running multirun job (cancel_subruns); () for a single run."""
+    command = multirun_command(settings, argv)
+    if command is None:
+        return ()
+    page, overrides = command
+    sweep_dir = settings.root / run_dir if run_dir else locate_sweep_dir(settings, page, overrides, since)
+    return cancel_subruns(discover_multirun(sweep_dir, overrides, since=since, parent_status="running"))
 
 
 def job_multirun(settings: Settings, job: Job) -> Multirun | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..settings import Settings
 from .launch import spawn_supervisor
+from .multirun import MultirunError, cancel_multirun
 from .procs import is_alive, terminate_group
 from .store import CANCELLED, LOST, RUNNING, Job, JobStore, JobStoreError
 
@@ -99,8 +100,13 @@ def cancel_job(settings: Settings, job_id: int) -> Job:
     if job.status == RUNNING and is_alive(job.supervisor_pid, job.supervisor_start):
         os.kill(job.supervisor_pid, signal.SIGTERM)  # type: ignore[arg-type]
     elif job.status in (RUNNING, LOST) and job.pgid is not None and is_alive(job.pid, job.pid_start):
+        error = "cancelled without its supervisor"
+        try:  # a multirun's SLURM sub-runs outlive the group: cancel them through submitit
+            cancel_multirun(settings, job.argv, job.run_dir, job.started_at or job.created_at)
+        except MultirunError as exc:
+            error = f"{error}; {exc}"
         terminate_group(job.pgid, settings.job_cancel_grace_s)
-        store.finish(job_id, CANCELLED, None, "cancelled without its supervisor")
+        store.finish(job_id, CANCELLED, None, error)
     return store.get(job_id) or job
 
 

@@ -28,6 +28,7 @@ import yaml
 
 from ..settings import Settings, load_settings
 from .launch import spawn_supervisor
+from .multirun import cancel_multirun, multirun_command, sweep_run_dir
 from .procs import group_alive, process_start, signal_group
 from .store import CANCELLED, FAILED, SUCCEEDED, Job, JobStore, JobStoreError
 
@@ -41,7 +42,10 @@ def find_run_dir(settings: Settings, job: Job, since: float) -> str | None:
 
     Looks at outputs/<run> and outputs/<a>/<b> (Hydra's default date/time layout):
     a stat per run folder, run only a few times per job, in the supervisor.
+    A multirun's run folder is its sweep folder (the one holding multirun.yaml).
     """
+    if multirun_command(settings, job.argv) is not None:
+        return sweep_run_dir(settings, job.argv, since)
     overrides = list(job.argv[len(settings.command_prefix) + 1:])
     candidates: list[Path] = []
     for entry in _scandir(settings.outputs_dir):
@@ -104,6 +108,18 @@ def _note(log: BinaryIO, write: Callable[..., None], *args: object) -> None:
             log.write(f"[command-builder] warning: {exc}\n".encode())
 
 
+def _cancel_subruns(settings: Settings, job: Job, run_dir: str | None, since: float,
+                    log: BinaryIO) -> None:
+    """A multirun's SLURM sub-runs outlive the runner's group: cancel them through submitit first."""
+    try:
+        cancelled = cancel_multirun(settings, job.argv, run_dir, since)
+    except Exception as exc:  # the runner's group is stopped regardless
+        log.write(f"[command-builder] could not cancel the sub-runs: {exc}\n".encode())
+        return
+    if cancelled:
+        log.write(f"[command-builder] cancelled sub-runs (submitit jobs {', '.join(cancelled)})\n".encode())
+
+
 def _finish(store: JobStore, job_id: int, status: str, code: int | None,
             error: str | None) -> None:
     """Record the outcome, retrying a while: a full disk may be freed in time."""
@@ -141,6 +157,7 @@ def _run(settings: Settings, store: JobStore, job: Job,
         kill_at: float | None = None
         while True:
             if cancel.requested and kill_at is None:
+                _cancel_subruns(settings, job, run_dir, started, log)
                 signal_group(proc.pid, signal.SIGTERM)
                 kill_at = time.monotonic() + settings.job_cancel_grace_s
             if kill_at is not None and time.monotonic() >= kill_at:

@@ -1,0 +1,103 @@
+"""A multirun is one job with sub-runs: `run --sweep`, `jobs show`, `jobs logs --subrun`, cancel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from command_builder.cli import main
+from command_builder.jobs import cancel_job, get_job, job_multirun
+from command_builder.settings import Settings
+from jobs_helpers import wait_for, wait_status
+
+pytestmark = pytest.mark.slow
+
+
+def cli(capfd: pytest.CaptureFixture[str], settings: Settings, *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--workspace", str(settings.root)])
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+def alive(pid: int) -> bool:
+    """Running and not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def test_two_value_sweep_through_submitit_local(demo_settings: Settings, capfd) -> None:
+    code, out, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=sweep",
+                         "--set", "launcher=submitit_local", "--sweep", "max_epochs=1,2")
+    assert code == 0, err
+    job_id = int(out.strip())
+    job = wait_status(demo_settings, job_id, "succeeded", "failed", timeout=120)
+    assert job.status == "succeeded", Path(job.log_path).read_text()
+    assert "--multirun" in job.argv and job.run_dir == "outputs"  # the demo sweeps into outputs/
+
+    multirun = job_multirun(demo_settings, get_job(demo_settings, job_id))
+    assert multirun is not None and multirun.launcher == "submitit_local"
+    assert [(s.index, s.status) for s in multirun.subruns] == [(0, "succeeded"), (1, "succeeded")]
+    for subrun, epochs in zip(multirun.subruns, (1, 2), strict=True):
+        assert f"trainer.max_epochs={epochs}" in subrun.overrides
+        assert f"Epoch {epochs}/{epochs}" in subrun.logs[0].read_text()
+
+    code, out, _ = cli(capfd, demo_settings, "jobs", "show", str(job_id))
+    assert code == 0 and "sub-runs: 2 (submitit_local launcher)" in out
+    assert "#0: succeeded" in out and "#1: succeeded" in out and "_0_log.out" in out
+    code, out, _ = cli(capfd, demo_settings, "jobs", "show", str(job_id), "--json")
+    subruns = json.loads(out)["subruns"]
+    assert [s["status"] for s in subruns] == ["succeeded", "succeeded"]
+    assert all(s["logs"][0].endswith("_0_log.out") for s in subruns)
+
+    code, out, _ = cli(capfd, demo_settings, "jobs", "logs", str(job_id), "--subrun", "1")
+    assert code == 0 and "Epoch 2/2" in out
+    code, _, err = cli(capfd, demo_settings, "jobs", "logs", str(job_id), "--subrun", "5")
+    assert code == 1 and "has no sub-run 5" in err
+
+
+def test_a_sweep_above_the_threshold_needs_yes(demo_settings: Settings, capfd) -> None:
+    code, out, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=big",
+                         "--sweep", "seed=range(0,17)")
+    assert code == 1 and out == ""
+    assert "this sweep makes 17 runs, more than 16; add --yes" in err
+    code, _, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=big",
+                       "--sweep", "max_epochs=range(1,")
+    assert code == 1 and "Max epochs: malformed range" in err
+    code, _, err = cli(capfd, demo_settings, "run", "train", "--sweep", "exp_name=a,b")
+    assert code == 2 and "cannot sweep" in err
+
+
+def test_cancelling_a_sweep_job_cancels_every_subrun(demo_settings: Settings, capfd) -> None:
+    code, out, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=long",
+                         "--set", "launcher=submitit_local", "--set", "max_epochs=500",
+                         "--sweep", "seed=1,2")
+    assert code == 0, err
+    job_id = int(out.strip())
+
+    def running():
+        found = job_multirun(demo_settings, get_job(demo_settings, job_id))
+        return found if found and [s.status for s in found.subruns] == ["running", "running"] else None
+
+    multirun = wait_for(running, timeout=60, interval=0.2)
+    controllers = [int(s.job_id) for s in multirun.subruns if s.job_id]
+    tasks = [child for pid in controllers for child in children(pid)]
+    assert len(controllers) == 2 and len(tasks) == 2
+
+    cancel_job(demo_settings, job_id)
+    job = wait_status(demo_settings, job_id, "cancelled", timeout=30)
+    wait_for(lambda: not any(map(alive, controllers + tasks)), timeout=15)
+    assert "cancelled sub-runs (submitit jobs" in Path(job.log_path).read_text()
+    after = job_multirun(demo_settings, job)
+    assert [s.status for s in after.subruns] == ["cancelled", "cancelled"]
