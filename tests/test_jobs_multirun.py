@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from command_builder.cli import main
-from command_builder.jobs import cancel_job, get_job, job_multirun
+from command_builder.commands.command_line import build_argv
+from command_builder.jobs import cancel_job, get_job, job_multirun, submit_job
 from command_builder.settings import Settings
 from jobs_helpers import wait_for, wait_status
 
@@ -101,3 +102,29 @@ def test_cancelling_a_sweep_job_cancels_every_subrun(demo_settings: Settings, ca
     assert "cancelled sub-runs (submitit jobs" in Path(job.log_path).read_text()
     after = job_multirun(demo_settings, job)
     assert [s.status for s in after.subruns] == ["cancelled", "cancelled"]
+
+
+def jobs_app(root: str) -> None:
+    from command_builder.settings import load_settings
+    from command_builder.ui import jobs_page
+
+    jobs_page.render(load_settings(root))
+
+
+def test_jobs_page_lists_subruns_with_their_logs(demo_settings: Settings) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    overrides = ["exp_name=page", "hydra/launcher=submitit_local", "trainer.max_epochs=1,2",
+                 "demo.epoch_seconds=0.05"]
+    job_id = submit_job(demo_settings, "train", build_argv(demo_settings, "train", overrides, multirun=True), {})
+    assert wait_status(demo_settings, job_id, "succeeded", "failed", timeout=120).status == "succeeded"
+
+    at = AppTest.from_function(jobs_app, args=(str(demo_settings.root),), default_timeout=30).run()
+    assert not at.exception
+    assert any("**Sub-runs** · 2 · submitit_local launcher" in m.value for m in at.markdown)
+    table = at.dataframe[1].value
+    assert list(table["Status"]) == ["succeeded", "succeeded"]
+    assert "trainer.max_epochs=2" in table["Overrides"][1]
+    assert "Epoch 1/1" in at.code[1].value  # sub-run #0's stdout (submitit's log)
+    at.selectbox(key="jobs_subrun").select(1).run()
+    assert "Epoch 2/2" in at.code[1].value

@@ -4,7 +4,9 @@ Everything below the title is one fragment that reruns every
 ``REFRESH_S`` seconds on its own, so a status change reaches the page
 within that time without rerunning the app. Each run costs two SQLite
 queries (reconcile + list), a /proc read per running job and a bounded
-read of the end of a few logs: no file scans, whatever the logs' size.
+read of the end of a few logs: no file scans, whatever the logs' size. A
+selected multirun job also lists its sub-runs (one scandir of its sweep folder,
+each sub-run's records parsed once) with the chosen sub-run's own log.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from ..jobs import (
     Job,
     JobStoreError,
     LogUnavailable,
+    Multirun,
     cancel_job,
     delete_job,
+    job_multirun,
     list_jobs,
     parse_progress,
     rerun_job,
@@ -35,6 +39,8 @@ LOG_LINES = 300
 LIST_LIMIT = 100
 BUILDER_PAGES = ("train", "test", "predict")
 SELECTED_KEY = "jobs_selected"
+SUBRUN_KEY = "jobs_subrun"
+SUBRUN_LOG_LINES = 200
 MESSAGE_KEY = "jobs_message"
 LINK_KEY = "jobs_link_seen"
 PENDING_FORM_KEY = "pending_form_load"  # consumed by the form pages
@@ -123,7 +129,37 @@ def _actions(settings: Settings, job: Job) -> None:
         st.switch_page(nav.page(job.page))
 
 
-def _details(job: Job) -> None:
+def _subruns(multirun: Multirun) -> None:
+    """A multirun's sub-runs (Hydra's job numbers) and the chosen one's own log files."""
+    st.markdown(f"**Sub-runs** · {len(multirun.subruns)} · {multirun.launcher} launcher"
+                + (f" · sweep folder `{multirun.sweep_dir}`" if multirun.sweep_dir else ""))
+    rows = [
+        {"#": s.index, "Status": s.status, "Overrides": " ".join(s.overrides),
+         "Submitit job": s.job_id or "", "Run folder": s.run_dir.name if s.run_dir else ""}
+        for s in multirun.subruns
+    ]
+    st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 250))
+    by_index = {s.index: s for s in multirun.subruns}
+    if st.session_state.get(SUBRUN_KEY) not in by_index:
+        st.session_state[SUBRUN_KEY] = multirun.subruns[0].index
+    chosen = by_index[st.selectbox(
+        "Sub-run log", list(by_index), key=SUBRUN_KEY,
+        format_func=lambda i: f"#{i} · {by_index[i].status} · {' '.join(by_index[i].overrides)}",
+    )]
+    if not chosen.logs:
+        st.caption(f"Sub-run #{chosen.index} has no log yet ({chosen.status}).")
+    for path in chosen.logs:
+        try:
+            text = tail_log(str(path), LOG_TAIL_BYTES)
+        except LogUnavailable as exc:
+            st.caption(str(exc))
+            continue
+        lines = text.rstrip("\n").splitlines()[-SUBRUN_LOG_LINES:]
+        st.caption(f"`{path.name}`")
+        st.code("\n".join(lines) or "(empty)", language=None, height=240)
+
+
+def _details(settings: Settings, job: Job) -> None:
     st.code(display_command(job.argv), language="bash", wrap_lines=True)
     facts = [f"Job #{job.id}: **{job.status}**"]
     if job.exit_code is not None:
@@ -133,6 +169,9 @@ def _details(job: Job) -> None:
     st.markdown(" · ".join(facts))
     if job.error:
         st.error(job.error)
+    multirun = job_multirun(settings, job) if "--multirun" in job.argv or "-m" in job.argv else None
+    if multirun is not None and multirun.subruns:
+        _subruns(multirun)
     try:
         text = tail_log(job.log_path, LOG_TAIL_BYTES)
     except LogUnavailable as exc:
@@ -170,4 +209,4 @@ def _panel(settings: Settings) -> None:
     )
     job = by_id[selected]
     _actions(settings, job)
-    _details(job)
+    _details(settings, job)
