@@ -19,7 +19,7 @@ from . import compose_panel, nav, state
 from .state import PageData
 
 
-def text_key(page: str) -> str:
+def _text_key(page: str) -> str:
     return f"{page}.ui.command_text"
 
 
@@ -51,10 +51,10 @@ def _editor(data: PageData, command: str) -> None:
         st.error(f"Cannot read this command: {failed[1]}")
     else:
         st.session_state.pop(_error_key(data.page), None)
-        if st.session_state.get(text_key(data.page)) != command:
-            st.session_state[text_key(data.page)] = command
+        if st.session_state.get(_text_key(data.page)) != command:
+            st.session_state[_text_key(data.page)] = command
     st.text_area(
-        "Command text", key=text_key(data.page), height=120,
+        "Command text", key=_text_key(data.page), height=120,
         help="Edit and press Ctrl+Enter (or click outside): the form follows.",
         on_change=_edited, args=(data.settings, data.page),
     )
@@ -62,7 +62,7 @@ def _editor(data: PageData, command: str) -> None:
 
 def _edited(settings: Settings, page: str) -> None:
     """Parse the edited command into the form; keep the text and the reason if it fails."""
-    text = st.session_state[text_key(page)]
+    text = st.session_state[_text_key(page)]
     try:
         new = form.state_from_command(settings, page, text)
     except CommandParseError as exc:

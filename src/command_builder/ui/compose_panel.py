@@ -1,4 +1,4 @@
-"""The Hydra compose check of the current command, shown when ready, never awaited by a page run.
+"""The Hydra compose check of the current command: last on the page, shown when ready.
 
 Composing through Hydra takes tens to hundreds of milliseconds the first time
 for a command, so it runs in one background thread (Hydra's state is
@@ -28,24 +28,20 @@ POLL_EVERY_S = 0.5
 MAX_REMEMBERED = 256
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
-_futures: OrderedDict[tuple[object, ...], Future[ComposeResult]] = OrderedDict()
-_lock = Lock()
+Key = tuple[str, str, tuple[str, ...], bool, str]  # root, page, overrides, multirun, catalog version
 
-Key = tuple[str, str, tuple[str, ...], bool, str]
+_futures: OrderedDict[Key, Future[ComposeResult]] = OrderedDict()
+_lock = Lock()
 
 
 def start(
     settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
 ) -> Future[ComposeResult]:
     """The check of a command, started now if nobody asked for it before (warm-up uses it)."""
-    return _future(settings, (str(settings.root), page, overrides, multirun, version))
-
-
-def _future(settings: Settings, key: Key) -> Future[ComposeResult]:
+    key: Key = (str(settings.root), page, overrides, multirun, version)
     with _lock:
         future = _futures.get(key)
         if future is None:
-            _, page, overrides, multirun, version = key
             future = _executor.submit(
                 compose_check, settings, page, overrides, multirun=multirun, version=version
             )
@@ -71,7 +67,7 @@ def render(
 
 @st.fragment(run_every=POLL_EVERY_S)
 def _pending(future: Future[ComposeResult]) -> None:
-    """Polls until the check is done (then idles until the page's next full run drops it)."""
+    """Polls until the check is done, and cheaply after that until the next full run drops it."""
     if future.done():
         _show(future)
     else:

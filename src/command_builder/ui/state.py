@@ -92,8 +92,9 @@ def _from_values(schema: PageSchema, catalog: Catalog, values: dict[str, object]
 
 
 def replace(page: str, state: FormState) -> None:
-    """Make `state` the page's truth; widgets pick it up when they render next."""
+    """Make `state` the page's truth (widgets pick it up when they render next); drop its notice."""
     st.session_state[state_key(page)] = state
+    st.session_state.pop(_notice_key(page), None)
 
 
 def seed(page: str, key: str, value: object) -> str:
@@ -115,7 +116,6 @@ def reset(settings: Settings, page: str) -> None:
     """Reset this page's form (only this page) to its initial state."""
     schema = context.schema(settings, page)
     replace(page, form.initial_state(schema, context.catalog(settings)))
-    st.session_state.pop(f"{page}.notice", None)
 
 
 def sync_url(data: PageData) -> None:
@@ -125,10 +125,14 @@ def sync_url(data: PageData) -> None:
         st.query_params.from_dict(params)
 
 
+def _notice_key(page: str) -> str:
+    return f"{page}.notice"
+
+
 def notice(page: str) -> str | None:
-    """A one-line message left by a callback (applied use case, filled checkpoint)."""
-    return st.session_state.get(f"{page}.notice")
+    """What the last change did (an applied use case, a filled checkpoint), until the next one."""
+    return st.session_state.get(_notice_key(page))
 
 
 def set_notice(page: str, text: str | None) -> None:
-    st.session_state[f"{page}.notice"] = text
+    st.session_state[_notice_key(page)] = text

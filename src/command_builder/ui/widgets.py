@@ -52,9 +52,10 @@ def _shows(field: FieldView) -> bool:
 
 def _common(data: PageData, field: FieldView) -> dict[str, object]:
     """Keyword arguments every field widget shares (seeding its key from the state)."""
+    help_text = f"Locked: {field.locked_by}" if field.locked_by else field.help
     return {
         "key": state.widget_key(data.page, field.key),
-        "help": field.locked_by and f"Locked: {field.locked_by}" or field.help or None,
+        "help": help_text or None,
         "disabled": field.locked_by is not None,
         "on_change": state.on_field_change,
         "args": (data.settings, data.page, field.key),
