@@ -421,12 +421,15 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
         lines = timing_lines(target)
         if target.timings_file is not None:
             runs = [line["run_ms"] for line in lines]
+            cpus = [line["cpu_ms"] for line in lines if "cpu_ms" in line]
             gcs = [line.get("gc_ms", 0.0) for line in lines]
             objects = target.objects
             entry["server"] = {
                 "runs": len(runs),
                 "runs_per_switch": len(runs) / len(target.samples) if target.samples else None,
                 "run_ms": summary(runs),
+                "cpu_ms": summary(cpus),
+                "wait_ms": summary([line["run_ms"] - line["cpu_ms"] for line in lines if "cpu_ms" in line]),
                 "gc_ms": summary(gcs),
                 "objects_median": statistics.median(objects) if objects else None,
                 "objects_max": max(objects) if objects else None,
@@ -494,6 +497,10 @@ def print_report(report: dict[str, Any]) -> None:
             print(f"  {'server gc between runs p95 (ms)':40}{_fmt(server['gc_ms']['p95']):>8}")
             print(f"  {'server runs per switch':40}{_fmt(server['runs_per_switch']):>8}")
             print(f"  {'server page run median (ms)':40}{_fmt(server['run_ms']['median']):>8}")
+            if server["cpu_ms"]["n"]:
+                print(f"  {'  of it script-thread CPU median/p95':40}{_fmt(server['cpu_ms']['median']):>8}"
+                      f" / {_fmt(server['cpu_ms']['p95'])}  (waiting: {_fmt(server['wait_ms']['median'])}"
+                      f" / {_fmt(server['wait_ms']['p95'])})")
             per_page = ", ".join(f"{p} {s['median']:.1f}/{s['p95']:.1f}"
                                  for p, s in server["per_page_run_ms"].items())
             print(f"  {'server run median/p95 per page (ms)':40}  {per_page}")

@@ -6,9 +6,11 @@ object. No Streamlit import, so it can be tested and reused anywhere.
 
 Environment:
 - ``COMMAND_BUILDER_TIMINGS=<file>``: append one JSON line per script run:
-  ``{"t": epoch_s, "pid": int, "page": str, "run_ms": float, "gc_ms": float,
+  ``{"t": epoch_s, "pid": int, "page": str, "run_ms": float, "cpu_ms": float, "gc_ms": float,
   "gc_collections": int, "objects": int (optional), "exc": str (optional)}``.
-  ``run_ms`` is the wall time of the block; ``gc_ms``/``gc_collections`` the
+  ``run_ms`` is the wall time of the block, ``cpu_ms`` the script thread's own CPU
+  time in it (``run_ms - cpu_ms`` = waiting: for the GIL held by other threads of
+  the server, or for a CPU on a busy machine); ``gc_ms``/``gc_collections`` the
   garbage collection time since the previous line was written, which includes
   Streamlit's full ``gc.collect()`` after the previous run (it happens after
   the script returns, outside any block the app can wrap).
@@ -76,13 +78,15 @@ class _NullRun:
 class _TimedRun:
     """One script run being timed; writes its line on exit."""
 
-    __slots__ = ("page", "_start")
+    __slots__ = ("page", "_start", "_cpu_start")
 
     def __init__(self) -> None:
         self.page = ""
         self._start = 0
+        self._cpu_start = 0
 
     def __enter__(self) -> _TimedRun:
+        self._cpu_start = time.thread_time_ns()
         self._start = time.perf_counter_ns()
         return self
 
@@ -91,9 +95,10 @@ class _TimedRun:
         tb: TracebackType | None,
     ) -> None:
         run_ms = (time.perf_counter_ns() - self._start) / 1e6
+        cpu_ms = (time.thread_time_ns() - self._cpu_start) / 1e6
         record: dict[str, object] = {
             "t": round(time.time(), 4), "pid": os.getpid(), "page": self.page,
-            "run_ms": round(run_ms, 3),
+            "run_ms": round(run_ms, 3), "cpu_ms": round(cpu_ms, 3),
         }
         if exc_type is not None:
             record["exc"] = exc_type.__name__
