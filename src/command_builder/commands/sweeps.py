@@ -118,13 +118,6 @@ def follows(text: str) -> str | None:
     return match.group(1) if match and key else None
 
 
-def spec_text(values: SweepValues) -> str:
-    """What a user would type for these values (inverse of parse_sweep_spec)."""
-    if isinstance(values, SweepRange):
-        return values.text()
-    return ",".join(format_value(v) for v in values)
-
-
 def _is_glob(override: Override) -> bool:
     return override.value_type == ValueType.GLOB_CHOICE_SWEEP
 
