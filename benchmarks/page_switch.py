@@ -97,6 +97,7 @@ class Target:
     server: Server
     specs: dict[str, PageSpec]
     timings_file: Path | None = None
+    kind: str = "app"  # app | floor | script
     page: Any = None
     notes: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
@@ -157,10 +158,19 @@ def app_server_for(name: str, workspace: Path, tmp: Path, overrides: dict[str, s
 
 def floor_server_for(tmp: Path, overrides: dict[str, str], name: str = "floor",
                      script: Path | str = harness.FLOOR_APP) -> Server:
-    server = harness.floor_server(tmp / "home", tmp, name=name, script=script)
-    for key, value in overrides.items():
-        server.argv += [f"--{key}", value]
+    timings = tmp / f"timings-{name}.jsonl"
+    server = harness.floor_server(tmp / "home", tmp, name=name, script=script,
+                                  extra_env={"COMMAND_BUILDER_TIMINGS": str(timings)})
+    flags = [item for key, value in overrides.items() for item in (f"--{key}", value)]
+    cut = server.argv.index("--") if "--" in server.argv else len(server.argv)  # before script args
+    server.argv[cut:cut] = flags
     return server
+
+
+def floor_target(name: str, server: Server, kind: str) -> Target:
+    """A bare script measured with title-only pages; its timings file if the script has the hook."""
+    timings = server.env.get("COMMAND_BUILDER_TIMINGS")
+    return Target(name, server, dict(FLOOR_PAGES), Path(timings) if timings else None, kind=kind)
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -266,8 +276,8 @@ def count_objects(targets: list[Target], timeout_ms: float) -> None:
     """After the measured rounds: one more (unmeasured) switch per app with the hook's
     object-count trigger file present, so counting never delays a measured run."""
     for target in targets:
-        if target.timings_file is None:
-            continue
+        if target.timings_file is None or not target.timings_file.exists():
+            continue  # a script without the hook
         mark = target.timings_file.stat().st_size if target.timings_file.exists() else 0
         trigger = Path(f"{target.timings_file}.objects")
         trigger.touch()
@@ -438,11 +448,10 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
                     for page in sorted({str(line.get("page")) for line in lines})
                 },
             }
-            if not lines:
+            if not lines and target.kind == "app":
                 target.notes.append("no COMMAND_BUILDER_TIMINGS lines: app.py does not call "
                                     "command_builder.ui.timing.script_run() yet")
-        entry["kind"] = ("app" if target.timings_file is not None
-                         else "floor" if target.name in ("floor", "floor-tuned") else "script")
+        entry["kind"] = target.kind
         result[target.name] = entry
     return result
 
@@ -541,6 +550,13 @@ def print_report(report: dict[str, Any]) -> None:
               "the profiled app's times above are inflated by sampling):")
         for pct, name in report["profile"]["script_thread_inclusive_pct"]:
             print(f"    {pct:5.1f}%  {name}")
+    for name, entry in rows:
+        server = entry.get("server") or {}
+        if entry["kind"] != "app" and server.get("runs") and server["cpu_ms"]["n"]:
+            print(f"  {name} server run median/p95 {_fmt(server['run_ms']['median'])} / "
+                  f"{_fmt(server['run_ms']['p95'])} ms, CPU {_fmt(server['cpu_ms']['median'])} / "
+                  f"{_fmt(server['cpu_ms']['p95'])}, waiting {_fmt(server['wait_ms']['median'])} / "
+                  f"{_fmt(server['wait_ms']['p95'])}; objects {_fmt(server.get('objects_median'), 0)}")
     fp = floor["first_page"]
     print(f"\n  floor first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
           f"{_fmt(fp.get('http_s'), 2)} s);  floor errors: {len(floor['errors'])}")
@@ -613,15 +629,15 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 timings = tmp / f"timings-{index}.jsonl"
                 server = app_server_for(f"app{index}", workspace, tmp, overrides, timings)
                 targets.append(Target(name, server, app_specs(markers, args.marker_selector), timings))
-            targets.append(Target("floor", floor_server_for(tmp, floor_cfg), dict(FLOOR_PAGES)))
+            targets.append(floor_target("floor", floor_server_for(tmp, floor_cfg), "floor"))
             if args.tuned_floor:  # the floor with the app's own runner settings
                 server = floor_server_for(tmp, {**floor_cfg, **TUNED_FLOOR}, name="floor-tuned")
-                targets.append(Target("floor-tuned", server, dict(FLOOR_PAGES)))
+                targets.append(floor_target("floor-tuned", server, "floor"))
             for name, script in scripts.items():  # bare scripts measured like the floor
                 path, sep, script_arg = script.partition("::")
                 server = floor_server_for(tmp, floor_cfg, name=name,
                                           script=f"{Path(path).resolve()}{sep}{script_arg}")
-                targets.append(Target(name, server, dict(FLOOR_PAGES)))
+                targets.append(floor_target(name, server, "script"))
             for _ in range(args.first_page_runs - 1):  # extra cold starts, interleaved
                 for target in targets:
                     measure_first_page(target, browser, args.start_timeout)
