@@ -717,7 +717,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a long demo training streams output during the measurement")
     parser.add_argument("--job-epochs", type=int, default=3000, help="epochs of that training")
     parser.add_argument("--compare-config", action="append", default=[], metavar="KEY=VALUE",
-                        help="also run the app with this Streamlit option, interleaved")
+                        help="also run the app with this Streamlit option, interleaved; "
+                        "py:package.module.NAME=VALUE sets a module attribute instead (an experiment switch)")
     parser.add_argument("--floor-config", action="append", default=[], metavar="KEY=VALUE",
                         help="Streamlit option for the floor app (default: Streamlit's defaults)")
     parser.add_argument("--tuned-floor", action="store_true",

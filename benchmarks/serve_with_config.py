@@ -1,6 +1,7 @@
 """`command-builder serve` with Streamlit config overrides, for page_switch.py --compare-config.
 
     python benchmarks/serve_with_config.py runner.postScriptGC=true -- serve --port 8600 ...
+    python benchmarks/serve_with_config.py py:command_builder.ui.context.REVALIDATE_EVERY_S=1e9 -- serve ...
 
 The app's server passes its own flag options to Streamlit's bootstrap, where
 flags win over config files and STREAMLIT_* variables are not read. So this
@@ -11,6 +12,7 @@ wrapper merges the overrides into every `bootstrap.load_config_options` call
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -47,6 +49,15 @@ def env_name(key: str) -> str:
 
 
 def install(overrides: dict[str, Any]) -> None:
+    """Streamlit options go to bootstrap; `py:package.module.NAME` items set a module attribute
+    (an experiment switch such as a cache interval) before the app starts."""
+    for key in [k for k in overrides if k.startswith("py:")]:
+        module_name, _, attribute = key[3:].rpartition(".")
+        module = importlib.import_module(module_name)
+        if not hasattr(module, attribute):
+            raise SystemExit(f"serve_with_config: {module_name} has no attribute {attribute}")
+        setattr(module, attribute, overrides.pop(key))
+
     from streamlit.web import bootstrap
 
     original = bootstrap.load_config_options
