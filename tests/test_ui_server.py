@@ -1,0 +1,55 @@
+"""The in-process server entry: Streamlit flags and the background warm-up."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from command_builder.cli import make_parser
+from command_builder.settings import Settings
+from command_builder.ui import compose_panel, context, server
+
+
+def test_serve_defaults_to_loopback() -> None:
+    args = make_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.workspace) == ("127.0.0.1", 8501, None)
+
+
+def test_flags_keep_the_server_light(demo_settings: Settings) -> None:
+    flags = server.flag_options("127.0.0.1", 8600, demo_settings)
+    assert flags["server.address"] == "127.0.0.1" and flags["server.port"] == 8600
+    assert flags["runner.postScriptGC"] is False  # no full collection after every run
+    assert flags["server.fileWatcherType"] == "none"
+    assert flags["server.maxUploadSize"] == demo_settings.upload_limit_mb
+
+
+def test_warm_up_waits_for_the_socket_then_fills_the_caches(demo_settings: Settings) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        thread = threading.Thread(target=server.warm_up, args=(demo_settings, "0.0.0.0", port))
+        thread.start()
+        thread.join(timeout=60)
+    finally:
+        listener.close()
+    assert not thread.is_alive()
+    catalog = context.catalog(demo_settings)
+    keys = [k for k in compose_panel._futures if k[0] == str(demo_settings.root)]
+    assert {k[1] for k in keys} == {"train", "test", "predict"}
+    assert all(k[4] == catalog.version for k in keys)
+    for key in keys:
+        assert compose_panel._futures[key].result(timeout=60).ok
+
+
+def test_serve_subcommand_hands_over_to_the_server(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    calls: list[tuple[object, str, int]] = []
+    monkeypatch.setattr(server, "serve", lambda settings, host, port: calls.append((settings.root, host, port)))
+    args = make_parser().parse_args(["serve", "--workspace", str(demo_settings.root), "--port", "8700"])
+    assert args.func(args) == 0
+    assert calls == [(demo_settings.root, "127.0.0.1", 8700)]
