@@ -18,7 +18,7 @@ from command_builder.commands.sweeps import (
     expand_runs,
     field_sweep_overrides,
     follows,
-    is_multirun,
+    override_runs,
     parse_sweep_spec,
     sweep_override,
 )
@@ -123,7 +123,8 @@ def test_count_is_a_product_over_keys_last_override_wins() -> None:
     assert count_runs(overrides) == 2 * 3 * 3
     assert len(expand_runs(overrides)) == 18
     assert count_runs(["exp_name=x"]) == 1
-    assert not is_multirun(["exp_name=x"]) and is_multirun(overrides)
+    assert override_runs("exp_name=x") == ("exp_name", 1, False)
+    assert override_runs("+a.b=range(1,2)") == ("+a.b", 1, True)  # one value, still a sweep
     assert count_values(SweepRange(0.0, 1.0, 0.25)) == 4 and count_values(("a", "b")) == 2
 
 

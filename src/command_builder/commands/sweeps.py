@@ -14,7 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import islice
+from typing import NamedTuple
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.types import FloatRange, Override, RangeSweep, ValueType
@@ -220,18 +222,25 @@ def _override_count(override: Override) -> int:
     return 1
 
 
-def is_multirun(overrides: Sequence[str]) -> bool:
-    """True if any override sweeps (the command then needs --multirun)."""
-    return any(o.is_sweep_override() for o in _parse_all(overrides))
+class OverrideRuns(NamedTuple):
+    """One override as Hydra's basic sweeper sees it."""
+
+    key: str  # the sweeper's key (`a.b`, `+a.b`, `group`); the last override of a key wins
+    count: int  # values it contributes (1 unless it sweeps)
+    sweeps: bool  # a sweep override: the command needs --multirun (even for one value)
+
+
+@lru_cache(maxsize=4096)
+def override_runs(text: str) -> OverrideRuns:
+    """How one override counts in a multirun; cached, as commands repeat between keystrokes."""
+    override = _parse_all([text])[0]
+    count = 1 if override.is_hydra_override() else _override_count(override)
+    return OverrideRuns(override.get_key_element(), count, override.is_sweep_override())
 
 
 def count_runs(overrides: Sequence[str]) -> int:
     """Runs Hydra's basic sweeper makes: product over keys, the last override of a key wins."""
-    per_key: dict[str, int] = {}
-    for override in _parse_all(overrides):
-        if not override.is_hydra_override():
-            per_key[override.get_key_element()] = _override_count(override)
-    return math.prod(per_key.values())
+    return math.prod({r.key: r.count for r in map(override_runs, overrides)}.values())
 
 
 def expand_runs(overrides: Sequence[str], *, limit: int = 10_000) -> list[list[str]]:

@@ -24,10 +24,9 @@ from ..commands.sweeps import (
     SweepError,
     SweepRange,
     SweepValues,
-    count_runs,
     count_values,
     field_sweep_overrides,
-    is_multirun,
+    override_runs,
     parse_sweep_spec,
 )
 from ..schema import Element, PageSchema
@@ -334,6 +333,8 @@ def _build(
     errors: dict[str, str] = {}
     warnings: list[str] = []
     overrides: list[str] = []
+    runs: dict[str, int] = {}  # sweeper key -> values, of the field sweeps (the rest count 1)
+    multirun = False
     sections: dict[str, None] = {}
     for element in schema.elements:
         if not _visible(element, expressions, values):
@@ -374,10 +375,13 @@ def _build(
         ))
         if locked is None and isinstance(spec, str):
             if swept is not None:
-                overrides.extend(field_sweep_overrides(
+                written = field_sweep_overrides(
                     element.hydra_override, swept,
                     kind="group" if element.hydra_override[0] in element.group_paths else "value",
-                ))
+                )
+                overrides.extend(written)
+                runs[element.hydra_override[0]] = count_values(swept)
+                multirun = multirun or isinstance(swept, SweepRange) or len(swept) > 1
         elif locked is None:
             written = _overrides_of(element, value)
             if isinstance(written, str):
@@ -394,12 +398,14 @@ def _build(
         if problem:
             errors.setdefault("extra_overrides", f"Extra overrides: {problem}")
     overrides.extend(state.extra_overrides)
-    run_count, multirun = 1, False
-    if "extra_overrides" not in errors:
+    if "extra_overrides" not in errors:  # the form's own overrides need no parsing to count
         try:
-            run_count, multirun = count_runs(overrides), is_multirun(overrides)
-        except SweepError as exc:  # field sweeps are checked above: an extra override's
+            for extra in map(override_runs, state.extra_overrides):
+                runs[extra.key] = extra.count  # Hydra: the last override of a key wins
+                multirun = multirun or extra.sweeps
+        except SweepError as exc:
             errors["extra_overrides"] = f"Extra overrides: {exc.message}"
+    run_count = math.prod(runs.values())
     return FormView(
         page=schema.page, title=schema.title, fields=tuple(fields), sections=tuple(sections),
         errors=MappingProxyType(errors), warnings=tuple(warnings), overrides=tuple(overrides),
