@@ -3,9 +3,9 @@
 Composing through Hydra takes tens to hundreds of milliseconds the first time
 for a command, so it runs in one background thread (Hydra's state is
 process-global anyway) and its result is rendered last on the page: everything
-above it is already on screen while the run waits briefly for it. A check that
-takes longer (the first one after a cold start) is shown by a small fragment
-that polls until it is done.
+above it is already on screen while the run waits for it (a result already
+known costs nothing). A check slower than WAIT_S is shown by a small fragment
+that polls until it is done: it never stops on its own, hence the long wait.
 
 The fragment never reruns the whole page: a server-initiated rerun right after
 a session's first run can reach the browser before the widgets of that first
@@ -23,7 +23,7 @@ import streamlit as st
 from ..commands.validate import ComposeResult, compose_check
 from ..settings import Settings
 
-WAIT_S = 0.3
+WAIT_S = 2.0
 POLL_EVERY_S = 0.5
 MAX_REMEMBERED = 256
 
