@@ -7,7 +7,8 @@ the benchmark and the fixtures import it cheaply and skip cleanly without them.
 Idle signal: Streamlit's root element ``[data-testid="stApp"]`` carries
 ``data-test-script-state`` (``initial``, ``running``, ``rerunRequested``,
 ``stopRequested``, ``notRunning``, ``compilationError``), set from the app's
-``scriptRunState`` (Streamlit's own e2e tests wait on it). After a nav click
+``scriptRunState`` (Streamlit's own e2e helper ``wait_for_app_run`` waits on
+``[data-testid='stApp'][data-test-script-state='notRunning']``). After a nav click
 it leaves ``notRunning`` and comes back when the server reports the script run
 finished. For a fast run React may batch "running" and "finished" into one
 commit, so the attribute never visibly changes; the server always sends
@@ -272,10 +273,13 @@ IDLE_JS = _with_helpers("() => SB.state() === 'notRunning'")
 SHOWN_JS = _with_helpers("(spec) => SB.shown(spec)")
 HAS_TEXT_JS = _with_helpers("({selector, text}) => !!SB.findText(selector, text)")
 STATE_JS = _with_helpers("() => SB.state()")
-# First run over: not running, and a title (or an exception) in the main area.
+# First run over: not running, a title (or an exception) in the main area, and no
+# skeleton left (widget code is lazy-loaded on a fresh page: labels and inputs appear
+# ~0.3 s after the run; Streamlit's own e2e helper waits for the same two signals).
 READY_JS = _with_helpers(
     "() => SB.state() === 'notRunning' && !!document.querySelector("
     "'[data-testid=\"stMain\"] h1, [data-testid=\"stMain\"] [data-testid=\"stException\"]')"
+    " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
 )
 # Text of the exceptions shown in the main area ('' when none).
 EXCEPTIONS_JS = (
