@@ -8,7 +8,7 @@ import pytest
 
 from command_builder.settings import Settings
 from command_builder.ui import checkpoint_picker
-from ui_apptest import command, open_app, open_tab, switch, write_run
+from ui_apptest import command, open_app, open_section, switch, write_run
 
 PICK = "test.field.checkpoint"
 
@@ -28,9 +28,9 @@ def test_picking_fills_components_and_warns_on_mismatch(
     assert "model/architectures=craft" in command(at)
     assert "model.encoder.model_name=vgg16_bn" in command(at)
     assert not at.warning
-    at = open_tab(at, "test", "Model")
+    at = open_section(at, "test", "Model")
     at.selectbox(key="test.field.encoder").select("resnet50").run()
-    at = open_tab(at, "test", "Experiment")
+    at = open_section(at, "test", "Experiment")
     assert any("used vgg16_bn" in w.value for w in at.warning)
 
 

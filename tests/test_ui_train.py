@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import command, open_app, open_tab, switch
+from ui_apptest import command, open_app, open_section, switch
 
 EXP = "train.field.exp_name"
 
@@ -32,7 +32,7 @@ def test_typing_updates_command_and_link(monkeypatch: pytest.MonkeyPatch, demo_s
 def test_use_case_applies_and_lists_changed_fields(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Model")
+    at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
     at.selectbox(key="train.field.architecture").select("dbnet").run()
     assert at.selectbox(key="train.field.encoder").value == "resnet18"  # metadata default
     at.button(key="train.ui.use_case.dbnet.accurate_resnet50").click().run()
@@ -47,7 +47,7 @@ def test_use_case_applies_and_lists_changed_fields(
 def test_compatibility_filter_and_component_summary(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Model")
+    at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
     at.selectbox(key="train.field.architecture").select("craft").run()
     assert "resnet18" not in at.selectbox(key="train.field.encoder").options
     assert any("Component summary" in m.value for m in at.markdown)
@@ -56,9 +56,9 @@ def test_compatibility_filter_and_component_summary(
 def test_append_architecture_and_encoder_once(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Model")
+    at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
     at.selectbox(key="train.field.architecture").select("dbnet").run()
-    at = open_tab(at, "train", "Experiment")
+    at = open_section(at, "train", "Experiment")
     at.text_input(key=EXP).input("receipts").run()
     at.button(key="train.ui.append_name").click().run()
     at.button(key="train.ui.append_name").click().run()
@@ -76,10 +76,10 @@ def test_values_survive_switching_pages(monkeypatch: pytest.MonkeyPatch, demo_se
     assert "exp_name=kept" in command(at)
 
 
-def test_open_tab_is_remembered_across_pages(
+def test_open_section_is_remembered_across_pages(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    at = open_tab(open_app(monkeypatch, demo_settings), "train", "Advanced")
+    at = open_section(open_app(monkeypatch, demo_settings), "train", "Advanced")
     assert at.number_input(key="train.field.seed").value == 42
     at = switch(switch(at, "predict"), "train")
     assert at.number_input(key="train.field.seed").value == 42
@@ -121,7 +121,7 @@ def test_sweep_makes_a_multirun_and_asks_before_many_runs(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "sweep"})
-    at = open_tab(at, "train", "Sweeps")
+    at = open_section(at, "train", "Sweeps")
     at.text_input(key="train.field.sweep.max_epochs").input("range(1,4)").run()
     assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)
     assert any("makes **3** runs" in c.value for c in at.caption)
@@ -130,13 +130,13 @@ def test_sweep_makes_a_multirun_and_asks_before_many_runs(
     assert at.button(key="train.ui.run").disabled  # 18 runs > 16: needs a yes first
     at.checkbox(key="train.ui.confirm_runs.18").check().run()
     assert not at.button(key="train.ui.run").disabled
-    at = open_tab(at, "train", "Training")
+    at = open_section(at, "train", "Training")
     assert not at.number_input  # swept fields show their sweep instead of a widget
     assert any("sweeps over `range(1,4)`" in m.value for m in at.markdown)
 
 
 def test_malformed_range_is_a_field_error(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
-    at = open_tab(open_app(monkeypatch, demo_settings, query={"exp_name": "x"}), "train", "Sweeps")
+    at = open_section(open_app(monkeypatch, demo_settings, query={"exp_name": "x"}), "train", "Sweeps")
     at.text_input(key="train.field.sweep.max_epochs").input("range(1,").run()
     assert any("Max epochs" in e.value for e in at.error)
     assert at.button(key="train.ui.run").disabled

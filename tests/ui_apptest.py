@@ -48,10 +48,9 @@ def switch(at: AppTest, page: str) -> AppTest:
     return at.run()
 
 
-def open_tab(at: AppTest, page: str, section: str) -> AppTest:
-    """Open a section tab of a form page (what a click on the tab does)."""
+def open_section(at: AppTest, page: str, section: str) -> AppTest:
+    """Show a section of a form page (what a click on its segment does)."""
     at.session_state[f"{page}.ui.section"] = section
-    at.session_state[f"{page}.ui.section_kept"] = section
     return at.run()
 
 

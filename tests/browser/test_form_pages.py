@@ -50,8 +50,9 @@ def _choose(page: Any, label: str, option_text: str) -> None:
     page.get_by_role("option").filter(has_text=option_text).first.click()
 
 
-def _tab(page: Any, name: str) -> None:
-    _main(page).get_by_role("tab", name=name, exact=True).click()
+def _section(page: Any, name: str) -> None:
+    """Show a section of the form (a segment of the "Section" control)."""
+    _main(page).get_by_role("radiogroup", name="Section").get_by_role("radio", name=name, exact=True).click()
 
 
 def _train_run(workspace: Path, name: str, architecture: str, encoder: str) -> None:
@@ -67,7 +68,7 @@ def test_values_survive_page_switches_and_reload(page: Any) -> None:
     goto(page, "/train")
     _fill(page, "Experiment name", "receipts_v3")
     expect(_command(page)).to_contain_text("exp_name=receipts_v3")
-    _tab(page, "Training")
+    _section(page, "Training")
     field = _main(page).get_by_role("spinbutton", name="Max epochs", exact=True)
     field.fill("33")
     field.press("Enter")
@@ -88,7 +89,7 @@ def test_values_survive_page_switches_and_reload(page: Any) -> None:
 
 def test_recommendation_applies_in_one_click(page: Any) -> None:
     goto(page, "/train")
-    _tab(page, "Model")
+    _section(page, "Model")
     _choose(page, "Architecture", "DBNet++")
     page.locator(".st-key-use_case_dbnetpp_balanced").get_by_role("button", name="Apply").click()
     notice = _main(page).get_by_test_id("stAlertContentInfo")
@@ -108,9 +109,9 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
         "Filled from the checkpoint's run: Architecture, Encoder")
     expect(_command(page)).to_contain_text("model/architectures=craft")
     expect(_command(page)).to_contain_text("model.encoder.model_name=vgg16_bn")
-    _tab(page, "Model")
+    _section(page, "Model")
     _choose(page, "Encoder", "resnet50")
-    _tab(page, "Experiment")
+    _section(page, "Experiment")
     expect(_main(page).get_by_test_id("stAlertContentWarning").first).to_contain_text("used vgg16_bn")
 
 
@@ -132,7 +133,7 @@ def test_edited_command_flows_into_the_form(page: Any) -> None:
 def test_shared_link_restores_the_form_in_a_new_browser(page: Any, browser: Any, app_server: Any) -> None:
     goto(page, "/train")
     _fill(page, "Experiment name", "shared run")
-    _tab(page, "Advanced")
+    _section(page, "Advanced")
     seed = _main(page).get_by_role("spinbutton", name="Seed", exact=True)
     seed.fill("7")
     seed.press("Enter")

@@ -1,8 +1,8 @@
-"""The Sweeps tab: a field may take several values, and the command becomes a Hydra multirun.
+"""The Sweeps section: a field may take several values, and the command becomes a Hydra multirun.
 
 One text box per sweepable field ("a,b,c" or "range(a,b,step)"; empty: no
-sweep), rendered only while the tab is open. A swept field shows its sweep in
-its own tab instead of its widget (state.sweeps replaces its value).
+sweep), rendered only while the section is shown. A swept field shows its sweep in
+its own section instead of its widget (state.sweeps replaces its value).
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from ..settings import Settings
 from . import state
 from .state import PageData
 
-TAB = "Sweeps"
+SECTION = "Sweeps"
 
 
 def sweepable(data: PageData) -> list[FieldView]:
     return [f for f in data.view.fields if f.sweepable and f.active]
 
 
-def render_tab(data: PageData) -> None:
+def render_section(data: PageData) -> None:
     """A sweep box per sweepable field, and how many runs the command makes."""
     st.caption("Several values make the command a Hydra multirun: `a,b,c`, or `range(start,stop,step)` "
                "for numbers. Leave a box empty for a single value.")
@@ -39,9 +39,9 @@ def render_tab(data: PageData) -> None:
 
 
 def render_swept(field: FieldView) -> None:
-    """What a swept field shows in its own tab instead of its widget."""
+    """What a swept field shows in its own section instead of its widget."""
     count = f" ({field.sweep_count} values)" if field.sweep_count else ""
-    st.markdown(f"**{field.label}:** sweeps over `{field.sweep}`{count}; edit it in the {TAB} tab.")
+    st.markdown(f"**{field.label}:** sweeps over `{field.sweep}`{count}; edit it in the {SECTION} section.")
 
 
 def _changed(settings: Settings, page: str, key: str) -> None:
