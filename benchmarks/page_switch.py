@@ -273,6 +273,21 @@ def switch_once(target: Target, title: str, timeout_ms: float) -> dict[str, Any]
     return result
 
 
+def message_inventory(target: Target, log_file: Path, timeout_ms: float) -> None:
+    """One more switch to each page, listing the messages the server sent for it."""
+    for title in ROTATION:
+        mark = log_file.stat().st_size if log_file.exists() else 0
+        harness.switch(target.page, target.specs[title], timeout_ms)
+        time.sleep(0.2)  # the last messages are logged on the server's loop
+        with log_file.open("rb") as handle:
+            handle.seek(mark)
+            rows = [json.loads(x) for x in handle.read().decode().splitlines() if x.strip()]
+        target.notes.append(
+            f"messages for a switch to {title}: {len(rows)}, {sum(r[2] for r in rows)} bytes: "
+            + ", ".join(f"{r[0] if r[0] != 'delta' else r[1]}" for r in rows)
+        )
+
+
 def count_objects(targets: list[Target], timeout_ms: float) -> None:
     """After the measured rounds: one more (unmeasured) switch per app with the hook's
     object-count trigger file present, so counting never delays a measured run."""
@@ -631,6 +646,8 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                                           compare)] if compare else [])
             for index, (name, overrides) in enumerate(variants):
                 timings = tmp / f"timings-{index}.jsonl"
+                if args.messages and index == 0:
+                    overrides = {**overrides, "log-messages": str(tmp / "messages-app.jsonl")}
                 server = app_server_for(f"app{index}", workspace, tmp, overrides, timings)
                 targets.append(Target(name, server, app_specs(markers, args.marker_selector), timings))
             targets.append(floor_target("floor", floor_server_for(tmp, floor_cfg), "floor"))
@@ -681,6 +698,8 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                         f"{t.name}: {t.errors[-1]}" for t in targets if t.errors))
                 log(f"round {round_index + 1}/{total}" + (" (warm-up)" if round_index < args.warmup else ""))
             stop_profiler(profiler)
+            if args.messages:
+                message_inventory(targets[0], tmp / "messages-app.jsonl", args.timeout * 1000)
             for target in targets:
                 if target.timings_file is not None and target.timings_file.exists():
                     target.timings_end = target.timings_file.stat().st_size
@@ -746,6 +765,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-errors", type=int, default=5)
     parser.add_argument("--trace-ws", action="store_true",
                         help="also time WebSocket messages: server+network vs frontend share")
+    parser.add_argument("--messages", action="store_true",
+                        help="log the app's ForwardMsgs and list, per page, what a switch sends "
+                        "(the app then runs through serve_with_config; its timings are inflated)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, timings)")

@@ -48,9 +48,44 @@ def env_name(key: str) -> str:
     return "STREAMLIT_" + snake.upper()
 
 
+def log_messages(path: str) -> None:
+    """Append one JSON line per ForwardMsg the server enqueues: [type, element/block + delta path, bytes].
+    For inventories (what a page switch sends), not for timing: it slows every message."""
+    import json
+    import threading
+
+    from streamlit.runtime import app_session
+
+    original = app_session.AppSession._enqueue_forward_msg
+    out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the server
+    lock = threading.Lock()
+
+    def enqueue(self: Any, msg: Any) -> None:
+        kind, detail = msg.WhichOneof("type"), ""
+        if kind == "delta":
+            delta = msg.delta
+            which = delta.WhichOneof("type")
+            if which == "new_element":
+                detail = delta.new_element.WhichOneof("type") or ""
+            elif which == "add_block":
+                detail = "block:" + (delta.add_block.WhichOneof("type") or "vertical")
+            else:
+                detail = which or ""
+            detail += " " + ".".join(map(str, msg.metadata.delta_path))
+        with lock:
+            out.write(json.dumps([kind, detail, msg.ByteSize()]) + "\n")
+            out.flush()
+        original(self, msg)
+
+    app_session.AppSession._enqueue_forward_msg = enqueue
+
+
 def install(overrides: dict[str, Any]) -> None:
     """Streamlit options go to bootstrap; `py:package.module.NAME` items set a module attribute
-    (an experiment switch such as a cache interval) before the app starts."""
+    (an experiment switch such as a cache interval) before the app starts; `log-messages=PATH`
+    logs every ForwardMsg (see log_messages)."""
+    if "log-messages" in overrides:
+        log_messages(str(overrides.pop("log-messages")))
     for key in [k for k in overrides if k.startswith("py:")]:
         module_name, _, attribute = key[3:].rpartition(".")
         module = importlib.import_module(module_name)
