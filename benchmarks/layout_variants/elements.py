@@ -28,7 +28,27 @@ def _card(page: str, i: int) -> None:
         st.markdown(f"**Card {i}**")
 
 
+def _columns(page: str, i: int) -> None:
+    left, right = st.columns(2)
+    left.markdown(f"left {i}")
+    right.markdown(f"right {i}")
+
+
+def _horizontal(page: str, i: int) -> None:
+    with st.container(horizontal=True):
+        st.markdown(f"left {i}")
+        st.markdown(f"right {i}")
+
+
+def _stacked(page: str, i: int) -> None:
+    st.markdown(f"left {i}")
+    st.markdown(f"right {i}")
+
+
 KINDS: dict[str, Callable[[str, int], object]] = {
+    "columns2": _columns,
+    "horizontal2": _horizontal,
+    "stacked2": _stacked,
     "none": lambda page, i: None,
     "code": lambda page, i: st.code(f"{COMMAND} seed={i}", language="bash"),
     "button": lambda page, i: st.button(f"Apply {i}", key=f"{page}_{i}"),
