@@ -105,10 +105,17 @@ def test_cancelling_a_sweep_job_cancels_every_subrun(demo_settings: Settings, ca
 
 
 def jobs_app(root: str) -> None:
+    """The Jobs page, plus stand-ins for the builder pages "Open in builder" switches to."""
+    import streamlit as st
+
     from command_builder.settings import load_settings
     from command_builder.ui import jobs_page
 
-    jobs_page.render(load_settings(root))
+    settings = load_settings(root)
+    pages = [st.Page(lambda: jobs_page.render(settings), title="Jobs", url_path="jobs", default=True)]
+    pages += [st.Page(lambda name=name: st.title(name.title()), title=name.title(), url_path=name)
+              for name in ("train", "test", "predict")]
+    st.navigation(pages).run()
 
 
 def test_jobs_page_lists_subruns_with_their_logs(demo_settings: Settings) -> None:
@@ -128,3 +135,5 @@ def test_jobs_page_lists_subruns_with_their_logs(demo_settings: Settings) -> Non
     assert "Epoch 1/1" in at.code[1].value  # sub-run #0's stdout (submitit's log)
     at.selectbox(key="jobs_subrun").select(1).run()
     assert "Epoch 2/2" in at.code[1].value
+    at.button(key="jobs_open").click().run()  # the builder gets the sweep back, not one value
+    assert at.session_state["pending_form_load"]["sweeps"] == {"max_epochs": "1,2"}

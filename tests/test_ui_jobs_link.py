@@ -48,3 +48,15 @@ def test_open_in_builder_restores_a_jobs_form(
     assert "model/architectures=craft" in command(at)
     assert "model.encoder.model_name=vgg16_bn" in command(at)  # untouched: the metadata default
     assert "trainer.max_epochs=3" in command(at)
+
+
+def test_open_in_builder_restores_a_multiruns_sweeps(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_app(monkeypatch, demo_settings, page="test")
+    at.session_state["pending_form_load"] = {
+        "page": "train", "values": {"exp_name": "again"}, "sweeps": {"max_epochs": "range(1,4)"},
+    }
+    at.session_state["test_page"] = "train"
+    at.run()
+    assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)

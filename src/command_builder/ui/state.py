@@ -61,7 +61,7 @@ def load(settings: Settings, page: str) -> PageData:
     pending = st.session_state.get(PENDING_FORM_KEY)
     if pending and pending.get("page") == page:  # the Jobs page's "Open in builder"
         del st.session_state[PENDING_FORM_KEY]
-        replace(page, _from_values(schema, catalog, pending["values"]))
+        replace(page, _from_values(schema, catalog, pending["values"], pending.get("sweeps", {})))
     state = st.session_state.get(state_key(page))
     if state is None:
         state = _first_state(schema, catalog, page)
@@ -82,12 +82,17 @@ def _first_state(schema: PageSchema, catalog: Catalog, page: str) -> FormState:
     return form.initial_state(schema, catalog)
 
 
-def _from_values(schema: PageSchema, catalog: Catalog, values: dict[str, object]) -> FormState:
-    """A job's recorded form values, applied in schema order (named values win over defaults)."""
+def _from_values(
+    schema: PageSchema, catalog: Catalog, values: dict[str, object], sweeps: dict[str, str]
+) -> FormState:
+    """A job's recorded form values, applied in schema order (named values win over defaults),
+    then a multirun job's sweeps (fields that can no longer sweep are left as they are)."""
     restored = form.initial_state(schema, catalog)
     for element in schema.elements:
         if element.key in values and element.type != "info":
             restored = form.apply_change(schema, catalog, restored, element.key, values[element.key])
+        if element.key in sweeps and element.sweep:
+            restored = form.apply_sweep(schema, restored, element.key, sweeps[element.key])
     return restored
 
 
