@@ -28,41 +28,14 @@ from ..form import (
 )
 from ..schema import Element, SchemaError
 from ..settings import Settings, WorkspaceError, resolve_workspace
+from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
-PAGES = ("train", "test", "predict")
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
 class UsageError(Exception):
     """Bad command-line input: printed, exit 2."""
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    build = subparsers.add_parser("build", help="build a page's command from field values")
-    build.add_argument("page", choices=PAGES)
-    build.add_argument("--workspace", help="project folder (default: the embedded demo)")
-    build.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                       help="a field value; KEY is a schema element key (repeatable)")
-    add_sweep_argument(build)
-    build.add_argument("--from-command", metavar="CMD",
-                       help="start from a pasted command line instead of the defaults")
-    build.add_argument("--json", action="store_true", help="print a JSON object")
-    build.set_defaults(func=run_build)
-
-    validate = subparsers.add_parser("validate", help="check a command with Hydra's compose API")
-    validate.add_argument("command_text", metavar="CMD")
-    validate.add_argument("--workspace", help="project folder (default: the embedded demo)")
-    validate.add_argument("--json", action="store_true", help="print a JSON object")
-    validate.set_defaults(func=run_validate)
-
-
-def add_sweep_argument(parser: argparse.ArgumentParser) -> None:
-    """`--sweep KEY=V1,V2` / `--sweep KEY=range(a,b,step)`: shared by build and run."""
-    parser.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=VALUES",
-                        help="sweep a field: KEY=V1,V2,... or KEY=range(a,b,step) "
-                             "(a Hydra multirun; repeatable)")
 
 
 def parse_value(element: Element, text: str) -> object:
@@ -91,8 +64,10 @@ def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> 
     schema = context.schema
     for item in sets:
         key, sep, text = item.partition("=")
+        if not sep:
+            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
         element = schema.by_key.get(key.strip())
-        if not sep or element is None or element.type == "info":
+        if element is None or element.type == "info":
             valid = ", ".join(e.key for e in schema.elements if e.type != "info")
             raise UsageError(f"--set {item!r}: unknown key {key!r}; valid keys: {valid}")
         value = parse_value(element, text)
@@ -132,18 +107,28 @@ def _fail(exc: Exception) -> int:
     return EXIT_USAGE
 
 
+def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, FormState]:
+    """The form that `--from-command`, `--set` and `--sweep` describe (UsageError, CommandParseError).
+
+    Shared by `build` and `run`, so both read values the same way (`--set
+    checkpoint=...` fills the components from that run, as the page does).
+    """
+    settings, context = _load(args, args.page)
+    assert context is not None
+    if args.from_command:
+        parsed = parse_command_line(args.from_command, settings)
+        if parsed.page != args.page:
+            raise UsageError(f"--from-command runs {parsed.runner}, not the {args.page} runner")
+        state = state_from_overrides(context.schema, context.catalog, parsed.overrides)
+    else:
+        state = initial_state(context.schema, context.catalog)
+    state = apply_sweeps(context, _apply_sets(context, state, args.sets), args.sweeps)
+    return settings, context, state
+
+
 def run_build(args: argparse.Namespace) -> int:
     try:
-        settings, context = _load(args, args.page)
-        assert context is not None
-        if args.from_command:
-            parsed = parse_command_line(args.from_command, settings)
-            if parsed.page != args.page:
-                raise UsageError(f"--from-command runs {parsed.runner}, not the {args.page} runner")
-            state = state_from_overrides(context.schema, context.catalog, parsed.overrides)
-        else:
-            state = initial_state(context.schema, context.catalog)
-        state = apply_sweeps(context, _apply_sets(context, state, args.sets), args.sweeps)
+        settings, context, state = form_from_args(args)
     except (UsageError, CommandParseError) as exc:
         return _fail(exc)
     view = build_view(context.schema, context.catalog, context.index, state)

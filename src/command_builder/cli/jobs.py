@@ -29,49 +29,10 @@ from ..jobs import (
     tail_log,
 )
 from ..settings import Settings, WorkspaceError, resolve_workspace
+from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-PAGES = ("train", "test", "predict")
 FOLLOW_POLL_S = 0.2
 FOLLOW_CHUNK = 1 << 16
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    run = subparsers.add_parser("run", help="build a page's command and run it as a job")
-    run.add_argument("page", choices=PAGES)
-    run.add_argument("--workspace", help="project folder (default: the embedded demo)")
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                     help="a form field (schema key), repeatable; VALUE in Hydra's value syntax")
-    run.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=VALUES",
-                     help="sweep a field: KEY=V1,V2,... or KEY=range(a,b,step) (a Hydra multirun)")
-    run.add_argument("--yes", action="store_true",
-                     help="start a sweep of more runs than the workspace's sweep_confirm_threshold")
-    run.add_argument("--wait", action="store_true",
-                     help="follow the log and exit with the job's exit code")
-    run.add_argument("--json", action="store_true", help="print the job as JSON")
-    run.set_defaults(func=cmd_run)
-
-    jobs = subparsers.add_parser("jobs", help="list, show, follow and cancel jobs")
-    actions = jobs.add_subparsers(dest="action", required=True)
-    for name, func, help_text in (
-        ("list", cmd_list, "jobs, newest first"),
-        ("show", cmd_show, "one job's record"),
-        ("logs", cmd_logs, "the end of a job's log"),
-        ("cancel", cmd_cancel, "cancel a queued or running job"),
-    ):
-        sub = actions.add_parser(name, help=help_text)
-        if name != "list":
-            sub.add_argument("job_id", type=int, metavar="ID")
-        sub.add_argument("--workspace", help="project folder (default: the embedded demo)")
-        sub.add_argument("--json", action="store_true", help="machine-readable output")
-        sub.set_defaults(func=func)
-        if name == "list":
-            sub.add_argument("--limit", type=int, default=50)
-        if name == "logs":
-            sub.add_argument("--bytes", type=int, default=64 * 1024, help="how much of the end")
-            sub.add_argument("--subrun", type=int, metavar="N",
-                             help="a multirun's sub-run N: its own log (submitit's, else Hydra's)")
-            sub.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
@@ -87,43 +48,16 @@ def _fail(message: str, code: int = EXIT_ERRORS) -> int:
     return code
 
 
-def _parse_value(text: str) -> object:
-    """VALUE as Hydra would read it (10 -> int, 1e-3 -> float, null -> None), else the text."""
-    from ..commands.overrides import OverrideSyntaxError, override_value, parse_override
-
-    try:
-        return override_value(parse_override(f"value={text}"))
-    except OverrideSyntaxError:
-        return text
-
-
-def _build(settings: Settings, page: str, sets: list[str], sweeps: list[str]):
-    """The form state and built command for `--set`/`--sweep` values (KeyError/ValueError: usage)."""
-    from ..form import apply_change, apply_sweep, build_command, initial_state, page_context
-
-    context = page_context(settings, page)
-    state = initial_state(context.schema, context.catalog)
-    for item in sets:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
-        state = apply_change(context.schema, context.catalog, state, key.strip(), _parse_value(text))
-    for item in sweeps:
-        key, sep, spec = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--sweep expects KEY=V1,V2 or KEY=range(a,b,step), got {item!r}")
-        state = apply_sweep(context.schema, state, key.strip(), spec)
-    return state, build_command(settings, page, state)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if settings is None:
-        return EXIT_USAGE
+    from ..commands.command_line import CommandParseError
+    from ..form import build_view, command_of
+    from .build import UsageError, form_from_args
+
     try:
-        state, built = _build(settings, args.page, args.sets, args.sweeps)
-    except (KeyError, ValueError) as exc:
-        return _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), EXIT_USAGE)
+        settings, context, state = form_from_args(args)
+    except (UsageError, CommandParseError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    built = command_of(settings, build_view(context.schema, context.catalog, context.index, state))
     for warning in built.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if built.errors:
