@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
+from command_builder.cli import main
 from command_builder.settings import Settings
 
 
@@ -41,3 +43,13 @@ def make_run(
     )
     (run / "checkpoints" / "epoch=2-step=30.ckpt").write_bytes(b"x")
     return f"outputs/{name}/checkpoints/epoch=2-step=30.ckpt"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`command-builder ARGV` in-process: exit code (argparse's too), stdout, stderr."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

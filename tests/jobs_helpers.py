@@ -107,3 +107,19 @@ def stop_all(settings: Settings) -> None:
             os.kill(int(pidfile.read_text()), signal.SIGKILL)
         except (ProcessLookupError, ValueError):
             pass
+
+
+def alive(pid: int) -> bool:
+    """Running and not a zombie (a zombie has ended; only its parent has not reaped it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []

@@ -8,22 +8,12 @@ import sys
 
 import pytest
 
-from command_builder.cli import main
 from command_builder.settings import Settings
-from form_helpers import make_run
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from form_helpers import make_run, run_cli
 
 
 def test_build_prints_the_command(demo_settings: Settings, capsys) -> None:
-    code, out, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, out, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                          "--set", "exp_name=my run", "--set", "architecture=dbnet",
                          "--set", "batch_size=8", "--set", "precision=bf16-mixed")
     assert code == 0, err
@@ -32,7 +22,7 @@ def test_build_prints_the_command(demo_settings: Settings, capsys) -> None:
 
 
 def test_build_json_shape(demo_settings: Settings, capsys) -> None:
-    code, out, _ = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, out, _ = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                        "--set", "exp_name=x", "--json")
     payload = json.loads(out)
     assert code == 0
@@ -42,9 +32,9 @@ def test_build_json_shape(demo_settings: Settings, capsys) -> None:
 
 
 def test_validation_errors_exit_1(demo_settings: Settings, capsys) -> None:
-    code, out, _ = run(capsys, "build", "predict", "--workspace", str(demo_settings.root), "--json")
+    code, out, _ = run_cli(capsys, "build", "predict", "--workspace", str(demo_settings.root), "--json")
     assert code == 1 and json.loads(out)["errors"] == ["Checkpoint: required"]
-    code, _, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                        "--set", "exp_name=x", "--set", "architecture=dbnet",
                        "--set", "learning_rate=5")
     assert code == 1 and "Learning rate" in err
@@ -62,18 +52,18 @@ def test_validation_errors_exit_1(demo_settings: Settings, capsys) -> None:
     ],
 )
 def test_usage_errors_exit_2(demo_settings: Settings, capsys, args: list[str], needle: str) -> None:
-    code, _, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root), *args)
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root), *args)
     assert code == 2 and needle in err
 
 
 def test_bad_page_and_workspace_exit_2(tmp_path, capsys) -> None:
-    assert run(capsys, "build", "nope")[0] == 2
-    code, _, err = run(capsys, "build", "train", "--workspace", str(tmp_path))
+    assert run_cli(capsys, "build", "nope")[0] == 2
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(tmp_path))
     assert code == 2 and "not a workspace" in err
 
 
 def test_from_command_then_set(demo_settings: Settings, capsys) -> None:
-    code, out, _ = run(capsys, "build", "train", "--workspace", str(demo_settings.root), "--json",
+    code, out, _ = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root), "--json",
                        "--from-command",
                        "python runners/train.py exp_name=a model/architectures=craft +x.y=1",
                        "--set", "seed=5")
@@ -88,7 +78,7 @@ def test_from_command_then_set(demo_settings: Settings, capsys) -> None:
 def test_set_checkpoint_fills_components(demo_settings: Settings, capsys) -> None:
     path = make_run(demo_settings, "r1", architecture="dbnetpp", encoder="resnet50",
                     decoder="dbpp_decoder", head="dbpp_head")
-    code, out, err = run(capsys, "build", "test", "--workspace", str(demo_settings.root),
+    code, out, err = run_cli(capsys, "build", "test", "--workspace", str(demo_settings.root),
                          "--set", f"checkpoint={path}", "--json")
     payload = json.loads(out)
     assert code == 0, payload
@@ -99,7 +89,7 @@ def test_set_checkpoint_fills_components(demo_settings: Settings, capsys) -> Non
 def test_validate_reports_per_override(demo_settings: Settings, capsys) -> None:
     command = ("python runners/train.py exp_name=x model/architectures=nope "
                "model.optimizer.lr=abc trainer.nokey=1")
-    code, out, _ = run(capsys, "validate", command, "--workspace", str(demo_settings.root), "--json")
+    code, out, _ = run_cli(capsys, "validate", command, "--workspace", str(demo_settings.root), "--json")
     payload = json.loads(out)
     assert code == 1 and payload["page"] == "train" and not payload["ok"]
     by_override = {i["override"]: i for i in payload["issues"]}
@@ -110,12 +100,12 @@ def test_validate_reports_per_override(demo_settings: Settings, capsys) -> None:
 
 def test_validate_ok_and_malformed(demo_settings: Settings, capsys) -> None:
     root = str(demo_settings.root)
-    code, out, _ = run(capsys, "validate", "python runners/test.py checkpoint_path=x.ckpt",
+    code, out, _ = run_cli(capsys, "validate", "python runners/test.py checkpoint_path=x.ckpt",
                        "--workspace", root)
     assert code == 1 and "does not exist" in out  # the form's checkpoint check
-    code, out, _ = run(capsys, "validate", "python runners/train.py seed=3", "--workspace", root)
+    code, out, _ = run_cli(capsys, "validate", "python runners/train.py seed=3", "--workspace", root)
     assert code == 0 and "composes" in out
-    code, out, _ = run(capsys, "validate", "python runners/train.py 'seed=3", "--workspace", root)
+    code, out, _ = run_cli(capsys, "validate", "python runners/train.py 'seed=3", "--workspace", root)
     assert code == 1 and "unbalanced quotes" in out
 
 

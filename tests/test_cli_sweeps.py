@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from command_builder.cli import main
 from command_builder.settings import Settings
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from form_helpers import run_cli
 
 
 def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
-    code, out, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, out, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                          "--set", "exp_name=x", "--sweep", "learning_rate=1e-3,5e-4",
                          "--sweep", "max_epochs=range(10,40,10)", "--json")
     payload = json.loads(out)
@@ -30,26 +19,26 @@ def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
     assert "model.optimizer.lr=0.001,0.0005" in payload["overrides"]
     assert "trainer.max_epochs=range(10,40,10)" in payload["overrides"]
 
-    code, _, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                        "--set", "exp_name=x", "--sweep", "seed=range(0,100)")
     assert code == 0 and "sweep: 100 runs" in err
 
 
 def test_malformed_range_is_a_field_error(demo_settings: Settings, capsys) -> None:
-    code, _, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                        "--set", "exp_name=x", "--sweep", "max_epochs=range(10,40")
     assert code == 1
     assert "Max epochs: malformed range 'range(10,40': write range(start, stop, step)" in err
 
 
 def test_sweep_of_a_field_that_cannot_is_a_usage_error(demo_settings: Settings, capsys) -> None:
-    code, _, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                        "--sweep", "exp_name=a,b")
     assert code == 2 and "'exp_name' cannot sweep; fields that can: encoder" in err
 
 
 def test_build_slurm_command(demo_settings: Settings, capsys) -> None:
-    code, out, err = run(capsys, "build", "train", "--workspace", str(demo_settings.root),
+    code, out, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
                          "--set", "exp_name=x", "--set", "launcher=submitit_slurm",
                          "--set", "slurm_partition=gpu", "--set", "slurm_gpus_per_node=4",
                          "--set", "slurm_additional_parameters=exclusive", "--json")
@@ -63,6 +52,6 @@ def test_build_slurm_command(demo_settings: Settings, capsys) -> None:
 
 def test_validate_checks_each_swept_value(demo_settings: Settings, capsys) -> None:
     command = "python runners/train.py -m exp_name=x dataloaders.train_dataloader.batch_size=8,2000"
-    code, out, _ = run(capsys, "validate", command, "--workspace", str(demo_settings.root))
+    code, out, _ = run_cli(capsys, "validate", command, "--workspace", str(demo_settings.root))
     assert code == 1
     assert "[batch_size]: Batch size: 2000: must be between 1 and 1024" in out

@@ -11,7 +11,7 @@ from command_builder.cli import main
 from command_builder.commands.command_line import build_argv
 from command_builder.jobs import cancel_job, get_job, job_multirun, submit_job
 from command_builder.settings import Settings
-from jobs_helpers import wait_for, wait_status
+from jobs_helpers import alive, children, wait_for, wait_status
 
 pytestmark = pytest.mark.slow
 
@@ -20,22 +20,6 @@ def cli(capfd: pytest.CaptureFixture[str], settings: Settings, *argv: str) -> tu
     code = main([*argv, "--workspace", str(settings.root)])
     out, err = capfd.readouterr()
     return code, out, err
-
-
-def alive(pid: int) -> bool:
-    """Running and not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
 
 
 def test_two_value_sweep_through_submitit_local(demo_settings: Settings, capfd) -> None:

@@ -21,6 +21,7 @@ from command_builder.jobs.multirun import (
     locate_sweep_dir,
 )
 from command_builder.settings import Settings
+from jobs_helpers import alive, children
 
 pytestmark = pytest.mark.slow
 
@@ -42,22 +43,6 @@ def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def alive(pid: int) -> bool:
-    """Running and not a zombie (a zombie has ended; only its parent has not reaped it)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
 
 
 def stop_group(process: subprocess.Popen[bytes]) -> None:
