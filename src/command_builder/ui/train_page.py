@@ -48,8 +48,11 @@ def _apply_use_case(settings: Settings, card: form.Recommendation) -> None:
 
 def _changes(data: PageData, new: form.FormState, changed: frozenset[str]) -> str:
     """`Encoder resnet18 → resnet50, Batch size 16 → 8` in schema order, or `nothing changed`."""
+    def shown(value: object) -> str:
+        return "(unset)" if value is None else str(value)
+
     parts = [
-        f"{e.label} {data.state.values.get(e.key)} → {new.values.get(e.key)}"
+        f"{e.label} {shown(data.state.values.get(e.key))} → {shown(new.values.get(e.key))}"
         for e in data.schema.elements if e.key in changed
     ]
     return ", ".join(parts) if parts else "nothing changed"
