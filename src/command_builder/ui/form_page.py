@@ -56,6 +56,14 @@ def _messages(data: PageData) -> None:
     notice = state.notice(data.page)
     if notice:
         st.info(notice, icon=":material/info:")
+    problems = [str(issue) for issue in data.catalog.issues]
+    if data.index is not None:
+        problems.extend(data.index.warnings)
+    if problems:
+        st.warning(
+            "Some workspace files could not be read; the form uses the rest.\n\n"
+            + "\n".join(f"- `{problem}`" for problem in problems)
+        )
 
 
 def _fields(data: PageData, before_field: Mapping[str, Hook], after_field: Mapping[str, Hook]) -> None:
