@@ -73,3 +73,20 @@ def test_train_resume_shows_the_picker(monkeypatch: pytest.MonkeyPatch, demo_set
     at.selectbox(key="train.field.checkpoint").select("outputs/earlier/checkpoints/epoch=0-step=10.ckpt").run()
     assert "resume=true" in command(at)
     assert "model/architectures=dbnetpp" in command(at)
+
+
+def test_a_new_run_on_disk_shows_up_without_refresh(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """The page run never scans; the background re-check finds the new run for a later run."""
+    from command_builder.ui import context
+
+    monkeypatch.setattr(context, "REVALIDATE_EVERY_S", 0.0)
+    at = open_app(monkeypatch, demo_settings, page="test")
+    assert not any("fresh_run" in o for o in at.selectbox(key=PICK).options)
+    write_run(demo_settings.root, "fresh_run", architecture="dbnet", encoder="resnet18")
+    deadline = time.monotonic() + 10
+    while not any("fresh_run" in o for o in at.selectbox(key=PICK).options):
+        assert time.monotonic() < deadline, "the new run never appeared"
+        time.sleep(0.2)
+        at.run()
