@@ -118,8 +118,8 @@ def test_ensure_demo_workspace_copies_out_of_the_package(
     assert target == tmp_path / "demo-workspace"
     copied = {f"command_builder/demo/{p.relative_to(target).as_posix()}"
               for p in target.rglob("*") if p.is_file()}
-    assert copied == demo_files() - {"command_builder/demo/__init__.py"} | {
-        f"command_builder/demo/{DEMO_MARKER}"}
+    package_modules = {"command_builder/demo/__init__.py", "command_builder/demo/runtime.py"}
+    assert copied == demo_files() - package_modules | {f"command_builder/demo/{DEMO_MARKER}"}
     assert (target / DEMO_MARKER).read_text() == __version__
 
     edited = target / "configs" / "train.yaml"

@@ -6,55 +6,23 @@ command to run: a missing or foreign checkpoint fails with a clear message and e
 
     python runners/test.py checkpoint_path=outputs/<run>/checkpoints/epoch=9-step=2050.ckpt
 
-Each runner is self-contained (no shared helper module): submitit launchers pickle the task
-function, and their workers do not have runners/ on sys.path.
+What the runners share (checkpoint format, error exit) is in command_builder.demo.runtime.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
-import sys
 import time
-from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-CHECKPOINT_FORMAT = "command-builder-demo-checkpoint/1"
+from command_builder.demo.runtime import load_checkpoint
 
 log = logging.getLogger(__name__)
-
-
-def fail(message: str) -> None:
-    """A usage error: one clear line on stderr and a non-zero exit, no traceback."""
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    sys.exit(1)
-
-
-def load_checkpoint(cfg: DictConfig) -> dict:
-    """Read a demo checkpoint and refuse one trained with another architecture or encoder."""
-    if OmegaConf.is_missing(cfg, "checkpoint_path") or cfg.checkpoint_path is None:
-        fail("checkpoint_path is required: checkpoint_path=outputs/<run>/checkpoints/<file>.ckpt")
-    path = Path(cfg.checkpoint_path)
-    if not path.is_file():
-        fail(f"checkpoint_path={cfg.checkpoint_path} does not exist "
-             f"(relative paths start at the workspace root {Path.cwd()})")
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        state = None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        fail(f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner")
-    trained = (state["architecture"], state["encoder"])
-    wanted = (cfg.model.architecture_name, cfg.model.encoder.model_name)
-    if trained != wanted:
-        fail(f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
-             f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}")
-    return state
 
 
 @hydra.main(config_path="../configs", config_name="test", version_base="1.3")

@@ -7,8 +7,7 @@ The loss curve is a deterministic function of the seed, the model and the learni
 
     python runners/train.py exp_name=try1 model/architectures=dbnetpp trainer.max_epochs=5
 
-Each runner is self-contained (no shared helper module): submitit launchers pickle the task
-function, and their workers do not have runners/ on sys.path.
+What the runners share (checkpoint format, error exit) is in command_builder.demo.runtime.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import logging
 import math
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -26,35 +24,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-CHECKPOINT_FORMAT = "command-builder-demo-checkpoint/1"
+from command_builder.demo.runtime import CHECKPOINT_FORMAT, fail, load_checkpoint
 
 log = logging.getLogger(__name__)
-
-
-def fail(message: str) -> None:
-    """A usage error: one clear line on stderr and a non-zero exit, no traceback."""
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    sys.exit(1)
-
-
-def load_checkpoint(cfg: DictConfig) -> dict:
-    """Read a demo checkpoint and refuse one trained with another architecture or encoder."""
-    path = Path(cfg.checkpoint_path)
-    if not path.is_file():
-        fail(f"checkpoint_path={cfg.checkpoint_path} does not exist "
-             f"(relative paths start at the workspace root {Path.cwd()})")
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        state = None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        fail(f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner")
-    trained = (state["architecture"], state["encoder"])
-    wanted = (cfg.model.architecture_name, cfg.model.encoder.model_name)
-    if trained != wanted:
-        fail(f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
-             f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}")
-    return state
 
 
 def synthetic_metrics(cfg: DictConfig, epoch: int) -> dict[str, float]:

@@ -1,0 +1,45 @@
+"""What the demo runners share: their checkpoint format and their error exit.
+
+An installed module rather than a file beside the runners: submitit's workers
+unpickle the runners' task functions by reference to the modules they use, and
+they have the app's environment on sys.path, not `runners/`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from omegaconf import DictConfig, OmegaConf
+
+CHECKPOINT_FORMAT = "command-builder-demo-checkpoint/1"
+
+
+def fail(message: str) -> NoReturn:
+    """A usage error: one clear line on stderr and a non-zero exit, no traceback."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def load_checkpoint(cfg: DictConfig) -> dict:
+    """Read a demo checkpoint and refuse one trained with another architecture or encoder."""
+    if OmegaConf.is_missing(cfg, "checkpoint_path") or cfg.checkpoint_path is None:
+        fail("checkpoint_path is required: checkpoint_path=outputs/<run>/checkpoints/<file>.ckpt")
+    path = Path(cfg.checkpoint_path)
+    if not path.is_file():
+        fail(f"checkpoint_path={cfg.checkpoint_path} does not exist "
+             f"(relative paths start at the workspace root {Path.cwd()})")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        state = None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        fail(f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner")
+    trained = (state["architecture"], state["encoder"])
+    wanted = (cfg.model.architecture_name, cfg.model.encoder.model_name)
+    if trained != wanted:
+        fail(f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
+             f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}")
+    return state
