@@ -120,4 +120,4 @@ def test_jobs_page_lists_subruns_with_their_logs(demo_settings: Settings) -> Non
     at.selectbox(key="jobs_subrun").select(1).run()
     assert "Epoch 2/2" in at.code[1].value
     at.button(key="jobs_open").click().run()  # the builder gets the sweep back, not one value
-    assert at.session_state["pending_form_load"]["sweeps"] == {"max_epochs": "1,2"}
+    assert "trainer.max_epochs=1,2" in at.session_state["pending_form_load"]["command"]

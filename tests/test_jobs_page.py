@@ -89,7 +89,9 @@ def test_open_in_builder_hands_the_form_values_to_the_page(ws: Settings) -> None
     at = open_page(ws)
     at.button(key="jobs_open").click().run()
     assert not at.exception
-    assert at.session_state["pending_form_load"] == {"page": "train", "values": {"max_epochs": 1}}
+    pending = at.session_state["pending_form_load"]
+    assert pending["page"] == "train" and pending["values"] == {"max_epochs": 1}
+    assert pending["command"].endswith("runners/train.py trainer.max_epochs=1 demo.epoch_seconds=0")
     assert [t.value for t in at.title] == ["Train"]
 
 

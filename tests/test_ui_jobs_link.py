@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from command_builder.commands.command_line import build_argv, display_command
 from command_builder.jobs import get_job
 from command_builder.settings import Settings
 from ui_apptest import command, open_app
@@ -35,12 +36,34 @@ def test_run_starts_a_job_and_links_to_it(monkeypatch: pytest.MonkeyPatch, demo_
     assert job.status == "succeeded", job
 
 
-def test_open_in_builder_restores_a_jobs_form(
+def test_open_in_builder_restores_a_jobs_exact_command(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
+    """Sweeps and overrides the form has no field for come back too: the command is the truth."""
+    at = open_app(monkeypatch, demo_settings, page="test")
+    argv = build_argv(demo_settings, "train", (
+        "exp_name=again", "model/architectures=craft", "trainer.max_epochs=range(1,4)",
+        "+trainer.deterministic=true",
+    ), multirun=True)
+    at.session_state["pending_form_load"] = {
+        "page": "train", "command": display_command(argv), "values": {"exp_name": "again"},
+    }
+    at.session_state["test_page"] = "train"
+    at.run()
+    assert at.text_input(key="train.field.exp_name").value == "again"
+    assert "model/architectures=craft" in command(at)
+    assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)
+    assert command(at).endswith("+trainer.deterministic=true")
+
+
+def test_open_in_builder_falls_back_to_the_recorded_values(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """A command that no longer parses (another runner prefix, say) still restores the fields."""
     at = open_app(monkeypatch, demo_settings, page="test")
     at.session_state["pending_form_load"] = {
-        "page": "train", "values": {"exp_name": "again", "architecture": "craft", "max_epochs": 3},
+        "page": "train", "command": "python 'unbalanced",
+        "values": {"exp_name": "again", "architecture": "craft", "max_epochs": 3},
     }
     at.session_state["test_page"] = "train"
     at.run()
@@ -48,15 +71,3 @@ def test_open_in_builder_restores_a_jobs_form(
     assert "model/architectures=craft" in command(at)
     assert "model.encoder.model_name=vgg16_bn" in command(at)  # untouched: the metadata default
     assert "trainer.max_epochs=3" in command(at)
-
-
-def test_open_in_builder_restores_a_multiruns_sweeps(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
-) -> None:
-    at = open_app(monkeypatch, demo_settings, page="test")
-    at.session_state["pending_form_load"] = {
-        "page": "train", "values": {"exp_name": "again"}, "sweeps": {"max_epochs": "range(1,4)"},
-    }
-    at.session_state["test_page"] = "train"
-    at.run()
-    assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)

@@ -15,8 +15,7 @@ import time
 
 import streamlit as st
 
-from .. import form
-from ..commands.command_line import MULTIRUN_FLAGS, CommandParseError, display_command
+from ..commands.command_line import MULTIRUN_FLAGS, display_command
 from ..jobs import (
     Job,
     JobStoreError,
@@ -30,7 +29,6 @@ from ..jobs import (
     rerun_job,
     tail_log,
 )
-from ..schema import SchemaError
 from ..settings import Settings
 from . import nav
 
@@ -127,23 +125,10 @@ def _actions(settings: Settings, job: Job) -> None:
     if builder.button("Open in builder", key="jobs_open", width="stretch",
                       disabled=job.page not in BUILDER_PAGES,
                       help="Restore this job's form on its page"):
-        pending: dict[str, object] = {"page": job.page, "values": dict(job.form_values)}
-        sweeps = _sweeps(settings, job)
-        if sweeps:
-            pending["sweeps"] = sweeps
-        st.session_state[PENDING_FORM_KEY] = pending
+        st.session_state[PENDING_FORM_KEY] = {
+            "page": job.page, "command": display_command(job.argv), "values": dict(job.form_values),
+        }
         st.switch_page(nav.page(job.page))
-
-
-def _sweeps(settings: Settings, job: Job) -> dict[str, str]:
-    """A multirun job's sweep specs, read back from its command (form values hold one value each)."""
-    if not MULTIRUN_FLAGS.intersection(job.argv):
-        return {}
-    try:
-        state = form.state_from_command(settings, job.page, display_command(job.argv))
-    except (CommandParseError, SchemaError):
-        return {}
-    return dict(state.sweeps)
 
 
 def _subruns(multirun: Multirun) -> None:

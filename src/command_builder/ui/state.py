@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from .. import form
+from ..commands.command_line import CommandParseError
 from ..form import FormState, FormView
 from ..schema import PageSchema
 from ..settings import Settings
@@ -61,7 +62,7 @@ def load(settings: Settings, page: str) -> PageData:
     pending = st.session_state.get(PENDING_FORM_KEY)
     if pending and pending.get("page") == page:  # the Jobs page's "Open in builder"
         del st.session_state[PENDING_FORM_KEY]
-        replace(page, _from_values(schema, catalog, pending["values"], pending.get("sweeps", {})))
+        replace(page, _from_job(settings, schema, catalog, page, pending))
     state = st.session_state.get(state_key(page))
     if state is None:
         state = _first_state(schema, catalog, page)
@@ -82,17 +83,20 @@ def _first_state(schema: PageSchema, catalog: Catalog, page: str) -> FormState:
     return form.initial_state(schema, catalog)
 
 
-def _from_values(
-    schema: PageSchema, catalog: Catalog, values: dict[str, object], sweeps: dict[str, str]
+def _from_job(
+    settings: Settings, schema: PageSchema, catalog: Catalog, page: str, pending: dict
 ) -> FormState:
-    """A job's recorded form values, applied in schema order (named values win over defaults),
-    then a multirun job's sweeps (fields that can no longer sweep are left as they are)."""
+    """A job's form: read back from its exact command (sweeps and extra overrides included);
+    from its recorded values when the command no longer parses (the workspace changed)."""
+    try:
+        return form.state_from_command(settings, page, pending["command"])
+    except (KeyError, CommandParseError):
+        pass
     restored = form.initial_state(schema, catalog)
     for element in schema.elements:
-        if element.key in values and element.type != "info":
-            restored = form.apply_change(schema, catalog, restored, element.key, values[element.key])
-        if element.key in sweeps and element.sweep:
-            restored = form.apply_sweep(schema, restored, element.key, sweeps[element.key])
+        if element.key in pending.get("values", {}) and element.type != "info":
+            value = pending["values"][element.key]
+            restored = form.apply_change(schema, catalog, restored, element.key, value)
     return restored
 
 
