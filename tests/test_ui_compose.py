@@ -33,3 +33,13 @@ def test_compose_error_names_the_bad_override(
     at = _settle(at)
     errors = [e.value for e in at.error if "Hydra does not compose" in e.value]
     assert errors and "trainer.no_such_option=3" in errors[0]
+
+
+def test_with_form_errors_a_compose_success_is_not_a_go(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """No experiment name yet: the overrides compose, but the page must not say the command is fine."""
+    at = _settle(open_app(monkeypatch, demo_settings))
+    assert any("Experiment name: required" in e.value for e in at.error)
+    assert not any(s.value == "Hydra composes this command." for s in at.success)
+    assert any("fix the form errors above" in i.value for i in at.info)

@@ -41,7 +41,7 @@ def render(data: PageData) -> None:
     _run(data, built)
     compose_panel.render(
         data.settings, data.page, built.overrides, multirun=built.multirun,
-        version=data.catalog.version,
+        version=data.catalog.version, form_ok=not built.errors,
     )
 
 

@@ -54,34 +54,42 @@ def start(
 
 
 def render(
-    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+    settings: Settings, page: str, overrides: tuple[str, ...], *,
+    multirun: bool, version: str, form_ok: bool,
 ) -> None:
-    """Show the compose result of `overrides` now if known, else as soon as it is."""
+    """Show the compose result of `overrides` now if known, else as soon as it is.
+
+    With form errors the overrides are incomplete, so a success says only that
+    what is there composes (not that the command is ready to run).
+    """
     future = start(settings, page, overrides, multirun=multirun, version=version)
     wait([future], timeout=WAIT_S)
     if future.done():
-        _show(future)
+        _show(future, form_ok)
     else:
-        _pending(future)
+        _pending(future, form_ok)
 
 
 @st.fragment(run_every=POLL_EVERY_S)
-def _pending(future: Future[ComposeResult]) -> None:
+def _pending(future: Future[ComposeResult], form_ok: bool) -> None:
     """Polls until the check is done, and cheaply after that until the next full run drops it."""
     if future.done():
-        _show(future)
+        _show(future, form_ok)
     else:
         st.caption("Checking the command with Hydra…")
 
 
-def _show(future: Future[ComposeResult]) -> None:
+def _show(future: Future[ComposeResult], form_ok: bool) -> None:
     try:
         result = future.result()
     except Exception as exc:  # noqa: BLE001 - a crash of the check is itself worth showing
         st.error(f"Hydra check failed to run: {exc}")
         return
     if result.ok:
-        st.success("Hydra composes this command.", icon=":material/check_circle:")
+        if form_ok:
+            st.success("Hydra composes this command.", icon=":material/check_circle:")
+        else:
+            st.info("Hydra composes the overrides so far; fix the form errors above to run it.")
         if result.missing:
             st.warning("Still unset (`???`) in the config: " + ", ".join(result.missing))
         return
