@@ -8,6 +8,7 @@ they have the app's environment on sys.path, not `runners/`.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -15,6 +16,8 @@ from typing import NoReturn
 from omegaconf import DictConfig, OmegaConf
 
 CHECKPOINT_FORMAT = "command-builder-demo-checkpoint/1"
+
+log = logging.getLogger(__name__)
 
 
 def fail(message: str) -> NoReturn:
@@ -42,4 +45,6 @@ def load_checkpoint(cfg: DictConfig) -> dict:
     if trained != wanted:
         fail(f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
              f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}")
+    log.info("Checkpoint %s: %s/%s, epoch %d, step %d",
+             cfg.checkpoint_path, state["architecture"], state["encoder"], state["epoch"], state["global_step"])
     return state

@@ -55,9 +55,7 @@ def predict_words(rng: random.Random, include_confidence: bool) -> dict:
 def main(cfg: DictConfig) -> None:
     """DEMO RUNNER: synthetic prediction that writes a competition submission (see module docstring)."""
     log.info("DEMO RUNNER predict: synthetic stand-in for the OCR project's prediction (no torch, no real model)")
-    state = load_checkpoint(cfg)
-    log.info("Checkpoint %s: %s/%s, epoch %d, step %d",
-             cfg.checkpoint_path, state["architecture"], state["encoder"], state["epoch"], state["global_step"])
+    load_checkpoint(cfg)  # refuses a missing or foreign checkpoint
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     rng = random.Random(f"{cfg.seed}-{cfg.checkpoint_path}")
     count = cfg.data.splits.test.num_images

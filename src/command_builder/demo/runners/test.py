@@ -30,8 +30,6 @@ def main(cfg: DictConfig) -> None:
     """DEMO RUNNER: synthetic evaluation of a demo checkpoint (see module docstring)."""
     log.info("DEMO RUNNER test: synthetic stand-in for the OCR project's evaluation (no torch, no real model)")
     state = load_checkpoint(cfg)
-    log.info("Checkpoint %s: %s/%s, epoch %d, step %d",
-             cfg.checkpoint_path, state["architecture"], state["encoder"], state["epoch"], state["global_step"])
     log.info("Run folder: %s", HydraConfig.get().runtime.output_dir)
     images = cfg.data.splits.val.num_images
     batches = math.ceil(images / cfg.dataloaders.val_dataloader.batch_size)
