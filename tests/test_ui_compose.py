@@ -42,4 +42,4 @@ def test_with_form_errors_a_compose_success_is_not_a_go(
     at = _settle(open_app(monkeypatch, demo_settings))
     assert any("Experiment name: required" in e.value for e in at.error)
     assert not any(s.value == "Hydra composes this command." for s in at.success)
-    assert any("fix the form errors above" in i.value for i in at.info)
+    assert any("fix the form errors above" in c.value for c in at.caption)

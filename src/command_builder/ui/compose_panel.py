@@ -89,7 +89,7 @@ def _show(future: Future[ComposeResult], form_ok: bool) -> None:
         if form_ok:
             st.success("Hydra composes this command.", icon=":material/check_circle:")
         else:
-            st.info("Hydra composes the overrides so far; fix the form errors above to run it.")
+            st.caption("Hydra composes the overrides so far; fix the form errors above to run it.")
         if result.missing:
             st.warning("Still unset (`???`) in the config: " + ", ".join(result.missing))
         return
