@@ -65,8 +65,10 @@ def measure(fn: Callable[[int], object], rounds: int) -> tuple[float, float, flo
 def report(name: str, result: tuple[float, float, float], goal_ms: float) -> None:
     median, p95, cpu = result
     verdict = "ok" if median <= goal_ms else "OVER GOAL (wall)"
-    print(f"{name:44s} median {median:8.3f} ms  p95 {p95:8.3f} ms  cpu {cpu:8.3f} ms"
-          f"  goal <= {goal_ms:g} ms  {verdict}")
+    print(
+        f"{name:44s} median {median:8.3f} ms  p95 {p95:8.3f} ms  cpu {cpu:8.3f} ms"
+        f"  goal <= {goal_ms:g} ms  {verdict}"
+    )
 
 
 def main() -> None:
@@ -92,10 +94,16 @@ def main() -> None:
     cached_overrides = fmt(0)
     compose_check(settings, "train", cached_overrides)
     before = STATS.compositions
-    report("validate a cached command (fingerprint TTL)",
-           measure(lambda i: compose_check(settings, "train", cached_overrides), 1000), 1)
-    report("validate a cached command (caller version)",
-           measure(lambda i: compose_check(settings, "train", cached_overrides, version="v1"), 1000), 1)
+    report(
+        "validate a cached command (fingerprint TTL)",
+        measure(lambda i: compose_check(settings, "train", cached_overrides), 1000),
+        1,
+    )
+    report(
+        "validate a cached command (caller version)",
+        measure(lambda i: compose_check(settings, "train", cached_overrides, version="v1"), 1000),
+        1,
+    )
     assert STATS.compositions - before == 1, "cached commands must not compose again"
 
 

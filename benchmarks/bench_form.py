@@ -57,11 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "workspace"
-        generate_workspace(root, configs=args.configs, runs=args.runs,
-                           checkpoints=args.checkpoints)
+        generate_workspace(root, configs=args.configs, runs=args.runs, checkpoints=args.checkpoints)
         settings = load_settings(root)
-        print(f"workspace: {args.runs} runs x {args.checkpoints} checkpoints, "
-              f"{args.configs} extra config files; goal: view model <= {GOAL_MS} ms")
+        print(
+            f"workspace: {args.runs} runs x {args.checkpoints} checkpoints, "
+            f"{args.configs} extra config files; goal: view model <= {GOAL_MS} ms"
+        )
         worst = 0.0
         for page in ("train", "test", "predict"):
             ctx = page_context(settings, page)
@@ -70,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                 state, _ = apply_use_case(ctx.schema, ctx.catalog, state, "dbnet", "fast_baseline")
             state = apply_change(ctx.schema, ctx.catalog, state, "exp_name", "bench")
             if ctx.index is not None and ctx.index.checkpoints:
-                state = apply_change(ctx.schema, ctx.catalog, state, "checkpoint",
-                                     ctx.index.checkpoints[0].path)
+                state = apply_change(
+                    ctx.schema, ctx.catalog, state, "checkpoint", ctx.index.checkpoints[0].path
+                )
             build_view(ctx.schema, ctx.catalog, ctx.index, state)
 
             def hit(_: int, ctx=ctx, state=state) -> object:
@@ -91,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
                 median, p95 = measure(fn, args.repeat)
                 worst = max(worst, p95)
                 verdict = "ok" if p95 <= GOAL_MS else "OVER GOAL"
-                print(f"{page:8s} {name:9s} median {median:7.3f} ms  p95 {p95:7.3f} ms  "
-                      f"goal {GOAL_MS} ms  {verdict}")
+                print(
+                    f"{page:8s} {name:9s} median {median:7.3f} ms  p95 {p95:7.3f} ms  "
+                    f"goal {GOAL_MS} ms  {verdict}"
+                )
         print(f"worst p95: {worst:.3f} ms ({'meets' if worst <= GOAL_MS else 'misses'} the goal)")
     return 0
 

@@ -29,8 +29,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate_workspace import add_run, generate_workspace  # noqa: E402
 
 
-def timed(fn: Callable[[], object], repeat: int, setup: Callable[[], object] | None = None
-          ) -> list[float]:
+def timed(
+    fn: Callable[[], object], repeat: int, setup: Callable[[], object] | None = None
+) -> list[float]:
     """Milliseconds of `repeat` calls of fn (setup, if any, runs untimed before each)."""
     times = []
     for _ in range(repeat):
@@ -70,30 +71,43 @@ def run(settings: Settings, repeat: int, runs: int) -> None:
     report("fingerprint scan", timed(lambda: scan(configs, runners), repeat * 5), 5)
     wait_until_not_racy(settings)
     get_catalog(settings)
-    report("get_catalog, unchanged (scan + compare)",
-           timed(lambda: get_catalog(settings), repeat * 5), 5)
-    report("get_catalog, throttled (max_age_s=1)",
-           timed(lambda: get_catalog(settings, max_age_s=1.0), repeat * 5), None)
+    report(
+        "get_catalog, unchanged (scan + compare)",
+        timed(lambda: get_catalog(settings), repeat * 5),
+        5,
+    )
+    report(
+        "get_catalog, throttled (max_age_s=1)",
+        timed(lambda: get_catalog(settings, max_age_s=1.0), repeat * 5),
+        None,
+    )
 
     def full_build() -> None:
         CheckpointIndex(settings).refresh()
 
-    report(f"checkpoint index full build ({runs} runs)", timed(full_build, max(3, repeat // 3)), 1000)
+    report(
+        f"checkpoint index full build ({runs} runs)", timed(full_build, max(3, repeat // 3)), 1000
+    )
     index = CheckpointIndex(settings)
     index.refresh()
     time.sleep(RACY_WINDOW_NS / 1e9)  # young stamps are re-listed (checkpoints.py): let them settle
     index.refresh()
     report("checkpoint refresh, no change", timed(index.refresh, repeat * 2), 30)
     next_run = iter(range(runs, runs + repeat))
-    report("checkpoint refresh after one new run",
-           timed(index.refresh, repeat, setup=lambda: add_run(settings.root, next(next_run), 5)), 50)
+    report(
+        "checkpoint refresh after one new run",
+        timed(index.refresh, repeat, setup=lambda: add_run(settings.root, next(next_run), 5)),
+        50,
+    )
     first = index.checkpoints[-1].run_dir
     report("run_config first read (one run)", timed(lambda: index.run_config(first), 1), None)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workspace", type=Path, help="use this workspace instead of generating one")
+    parser.add_argument(
+        "--workspace", type=Path, help="use this workspace instead of generating one"
+    )
     parser.add_argument("--configs", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--checkpoints", type=int, default=5)
@@ -103,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         run(load_settings(args.workspace), args.repeat, args.runs)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-workspace-") as tmp:
-        root = generate_workspace(Path(tmp) / "ws", configs=args.configs, runs=args.runs,
-                                  checkpoints=args.checkpoints)
+        root = generate_workspace(
+            Path(tmp) / "ws", configs=args.configs, runs=args.runs, checkpoints=args.checkpoints
+        )
         run(load_settings(root), args.repeat, args.runs)
     return 0
 

@@ -40,7 +40,7 @@ def _config_text(index: int) -> str:
         "  steps:\n"
         "    - {name: resize, p: 1.0}\n"
         "    - {name: normalize, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}\n"
-        f"notes: \"generated file number {index} for the catalog benchmark\"\n"
+        f'notes: "generated file number {index} for the catalog benchmark"\n'
     )
 
 
@@ -121,8 +121,9 @@ def add_run(out: Path, run: int, checkpoints: int) -> Path:
     return run_dir
 
 
-def generate_workspace(out: str | os.PathLike[str], *, configs: int = 2000, runs: int = 1000,
-                       checkpoints: int = 5) -> Path:
+def generate_workspace(
+    out: str | os.PathLike[str], *, configs: int = 2000, runs: int = 1000, checkpoints: int = 5
+) -> Path:
     """Create (or extend) a workspace at `out`: demo configs + synthetic configs and runs."""
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
@@ -140,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--checkpoints", type=int, default=5, help="checkpoints per run")
     args = parser.parse_args(argv)
-    root = generate_workspace(args.out, configs=args.configs, runs=args.runs,
-                              checkpoints=args.checkpoints)
-    print(f"workspace at {root}: +{args.configs} configs, {args.runs} runs x {args.checkpoints} checkpoints")
+    root = generate_workspace(
+        args.out, configs=args.configs, runs=args.runs, checkpoints=args.checkpoints
+    )
+    print(
+        f"workspace at {root}: +{args.configs} configs, {args.runs} runs x {args.checkpoints} checkpoints"
+    )
     return 0
 
 

@@ -46,8 +46,11 @@ from streamlit_harness import APP_PAGES, FLOOR_PAGES, PageSpec, Server  # noqa: 
 
 ROTATION = ("Test", "Predict", "Train")  # starting on Train: Train -> Test -> Predict -> Train
 GOALS = {
-    "idle_ratio": 2.0, "idle_ratio_stretch": 1.5, "visible_delta_ms": 25.0,
-    "server_run_p95_ms": 15.0, "first_page_s": 1.5,
+    "idle_ratio": 2.0,
+    "idle_ratio_stretch": 1.5,
+    "visible_delta_ms": 25.0,
+    "server_run_p95_ms": 15.0,
+    "first_page_s": 1.5,
 }
 # What ui/server.py sets for the app beyond `streamlit run`'s defaults and that changes a run's cost.
 TUNED_FLOOR = {"runner.postScriptGC": "false", "runner.magicEnabled": "false"}
@@ -85,8 +88,12 @@ def p95(values: list[float]) -> float:
 def summary(values: list[float]) -> dict[str, float]:
     if not values:
         return {"n": 0, "median": float("nan"), "p95": float("nan"), "max": float("nan")}
-    return {"n": len(values), "median": statistics.median(values), "p95": p95(values),
-            "max": max(values)}
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "p95": p95(values),
+        "max": max(values),
+    }
 
 
 # ------------------------------------------------------------------------------ targets
@@ -138,8 +145,10 @@ def make_workspace(size: str, tmp: Path) -> Path:
 
     started = time.perf_counter()
     root = generate_workspace(tmp / "large-workspace", configs=300, runs=1000, checkpoints=5)
-    log(f"generated the large workspace (300 configs, 1000 runs x 5 checkpoints) in "
-        f"{time.perf_counter() - started:.1f} s")
+    log(
+        f"generated the large workspace (300 configs, 1000 runs x 5 checkpoints) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
     return root
 
 
@@ -147,21 +156,36 @@ def log(message: str) -> None:
     print(f"[page_switch] {message}", file=sys.stderr, flush=True)
 
 
-def app_server_for(name: str, workspace: Path, tmp: Path, overrides: dict[str, str],
-                   timings_file: Path) -> Server:
+def app_server_for(
+    name: str, workspace: Path, tmp: Path, overrides: dict[str, str], timings_file: Path
+) -> Server:
     env = {"COMMAND_BUILDER_TIMINGS": str(timings_file)}
     server = harness.app_server(workspace, tmp / "home", tmp, extra_env=env, name=name)
     if overrides:
-        server.argv = [sys.executable, str(BENCH_DIR / "serve_with_config.py"),
-                       *(f"{k}={v}" for k, v in overrides.items()), "--", *server.argv[1:]]
+        server.argv = [
+            sys.executable,
+            str(BENCH_DIR / "serve_with_config.py"),
+            *(f"{k}={v}" for k, v in overrides.items()),
+            "--",
+            *server.argv[1:],
+        ]
     return server
 
 
-def floor_server_for(tmp: Path, overrides: dict[str, str], name: str = "floor",
-                     script: Path | str = harness.FLOOR_APP) -> Server:
+def floor_server_for(
+    tmp: Path,
+    overrides: dict[str, str],
+    name: str = "floor",
+    script: Path | str = harness.FLOOR_APP,
+) -> Server:
     timings = tmp / f"timings-{name}.jsonl"
-    server = harness.floor_server(tmp / "home", tmp, name=name, script=script,
-                                  extra_env={"COMMAND_BUILDER_TIMINGS": str(timings)})
+    server = harness.floor_server(
+        tmp / "home",
+        tmp,
+        name=name,
+        script=script,
+        extra_env={"COMMAND_BUILDER_TIMINGS": str(timings)},
+    )
     flags = [item for key, value in overrides.items() for item in (f"--{key}", value)]
     cut = server.argv.index("--") if "--" in server.argv else len(server.argv)  # before script args
     server.argv[cut:cut] = flags
@@ -195,10 +219,15 @@ def measure_first_page(target: Target, browser: Any, timeout_s: float) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{target.name}: no HTTP answer in {timeout_s}s") from None
             time.sleep(0.01)
-    result = page.evaluate(FIRST_PAGE_JS, {
-        "full": full.js(), "titleOnly": title_only.js(), "graceMs": 3000,
-        "timeoutMs": timeout_s * 1000,
-    })
+    result = page.evaluate(
+        FIRST_PAGE_JS,
+        {
+            "full": full.js(),
+            "titleOnly": title_only.js(),
+            "graceMs": 3000,
+            "timeoutMs": timeout_s * 1000,
+        },
+    )
     context.close()
     title_at, full_at = result.get("titleAt"), result.get("fullAt")
     sample: dict[str, float | None] = {
@@ -208,7 +237,9 @@ def measure_first_page(target: Target, browser: Any, timeout_s: float) -> None:
     }
     target.first_pages.append(sample)
     if title_at is None:
-        raise TimeoutError(f"{target.name}: first page never showed its title\n{target.server.log_tail()}")
+        raise TimeoutError(
+            f"{target.name}: first page never showed its title\n{target.server.log_tail()}"
+        )
 
 
 def with_new_port(server: Server) -> Server:
@@ -221,12 +252,18 @@ def with_new_port(server: Server) -> Server:
 
 def first_page_summary(samples: list[dict[str, float | None]]) -> dict[str, Any]:
     """Medians over the cold starts (one start: that start's figures)."""
+
     def med(key: str) -> float | None:
         values = [s[key] for s in samples if s.get(key) is not None]
         return statistics.median(values) if values else None  # type: ignore[type-var]
 
-    return {"starts": len(samples), "http_s": med("http_s"), "title_s": med("title_s"),
-            "visible_s": med("visible_s"), "all": samples}
+    return {
+        "starts": len(samples),
+        "http_s": med("http_s"),
+        "title_s": med("title_s"),
+        "visible_s": med("visible_s"),
+        "all": samples,
+    }
 
 
 def harness_viewport() -> dict[str, int]:
@@ -251,7 +288,8 @@ def probe_markers(target: Target, timeout_ms: float) -> None:
             continue
         try:
             target.page.wait_for_function(
-                harness.HAS_TEXT_JS, arg={"selector": spec.marker_selector, "text": spec.marker},
+                harness.HAS_TEXT_JS,
+                arg={"selector": spec.marker_selector, "text": spec.marker},
                 timeout=3000,
             )
         except Exception:  # noqa: BLE001 - Playwright TimeoutError
@@ -262,7 +300,9 @@ def probe_markers(target: Target, timeout_ms: float) -> None:
 def switch_once(target: Target, title: str, timeout_ms: float) -> dict[str, Any] | None:
     spec = target.specs[title]
     try:
-        result = target.page.evaluate(harness.SWITCH_JS, {"spec": spec.js(), "timeoutMs": timeout_ms})
+        result = target.page.evaluate(
+            harness.SWITCH_JS, {"spec": spec.js(), "timeoutMs": timeout_ms}
+        )
     except Exception as exc:  # noqa: BLE001 - page crashed or navigated; recover below
         result = {"error": f"{type(exc).__name__}: {exc}"}
     if "error" in result:
@@ -329,12 +369,22 @@ def mark_timings(target: Target) -> None:
 def start_running_job(workspace: Path, home: Path, epochs: int) -> int:
     """Submit a long demo training through `command-builder run train` (the jobs layer)."""
     env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
-    argv = [harness.bin_path("command-builder"), "run", "train", "--workspace", str(workspace),
-            "--set", "exp_name=bench_running_job", "--set", f"max_epochs={epochs}"]
+    argv = [
+        harness.bin_path("command-builder"),
+        "run",
+        "train",
+        "--workspace",
+        str(workspace),
+        "--set",
+        "exp_name=bench_running_job",
+        "--set",
+        f"max_epochs={epochs}",
+    ]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise RuntimeError(f"could not submit the running job ({' '.join(argv)}):\n"
-                           f"{done.stdout}{done.stderr}")
+        raise RuntimeError(
+            f"could not submit the running job ({' '.join(argv)}):\n{done.stdout}{done.stderr}"
+        )
     job_id = int(done.stdout.strip().splitlines()[-1])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait until it streams output
@@ -350,8 +400,19 @@ def start_running_job(workspace: Path, home: Path, epochs: int) -> int:
 def job_status(workspace: Path, home: Path, job_id: int) -> dict[str, Any]:
     env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
     done = subprocess.run(
-        [harness.bin_path("command-builder"), "jobs", "show", str(job_id), "--workspace",
-         str(workspace), "--json"], env=env, capture_output=True, text=True, timeout=60,
+        [
+            harness.bin_path("command-builder"),
+            "jobs",
+            "show",
+            str(job_id),
+            "--workspace",
+            str(workspace),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     try:
         job = json.loads(done.stdout)
@@ -366,8 +427,19 @@ def job_status(workspace: Path, home: Path, job_id: int) -> dict[str, Any]:
 
 def cancel_running_job(workspace: Path, home: Path, job_id: int) -> None:
     env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
-    subprocess.run([harness.bin_path("command-builder"), "jobs", "cancel", str(job_id),
-                    "--workspace", str(workspace)], env=env, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            harness.bin_path("command-builder"),
+            "jobs",
+            "cancel",
+            str(job_id),
+            "--workspace",
+            str(workspace),
+        ],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if job_status(workspace, home, job_id).get("status") != "running":
@@ -383,9 +455,22 @@ def start_profiler(server: Server, out: Path) -> subprocess.Popen[bytes]:
     assert server.process is not None
     log(f"py-spy recording pid {server.process.pid} into {out}")
     return subprocess.Popen(
-        [py_spy, "record", "--pid", str(server.process.pid), "--rate", "500", "--format", "raw",
-         "--output", str(out), "--threads", "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(server.process.pid),
+            "--rate",
+            "500",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--threads",
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -401,7 +486,9 @@ def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
 FRAME = re.compile(r"^(.+) \((?:.*/)?([^/:]+)(?::\d+)?\)$")
 
 
-def summarize_profile(path: Path, thread: str = "ScriptRunner", top: int = 30) -> list[tuple[float, str]]:
+def summarize_profile(
+    path: Path, thread: str = "ScriptRunner", top: int = 30
+) -> list[tuple[float, str]]:
     """Inclusive share of each function in the samples of `thread` (py-spy raw: 'stack count')."""
     inclusive: dict[str, int] = {}
     total = 0
@@ -426,22 +513,33 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
         visible = [s["visible"] for s in target.samples]
         idle = [s["idle"] for s in target.samples]
         entry: dict[str, Any] = {
-            "visible": summary(visible), "idle": summary(idle),
+            "visible": summary(visible),
+            "idle": summary(idle),
             "per_page": {
                 title: {
-                    "visible": summary([s["visible"] for s in target.samples if s["page"] == title]),
+                    "visible": summary(
+                        [s["visible"] for s in target.samples if s["page"] == title]
+                    ),
                     "idle": summary([s["idle"] for s in target.samples if s["page"] == title]),
-                } for title in ROTATION
+                }
+                for title in ROTATION
             },
             "running_state_seen": sum(1 for s in target.samples if s.get("sawRunning")),
             "ws": {
                 "messages": summary([s["messages"] for s in target.samples if "messages" in s]),
-                "first_message": summary([s["firstMessage"] for s in target.samples if "firstMessage" in s]),
-                "last_message": summary([s["lastMessage"] for s in target.samples if "lastMessage" in s]),
-                "after_last_message": summary([s["idle"] - s["lastMessage"] for s in target.samples
-                                               if "lastMessage" in s]),
+                "first_message": summary(
+                    [s["firstMessage"] for s in target.samples if "firstMessage" in s]
+                ),
+                "last_message": summary(
+                    [s["lastMessage"] for s in target.samples if "lastMessage" in s]
+                ),
+                "after_last_message": summary(
+                    [s["idle"] - s["lastMessage"] for s in target.samples if "lastMessage" in s]
+                ),
             },
-            "errors": target.errors, "notes": target.notes, "first_page": first_page_summary(target.first_pages),
+            "errors": target.errors,
+            "notes": target.notes,
+            "first_page": first_page_summary(target.first_pages),
             "markers": {t: s.marker for t, s in target.specs.items()},
         }
         lines = timing_lines(target)
@@ -455,7 +553,9 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
                 "runs_per_switch": len(runs) / len(target.samples) if target.samples else None,
                 "run_ms": summary(runs),
                 "cpu_ms": summary(cpus),
-                "wait_ms": summary([line["run_ms"] - line["cpu_ms"] for line in lines if "cpu_ms" in line]),
+                "wait_ms": summary(
+                    [line["run_ms"] - line["cpu_ms"] for line in lines if "cpu_ms" in line]
+                ),
                 "gc_ms": summary(gcs),
                 "objects_median": statistics.median(objects) if objects else None,
                 "objects_max": max(objects) if objects else None,
@@ -465,8 +565,10 @@ def analyse(targets: list[Target]) -> dict[str, Any]:
                 },
             }
             if not lines and target.kind == "app":
-                target.notes.append("no COMMAND_BUILDER_TIMINGS lines: app.py does not call "
-                                    "command_builder.ui.timing.script_run() yet")
+                target.notes.append(
+                    "no COMMAND_BUILDER_TIMINGS lines: app.py does not call "
+                    "command_builder.ui.timing.script_run() yet"
+                )
         entry["kind"] = target.kind
         result[target.name] = entry
     return result
@@ -482,113 +584,159 @@ def print_report(report: dict[str, Any]) -> None:
     apps = [name for name, entry in res.items() if entry["kind"] == "app"]
     scripts = [name for name, entry in res.items() if entry["kind"] == "script"]
     cfg = report["config"]
-    print(f"\nPage switch, headless Chromium: {cfg['rounds']} rounds x {len(ROTATION)} switches "
-          f"(+{cfg['warmup']} warm-up rounds discarded), workspace {cfg['workspace_size']}"
-          f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted; "
-          f"commit {cfg.get('git')}, load {cfg['load_avg'][0]:.1f} on {cfg['cpus']} CPUs")
+    print(
+        f"\nPage switch, headless Chromium: {cfg['rounds']} rounds x {len(ROTATION)} switches "
+        f"(+{cfg['warmup']} warm-up rounds discarded), workspace {cfg['workspace_size']}"
+        f"{', with a running job' if cfg['with_running_job'] else ''}; ms unless noted; "
+        f"commit {cfg.get('git')}, load {cfg['load_avg'][0]:.1f} on {cfg['cpus']} CPUs"
+    )
     tuned = res.get("floor-tuned")
-    rows = [("floor", floor)] + ([("floor-tuned", tuned)] if tuned else []) + [
-        (name, res[name]) for name in apps + scripts]
+    rows = (
+        [("floor", floor)]
+        + ([("floor-tuned", tuned)] if tuned else [])
+        + [(name, res[name]) for name in apps + scripts]
+    )
     width = max(len(name) for name, _ in rows) + 10
     print(f"  {'':{width}}{'median':>9}{'p95':>9}{'max':>9}")
     for kind in ("visible", "idle"):
         for name, entry in rows:
             stats = entry[kind]
-            print(f"  {name + ' ' + kind:{width}}{stats['median']:9.1f}{stats['p95']:9.1f}{stats['max']:9.1f}")
+            print(
+                f"  {name + ' ' + kind:{width}}{stats['median']:9.1f}{stats['p95']:9.1f}{stats['max']:9.1f}"
+            )
     floor_idle, floor_vis = floor["idle"]["p95"], floor["visible"]["p95"]
     for name in apps:
         entry = res[name]
         ratio = entry["idle"]["p95"] / floor_idle
         delta = entry["visible"]["p95"] - floor_vis
         print(f"\n  [{name}]")
-        print(f"  {'idle p95 / floor idle p95':40}{ratio:8.2f}x   <= {GOALS['idle_ratio']:.0f}x "
-              f"(stretch {GOALS['idle_ratio_stretch']}x): {verdict(ratio <= GOALS['idle_ratio'])}"
-              f"{' (stretch met)' if ratio <= GOALS['idle_ratio_stretch'] else ''}")
-        print(f"  {'visible p95 - floor visible p95':40}{delta:+8.1f}    <= +{GOALS['visible_delta_ms']:.0f} ms: "
-              f"{verdict(delta <= GOALS['visible_delta_ms'])}")
+        print(
+            f"  {'idle p95 / floor idle p95':40}{ratio:8.2f}x   <= {GOALS['idle_ratio']:.0f}x "
+            f"(stretch {GOALS['idle_ratio_stretch']}x): {verdict(ratio <= GOALS['idle_ratio'])}"
+            f"{' (stretch met)' if ratio <= GOALS['idle_ratio_stretch'] else ''}"
+        )
+        print(
+            f"  {'visible p95 - floor visible p95':40}{delta:+8.1f}    <= +{GOALS['visible_delta_ms']:.0f} ms: "
+            f"{verdict(delta <= GOALS['visible_delta_ms'])}"
+        )
         if tuned:
             t_ratio = entry["idle"]["p95"] / tuned["idle"]["p95"]
             t_delta = entry["visible"]["p95"] - tuned["visible"]["p95"]
-            print(f"  {'  vs floor-tuned: idle p95 ratio':40}{t_ratio:8.2f}x   "
-                  f"{verdict(t_ratio <= GOALS['idle_ratio'])}"
-                  f"{' (stretch met)' if t_ratio <= GOALS['idle_ratio_stretch'] else ''}")
-            print(f"  {'  vs floor-tuned: visible p95 delta':40}{t_delta:+8.1f}    "
-                  f"{verdict(t_delta <= GOALS['visible_delta_ms'])}")
+            print(
+                f"  {'  vs floor-tuned: idle p95 ratio':40}{t_ratio:8.2f}x   "
+                f"{verdict(t_ratio <= GOALS['idle_ratio'])}"
+                f"{' (stretch met)' if t_ratio <= GOALS['idle_ratio_stretch'] else ''}"
+            )
+            print(
+                f"  {'  vs floor-tuned: visible p95 delta':40}{t_delta:+8.1f}    "
+                f"{verdict(t_delta <= GOALS['visible_delta_ms'])}"
+            )
         server = entry.get("server") or {}
         run_p95 = server.get("run_ms", {}).get("p95") if server.get("runs") else None
-        print(f"  {'server page run p95 (ms)':40}{_fmt(run_p95):>8}    <= {GOALS['server_run_p95_ms']:.0f} ms: "
-              f"{verdict(None if run_p95 is None else run_p95 <= GOALS['server_run_p95_ms'])}")
+        print(
+            f"  {'server page run p95 (ms)':40}{_fmt(run_p95):>8}    <= {GOALS['server_run_p95_ms']:.0f} ms: "
+            f"{verdict(None if run_p95 is None else run_p95 <= GOALS['server_run_p95_ms'])}"
+        )
         if server.get("runs"):
             print(f"  {'server gc between runs p95 (ms)':40}{_fmt(server['gc_ms']['p95']):>8}")
             print(f"  {'server runs per switch':40}{_fmt(server['runs_per_switch']):>8}")
             print(f"  {'server page run median (ms)':40}{_fmt(server['run_ms']['median']):>8}")
             if server["cpu_ms"]["n"]:
-                print(f"  {'  of it script-thread CPU median/p95':40}{_fmt(server['cpu_ms']['median']):>8}"
-                      f" / {_fmt(server['cpu_ms']['p95'])}  (waiting: {_fmt(server['wait_ms']['median'])}"
-                      f" / {_fmt(server['wait_ms']['p95'])})")
-            per_page = ", ".join(f"{p} {s['median']:.1f}/{s['p95']:.1f}"
-                                 for p, s in server["per_page_run_ms"].items())
+                print(
+                    f"  {'  of it script-thread CPU median/p95':40}{_fmt(server['cpu_ms']['median']):>8}"
+                    f" / {_fmt(server['cpu_ms']['p95'])}  (waiting: {_fmt(server['wait_ms']['median'])}"
+                    f" / {_fmt(server['wait_ms']['p95'])})"
+                )
+            per_page = ", ".join(
+                f"{p} {s['median']:.1f}/{s['p95']:.1f}"
+                for p, s in server["per_page_run_ms"].items()
+            )
             print(f"  {'server run median/p95 per page (ms)':40}  {per_page}")
         print(f"  {'server objects (gc.get_objects)':40}{_fmt(server.get('objects_median'), 0):>8}")
         first = entry["first_page"].get("visible_s") or entry["first_page"].get("title_s")
-        print(f"  {'first page visible after spawn (s)':40}{_fmt(first, 2):>8}    <= {GOALS['first_page_s']} s: "
-              f"{verdict(None if first is None else first <= GOALS['first_page_s'])}"
-              f"  (HTTP up after {_fmt(entry['first_page'].get('http_s'), 2)} s, "
-              f"title after {_fmt(entry['first_page'].get('title_s'), 2)} s; "
-              f"median of {entry['first_page']['starts']} cold start(s))")
-        per_page = "; ".join(f"{t} vis {s['visible']['p95']:.0f} idle {s['idle']['p95']:.0f}"
-                             for t, s in entry["per_page"].items())
+        print(
+            f"  {'first page visible after spawn (s)':40}{_fmt(first, 2):>8}    <= {GOALS['first_page_s']} s: "
+            f"{verdict(None if first is None else first <= GOALS['first_page_s'])}"
+            f"  (HTTP up after {_fmt(entry['first_page'].get('http_s'), 2)} s, "
+            f"title after {_fmt(entry['first_page'].get('title_s'), 2)} s; "
+            f"median of {entry['first_page']['starts']} cold start(s))"
+        )
+        per_page = "; ".join(
+            f"{t} vis {s['visible']['p95']:.0f} idle {s['idle']['p95']:.0f}"
+            for t, s in entry["per_page"].items()
+        )
         print(f"  {'p95 per target page':40}  {per_page}")
-        print(f"  running state seen on {entry['running_state_seen']}/{entry['idle']['n']} switches "
-              "(else React batched it; idle then = target shown + notRunning)")
+        print(
+            f"  running state seen on {entry['running_state_seen']}/{entry['idle']['n']} switches "
+            "(else React batched it; idle then = target shown + notRunning)"
+        )
         for note in entry["notes"]:
             print(f"  note: {note}")
         if entry["errors"]:
             print(f"  {len(entry['errors'])} failed switches, first: {entry['errors'][0]}")
     for name in scripts:
         entry = res[name]
-        print(f"\n  [{name}] idle p95 / floor {entry['idle']['p95'] / floor_idle:.2f}x, median / floor "
-              f"{entry['idle']['median'] / floor['idle']['median']:.2f}x; visible p95 - floor "
-              f"{entry['visible']['p95'] - floor_vis:+.1f} ms; errors {len(entry['errors'])}")
+        print(
+            f"\n  [{name}] idle p95 / floor {entry['idle']['p95'] / floor_idle:.2f}x, median / floor "
+            f"{entry['idle']['median'] / floor['idle']['median']:.2f}x; visible p95 - floor "
+            f"{entry['visible']['p95'] - floor_vis:+.1f} ms; errors {len(entry['errors'])}"
+        )
         if tuned:
-            print(f"  {'':{len(name) + 2}} vs floor-tuned: idle p95 {entry['idle']['p95'] / tuned['idle']['p95']:.2f}x, "
-                  f"median {entry['idle']['median'] / tuned['idle']['median']:.2f}x")
+            print(
+                f"  {'':{len(name) + 2}} vs floor-tuned: idle p95 {entry['idle']['p95'] / tuned['idle']['p95']:.2f}x, "
+                f"median {entry['idle']['median'] / tuned['idle']['median']:.2f}x"
+            )
     if any(entry["ws"]["messages"]["n"] for entry in res.values()):
         print("\n  WebSocket trace (ms after the click; median / p95):")
         for name, entry in rows:
             ws = entry["ws"]
-            print(f"  {name:{width}} messages {ws['messages']['median']:.0f}; first {ws['first_message']['median']:.1f} / "
-                  f"{ws['first_message']['p95']:.1f}; last {ws['last_message']['median']:.1f} / "
-                  f"{ws['last_message']['p95']:.1f}; frontend after last {ws['after_last_message']['median']:.1f} / "
-                  f"{ws['after_last_message']['p95']:.1f}")
+            print(
+                f"  {name:{width}} messages {ws['messages']['median']:.0f}; first {ws['first_message']['median']:.1f} / "
+                f"{ws['first_message']['p95']:.1f}; last {ws['last_message']['median']:.1f} / "
+                f"{ws['last_message']['p95']:.1f}; frontend after last {ws['after_last_message']['median']:.1f} / "
+                f"{ws['after_last_message']['p95']:.1f}"
+            )
     if report.get("profile"):
-        print(f"\n  py-spy, script thread, inclusive % of samples ({report['profile']['file']}; "
-              "the profiled app's times above are inflated by sampling):")
+        print(
+            f"\n  py-spy, script thread, inclusive % of samples ({report['profile']['file']}; "
+            "the profiled app's times above are inflated by sampling):"
+        )
         for pct, name in report["profile"]["script_thread_inclusive_pct"]:
             print(f"    {pct:5.1f}%  {name}")
     for name, entry in rows:
         server = entry.get("server") or {}
         if entry["kind"] != "app" and server.get("runs") and server["cpu_ms"]["n"]:
-            print(f"  {name} server run median/p95 {_fmt(server['run_ms']['median'])} / "
-                  f"{_fmt(server['run_ms']['p95'])} ms, CPU {_fmt(server['cpu_ms']['median'])} / "
-                  f"{_fmt(server['cpu_ms']['p95'])}, waiting {_fmt(server['wait_ms']['median'])} / "
-                  f"{_fmt(server['wait_ms']['p95'])}; objects {_fmt(server.get('objects_median'), 0)}")
+            print(
+                f"  {name} server run median/p95 {_fmt(server['run_ms']['median'])} / "
+                f"{_fmt(server['run_ms']['p95'])} ms, CPU {_fmt(server['cpu_ms']['median'])} / "
+                f"{_fmt(server['cpu_ms']['p95'])}, waiting {_fmt(server['wait_ms']['median'])} / "
+                f"{_fmt(server['wait_ms']['p95'])}; objects {_fmt(server.get('objects_median'), 0)}"
+            )
     fp = floor["first_page"]
-    print(f"\n  floor first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
-          f"{_fmt(fp.get('http_s'), 2)} s);  floor errors: {len(floor['errors'])}")
+    print(
+        f"\n  floor first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
+        f"{_fmt(fp.get('http_s'), 2)} s);  floor errors: {len(floor['errors'])}"
+    )
     if len(apps) == 2:
         base, variant = res[apps[0]], res[apps[1]]
-        print(f"\n  {apps[1]} vs {apps[0]}: idle p95 ratio "
-              f"{variant['idle']['p95'] / base['idle']['p95']:.2f}x, median ratio "
-              f"{variant['idle']['median'] / base['idle']['median']:.2f}x; visible p95 ratio "
-              f"{variant['visible']['p95'] / base['visible']['p95']:.2f}x")
+        print(
+            f"\n  {apps[1]} vs {apps[0]}: idle p95 ratio "
+            f"{variant['idle']['p95'] / base['idle']['p95']:.2f}x, median ratio "
+            f"{variant['idle']['median'] / base['idle']['median']:.2f}x; visible p95 ratio "
+            f"{variant['visible']['p95'] / base['visible']['p95']:.2f}x"
+        )
 
 
 def git_describe() -> str | None:
     """The measured commit (+ "-dirty" when the work tree has changes), for the record."""
     try:
-        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None
@@ -642,22 +790,28 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     try:
         with sync_playwright() as playwright:
             browser = harness.launch_chromium(playwright)
-            variants = [("app", {})] + ([("app[" + ",".join(f"{k}={v}" for k, v in compare.items()) + "]",
-                                          compare)] if compare else [])
+            variants = [("app", {})] + (
+                [("app[" + ",".join(f"{k}={v}" for k, v in compare.items()) + "]", compare)]
+                if compare
+                else []
+            )
             for index, (name, overrides) in enumerate(variants):
                 timings = tmp / f"timings-{index}.jsonl"
                 if args.messages and index == 0:
                     overrides = {**overrides, "log-messages": str(tmp / "messages-app.jsonl")}
                 server = app_server_for(f"app{index}", workspace, tmp, overrides, timings)
-                targets.append(Target(name, server, app_specs(markers, args.marker_selector), timings))
+                targets.append(
+                    Target(name, server, app_specs(markers, args.marker_selector), timings)
+                )
             targets.append(floor_target("floor", floor_server_for(tmp, floor_cfg), "floor"))
             if args.tuned_floor:  # the floor with the app's own runner settings
                 server = floor_server_for(tmp, {**floor_cfg, **TUNED_FLOOR}, name="floor-tuned")
                 targets.append(floor_target("floor-tuned", server, "floor"))
             for name, script in scripts.items():  # bare scripts measured like the floor
                 path, sep, script_arg = script.partition("::")
-                server = floor_server_for(tmp, floor_cfg, name=name,
-                                          script=f"{Path(path).resolve()}{sep}{script_arg}")
+                server = floor_server_for(
+                    tmp, floor_cfg, name=name, script=f"{Path(path).resolve()}{sep}{script_arg}"
+                )
                 targets.append(floor_target(name, server, "script"))
             for target in targets:
                 target.server.env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -687,16 +841,21 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                     if args.profile:
                         profiler = start_profiler(targets[0].server, args.profile)
                 for title in ROTATION:
-                    order = targets[step % len(targets):] + targets[:step % len(targets)]
+                    order = targets[step % len(targets) :] + targets[: step % len(targets)]
                     step += 1
                     for target in order:
                         result = switch_once(target, title, args.timeout * 1000)
                         if result is not None:
                             target.samples.append({"page": title, "round": round_index, **result})
                 if any(len(t.errors) > args.max_errors for t in targets):
-                    raise RuntimeError("too many failed switches: " + "; ".join(
-                        f"{t.name}: {t.errors[-1]}" for t in targets if t.errors))
-                log(f"round {round_index + 1}/{total}" + (" (warm-up)" if round_index < args.warmup else ""))
+                    raise RuntimeError(
+                        "too many failed switches: "
+                        + "; ".join(f"{t.name}: {t.errors[-1]}" for t in targets if t.errors)
+                    )
+                log(
+                    f"round {round_index + 1}/{total}"
+                    + (" (warm-up)" if round_index < args.warmup else "")
+                )
             stop_profiler(profiler)
             if args.messages:
                 message_inventory(targets[0], tmp / "messages-app.jsonl", args.timeout * 1000)
@@ -717,10 +876,16 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             target.server.stop()
     report = {
         "config": {
-            "rounds": args.rounds, "warmup": args.warmup, "workspace_size": args.workspace_size,
-            "with_running_job": args.with_running_job, "compare_config": compare,
-            "floor_config": floor_cfg, "python": sys.version.split()[0],
-            "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "git": git_describe(),
+            "rounds": args.rounds,
+            "warmup": args.warmup,
+            "workspace_size": args.workspace_size,
+            "with_running_job": args.with_running_job,
+            "compare_config": compare,
+            "floor_config": floor_cfg,
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+            "load_avg": os.getloadavg(),
+            "git": git_describe(),
         },
         "goals": GOALS,
         "results": analyse(targets),
@@ -728,8 +893,10 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     if args.samples:
         report["samples"] = {t.name: t.samples for t in targets}
     if args.profile and args.profile.exists():
-        report["profile"] = {"file": str(args.profile),
-                             "script_thread_inclusive_pct": summarize_profile(args.profile)}
+        report["profile"] = {
+            "file": str(args.profile),
+            "script_thread_inclusive_pct": summarize_profile(args.profile),
+        }
     return report
 
 
@@ -738,42 +905,88 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30, help="measured rounds (3 switches each)")
     parser.add_argument("--warmup", type=int, default=3, help="rounds discarded first")
     parser.add_argument("--workspace-size", choices=("demo", "large"), default="demo")
-    parser.add_argument("--with-running-job", action="store_true",
-                        help="a long demo training streams output during the measurement")
+    parser.add_argument(
+        "--with-running-job",
+        action="store_true",
+        help="a long demo training streams output during the measurement",
+    )
     parser.add_argument("--job-epochs", type=int, default=3000, help="epochs of that training")
-    parser.add_argument("--compare-config", action="append", default=[], metavar="KEY=VALUE",
-                        help="also run the app with this Streamlit option, interleaved; "
-                        "py:package.module.NAME=VALUE sets a module attribute instead (an experiment switch)")
-    parser.add_argument("--floor-config", action="append", default=[], metavar="KEY=VALUE",
-                        help="Streamlit option for the floor app (default: Streamlit's defaults)")
-    parser.add_argument("--tuned-floor", action="store_true",
-                        help="also measure the floor with the app's runner settings "
-                        f"({', '.join(f'{k}={v}' for k, v in TUNED_FLOOR.items())}): the stricter baseline")
-    parser.add_argument("--script", action="append", default=[], metavar="NAME=PATH[::ARG]",
-                        help="also measure a bare Streamlit script with Train/Test/Predict pages "
-                        "(like the floor: title only, floor's config), e.g. a layout experiment; "
-                        "ARG is passed to the script")
-    parser.add_argument("--marker", action="append", default=[], metavar="PAGE=TEXT",
-                        help="label text that proves PAGE is shown (PAGE= for the title alone); "
-                        "defaults: Train='Experiment name', Test/Predict='Checkpoint'")
-    parser.add_argument("--marker-selector", default='[data-testid="stWidgetLabel"]',
-                        help="CSS selector of the elements whose text is the marker")
-    parser.add_argument("--first-page-runs", type=int, default=1, metavar="N",
-                        help="cold starts per server for 'first page' (median reported)")
+    parser.add_argument(
+        "--compare-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="also run the app with this Streamlit option, interleaved; "
+        "py:package.module.NAME=VALUE sets a module attribute instead (an experiment switch)",
+    )
+    parser.add_argument(
+        "--floor-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Streamlit option for the floor app (default: Streamlit's defaults)",
+    )
+    parser.add_argument(
+        "--tuned-floor",
+        action="store_true",
+        help="also measure the floor with the app's runner settings "
+        f"({', '.join(f'{k}={v}' for k, v in TUNED_FLOOR.items())}): the stricter baseline",
+    )
+    parser.add_argument(
+        "--script",
+        action="append",
+        default=[],
+        metavar="NAME=PATH[::ARG]",
+        help="also measure a bare Streamlit script with Train/Test/Predict pages "
+        "(like the floor: title only, floor's config), e.g. a layout experiment; "
+        "ARG is passed to the script",
+    )
+    parser.add_argument(
+        "--marker",
+        action="append",
+        default=[],
+        metavar="PAGE=TEXT",
+        help="label text that proves PAGE is shown (PAGE= for the title alone); "
+        "defaults: Train='Experiment name', Test/Predict='Checkpoint'",
+    )
+    parser.add_argument(
+        "--marker-selector",
+        default='[data-testid="stWidgetLabel"]',
+        help="CSS selector of the elements whose text is the marker",
+    )
+    parser.add_argument(
+        "--first-page-runs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="cold starts per server for 'first page' (median reported)",
+    )
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per switch")
-    parser.add_argument("--start-timeout", type=float, default=60.0, help="seconds per server start")
+    parser.add_argument(
+        "--start-timeout", type=float, default=60.0, help="seconds per server start"
+    )
     parser.add_argument("--max-errors", type=int, default=5)
-    parser.add_argument("--trace-ws", action="store_true",
-                        help="also time WebSocket messages: server+network vs frontend share")
-    parser.add_argument("--messages", action="store_true",
-                        help="log the app's ForwardMsgs and list, per page, what a switch sends "
-                        "(the app then runs through serve_with_config; its timings are inflated)")
+    parser.add_argument(
+        "--trace-ws",
+        action="store_true",
+        help="also time WebSocket messages: server+network vs frontend share",
+    )
+    parser.add_argument(
+        "--messages",
+        action="store_true",
+        help="log the app's ForwardMsgs and list, per page, what a switch sends "
+        "(the app then runs through serve_with_config; its timings are inflated)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--samples", action="store_true", help="include every sample in the JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, timings)")
-    parser.add_argument("--profile", type=Path, metavar="OUT",
-                        help="record the app server with py-spy during the measured rounds "
-                        "(collapsed stacks; needs `pip install py-spy`)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="OUT",
+        help="record the app server with py-spy during the measured rounds "
+        "(collapsed stacks; needs `pip install py-spy`)",
+    )
     args = parser.parse_args(argv)
 
     def on_term(signum: int, frame: object) -> None:

@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
     install(parse_overrides(argv[:split]))
     from command_builder.cli import main as cli_main
 
-    return cli_main(argv[split + 1:])
+    return cli_main(argv[split + 1 :])
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ RUNNERS = {
     "tree": (
         "import subprocess, sys, time\n"
         "child = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN); print(\"grandchild up\", flush=True); "
+        'signal.signal(signal.SIGTERM, signal.SIG_IGN); print("grandchild up", flush=True); '
         "time.sleep(120)'])\n"
         "open('grandchild.pid', 'w').write(str(child.pid))\n"
         "print('tree started', flush=True)\n"

@@ -16,8 +16,14 @@ from command_builder.workspace import checkpoints as checkpoints_module
 T0 = 1_700_000_000
 
 
-def make_run(root: Path, name: str, ckpts: dict[str, int], *, config: str | None = None,
-             choices: dict[str, str] | None = None) -> Path:
+def make_run(
+    root: Path,
+    name: str,
+    ckpts: dict[str, int],
+    *,
+    config: str | None = None,
+    choices: dict[str, str] | None = None,
+) -> Path:
     """A run folder like Hydra + Lightning leave it; ckpts maps file name -> mtime offset."""
     run = root / "outputs" / name
     (run / ".hydra").mkdir(parents=True, exist_ok=True)
@@ -26,7 +32,8 @@ def make_run(root: Path, name: str, ckpts: dict[str, int], *, config: str | None
     if choices is not None:
         lines = "".join(f"      {k}: {v}\n" for k, v in choices.items())
         (run / ".hydra/hydra.yaml").write_text(
-            f"hydra:\n  runtime:\n    choices:\n{lines}", encoding="utf-8")
+            f"hydra:\n  runtime:\n    choices:\n{lines}", encoding="utf-8"
+        )
     if ckpts:
         (run / "checkpoints").mkdir(exist_ok=True)
     for ckpt, offset in ckpts.items():
@@ -39,11 +46,16 @@ def make_run(root: Path, name: str, ckpts: dict[str, int], *, config: str | None
 @pytest.fixture
 def workspace(tmp_path: Path) -> Settings:
     (tmp_path / "configs").mkdir()
-    make_run(tmp_path, "a", {"epoch=0-step=10.ckpt": 1, "epoch=1-step=20.ckpt": 3},
-             config="exp_name: a\nmodel:\n  encoder: {model_name: resnet18}\n  lr: 0.1\n",
-             choices={"model/architectures": "dbnet", "data": "default"})
-    make_run(tmp_path, "b", {"last.ckpt": 4, "best-epoch=5-step=60.ckpt": 2},
-             config="exp_name: b\n")
+    make_run(
+        tmp_path,
+        "a",
+        {"epoch=0-step=10.ckpt": 1, "epoch=1-step=20.ckpt": 3},
+        config="exp_name: a\nmodel:\n  encoder: {model_name: resnet18}\n  lr: 0.1\n",
+        choices={"model/architectures": "dbnet", "data": "default"},
+    )
+    make_run(
+        tmp_path, "b", {"last.ckpt": 4, "best-epoch=5-step=60.ckpt": 2}, config="exp_name: b\n"
+    )
     return load_settings(tmp_path)
 
 
@@ -79,23 +91,30 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
     return calls
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("epoch=3-step=120.ckpt", (3, 120)),
-    ("best-epoch=07-step=0099.ckpt", (7, 99)),
-    ("epoch=2-val_loss=0.12.ckpt", (2, None)),
-    ("model-global_step=50.ckpt", (None, 50)),
-    ("last.ckpt", (None, None)),
-    ("last-v1.ckpt", (None, None)),
-    ("myepoch=3.ckpt", (None, None)),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("epoch=3-step=120.ckpt", (3, 120)),
+        ("best-epoch=07-step=0099.ckpt", (7, 99)),
+        ("epoch=2-val_loss=0.12.ckpt", (2, None)),
+        ("model-global_step=50.ckpt", (None, 50)),
+        ("last.ckpt", (None, None)),
+        ("last-v1.ckpt", (None, None)),
+        ("myepoch=3.ckpt", (None, None)),
+    ],
+)
 def test_parse_checkpoint_name(name: str, expected: tuple[int | None, int | None]) -> None:
     assert parse_checkpoint_name(name) == expected
 
 
 def test_checkpoints_newest_first_with_fields(index: CheckpointIndex) -> None:
     names = [c.path.rsplit("/", 1)[1] for c in index.checkpoints]
-    assert names == ["last.ckpt", "epoch=1-step=20.ckpt", "best-epoch=5-step=60.ckpt",
-                     "epoch=0-step=10.ckpt"]
+    assert names == [
+        "last.ckpt",
+        "epoch=1-step=20.ckpt",
+        "best-epoch=5-step=60.ckpt",
+        "epoch=0-step=10.ckpt",
+    ]
     newest = index.checkpoints[1]
     assert newest.path == "outputs/a/checkpoints/epoch=1-step=20.ckpt"
     assert (newest.run_dir, newest.run_name) == ("outputs/a", "a")
@@ -113,12 +132,16 @@ def test_nested_run_layouts(tmp_path: Path) -> None:
     index = CheckpointIndex(load_settings(tmp_path))
     index.refresh()
     assert [c.run_name for c in index.checkpoints] == [
-        "2024-05-02/09-30-00", "2024-05-01/12-00-00/1", "2024-05-01/12-00-00/0"]
+        "2024-05-02/09-30-00",
+        "2024-05-01/12-00-00/1",
+        "2024-05-01/12-00-00/0",
+    ]
     assert index.checkpoints[-1].run_dir == "outputs/2024-05-01/12-00-00/0"
 
 
-def test_run_config_is_read_lazily_once(index: CheckpointIndex,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_config_is_read_lazily_once(
+    index: CheckpointIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reads = count_calls(monkeypatch, checkpoints_module, "_read_run_config")
     index.refresh()
     assert reads == []
@@ -139,8 +162,8 @@ def test_run_config_is_read_lazily_once(index: CheckpointIndex,
 
 
 def test_incremental_refresh_rescans_only_the_changed_run(
-        settled: None, workspace: Settings, index: CheckpointIndex,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    settled: None, workspace: Settings, index: CheckpointIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index.refresh()  # now everything is settled
     config_b = index.run_config("outputs/b")
     config_a = index.run_config("outputs/a")
@@ -175,8 +198,9 @@ def test_incremental_refresh_rescans_only_the_changed_run(
     assert len(index.checkpoints) == 6
 
 
-def test_forced_refresh_rescans_and_rereads(settled: None, index: CheckpointIndex,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forced_refresh_rescans_and_rereads(
+    settled: None, index: CheckpointIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index.refresh()
     index.run_config("outputs/a")
     scans = count_calls(monkeypatch, CheckpointIndex, "_scan_run")
@@ -188,7 +212,8 @@ def test_forced_refresh_rescans_and_rereads(settled: None, index: CheckpointInde
 
 
 def test_checkpoint_still_being_written_is_listed_again_until_settled(
-        young: None, workspace: Settings, index: CheckpointIndex) -> None:
+    young: None, workspace: Settings, index: CheckpointIndex
+) -> None:
     ckpt = workspace.outputs_dir / "b/checkpoints/last.ckpt"
     with ckpt.open("ab") as handle:  # grows in place: no folder stamp changes
         handle.write(b"more")
@@ -197,7 +222,8 @@ def test_checkpoint_still_being_written_is_listed_again_until_settled(
 
 
 def test_stale_in_place_rewrite_is_the_documented_limit(
-        settled: None, workspace: Settings, index: CheckpointIndex) -> None:
+    settled: None, workspace: Settings, index: CheckpointIndex
+) -> None:
     index.refresh()
     with (workspace.outputs_dir / "b/checkpoints/last.ckpt").open("ab") as handle:
         handle.write(b"more")
@@ -220,8 +246,9 @@ def test_deleted_outputs_folder(workspace: Settings, index: CheckpointIndex) -> 
 
 
 @pytest.mark.parametrize("bad", ["broken", "binary", "directory", "list"])
-def test_unreadable_run_config_is_a_warning(workspace: Settings, index: CheckpointIndex,
-                                            bad: str) -> None:
+def test_unreadable_run_config_is_a_warning(
+    workspace: Settings, index: CheckpointIndex, bad: str
+) -> None:
     config = workspace.outputs_dir / "b/.hydra/config.yaml"
     config.unlink()
     if bad == "broken":
@@ -249,8 +276,9 @@ def test_missing_run_config_is_none_without_warning(tmp_path: Path) -> None:
     assert index.run_config("outputs/x") is None and index.warnings == ()
 
 
-def test_unlistable_checkpoints_folder_is_a_warning(workspace: Settings, index: CheckpointIndex,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unlistable_checkpoints_folder_is_a_warning(
+    workspace: Settings, index: CheckpointIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Simulated through scandir: chmod 000 does not stop root, so it would test nothing there."""
     refused = str(workspace.outputs_dir / "b/checkpoints")
     scandir = os.scandir
@@ -264,7 +292,9 @@ def test_unlistable_checkpoints_folder_is_a_warning(workspace: Settings, index: 
     monkeypatch.setattr(checkpoints_module.os, "scandir", refusing_scandir)
     index.refresh()
     assert {c.run_dir for c in index.checkpoints} == {"outputs/a"}
-    assert index.warnings == ("outputs/b: cannot list checkpoints/ (Permission denied); run skipped",)
+    assert index.warnings == (
+        "outputs/b: cannot list checkpoints/ (Permission denied); run skipped",
+    )
     monkeypatch.undo()
     index.refresh(force=True)
     assert len(index.checkpoints) == 5 and index.warnings == ()
@@ -301,7 +331,9 @@ def test_threads_refresh_and_read_while_runs_appear(young: None, workspace: Sett
         for i in range(15):
             make_run(workspace.root, f"new{i}", {"epoch=0-step=1.ckpt": 100 + i}, config="x: 1\n")
 
-    threads = [threading.Thread(target=reader) for _ in range(4)] + [threading.Thread(target=writer)]
+    threads = [threading.Thread(target=reader) for _ in range(4)] + [
+        threading.Thread(target=writer)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -13,17 +13,39 @@ from form_helpers import make_run, run_cli
 
 
 def test_build_prints_the_command(demo_settings: Settings, capsys) -> None:
-    code, out, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                         "--set", "exp_name=my run", "--set", "architecture=dbnet",
-                         "--set", "batch_size=8", "--set", "precision=bf16-mixed")
+    code, out, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=my run",
+        "--set",
+        "architecture=dbnet",
+        "--set",
+        "batch_size=8",
+        "--set",
+        "precision=bf16-mixed",
+    )
     assert code == 0, err
     assert "runners/train.py" in out and "'exp_name=\"my run\"'" in out
-    assert "dataloaders.val_dataloader.batch_size=8" in out and "trainer.precision=bf16-mixed" in out
+    assert (
+        "dataloaders.val_dataloader.batch_size=8" in out and "trainer.precision=bf16-mixed" in out
+    )
 
 
 def test_build_json_shape(demo_settings: Settings, capsys) -> None:
-    code, out, _ = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                       "--set", "exp_name=x", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=x",
+        "--json",
+    )
     payload = json.loads(out)
     assert code == 0
     assert isinstance(payload["argv"], list) and isinstance(payload["command"], str)
@@ -32,11 +54,23 @@ def test_build_json_shape(demo_settings: Settings, capsys) -> None:
 
 
 def test_validation_errors_exit_1(demo_settings: Settings, capsys) -> None:
-    code, out, _ = run_cli(capsys, "build", "predict", "--workspace", str(demo_settings.root), "--json")
+    code, out, _ = run_cli(
+        capsys, "build", "predict", "--workspace", str(demo_settings.root), "--json"
+    )
     assert code == 1 and json.loads(out)["errors"] == ["Checkpoint: required"]
-    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                       "--set", "exp_name=x", "--set", "architecture=dbnet",
-                       "--set", "learning_rate=5")
+    code, _, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=x",
+        "--set",
+        "architecture=dbnet",
+        "--set",
+        "learning_rate=5",
+    )
     assert code == 1 and "Learning rate" in err
 
 
@@ -63,10 +97,18 @@ def test_bad_page_and_workspace_exit_2(tmp_path, capsys) -> None:
 
 
 def test_from_command_then_set(demo_settings: Settings, capsys) -> None:
-    code, out, _ = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root), "--json",
-                       "--from-command",
-                       "python runners/train.py exp_name=a model/architectures=craft +x.y=1",
-                       "--set", "seed=5")
+    code, out, _ = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--json",
+        "--from-command",
+        "python runners/train.py exp_name=a model/architectures=craft +x.y=1",
+        "--set",
+        "seed=5",
+    )
     payload = json.loads(out)
     overrides = payload["overrides"]
     assert overrides[:2] == ["exp_name=a", "model/architectures=craft"]
@@ -76,10 +118,24 @@ def test_from_command_then_set(demo_settings: Settings, capsys) -> None:
 
 
 def test_set_checkpoint_fills_components(demo_settings: Settings, capsys) -> None:
-    path = make_run(demo_settings, "r1", architecture="dbnetpp", encoder="resnet50",
-                    decoder="dbpp_decoder", head="dbpp_head")
-    code, out, err = run_cli(capsys, "build", "test", "--workspace", str(demo_settings.root),
-                         "--set", f"checkpoint={path}", "--json")
+    path = make_run(
+        demo_settings,
+        "r1",
+        architecture="dbnetpp",
+        encoder="resnet50",
+        decoder="dbpp_decoder",
+        head="dbpp_head",
+    )
+    code, out, err = run_cli(
+        capsys,
+        "build",
+        "test",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        f"checkpoint={path}",
+        "--json",
+    )
     payload = json.loads(out)
     assert code == 0, payload
     assert "model/architectures=dbnetpp" in payload["overrides"]
@@ -87,9 +143,13 @@ def test_set_checkpoint_fills_components(demo_settings: Settings, capsys) -> Non
 
 
 def test_validate_reports_per_override(demo_settings: Settings, capsys) -> None:
-    command = ("python runners/train.py exp_name=x model/architectures=nope "
-               "model.optimizer.lr=abc trainer.nokey=1")
-    code, out, _ = run_cli(capsys, "validate", command, "--workspace", str(demo_settings.root), "--json")
+    command = (
+        "python runners/train.py exp_name=x model/architectures=nope "
+        "model.optimizer.lr=abc trainer.nokey=1"
+    )
+    code, out, _ = run_cli(
+        capsys, "validate", command, "--workspace", str(demo_settings.root), "--json"
+    )
     payload = json.loads(out)
     assert code == 1 and payload["page"] == "train" and not payload["ok"]
     by_override = {i["override"]: i for i in payload["issues"]}
@@ -100,28 +160,50 @@ def test_validate_reports_per_override(demo_settings: Settings, capsys) -> None:
 
 def test_validate_ok_and_malformed(demo_settings: Settings, capsys) -> None:
     root = str(demo_settings.root)
-    code, out, _ = run_cli(capsys, "validate", "python runners/test.py checkpoint_path=x.ckpt",
-                       "--workspace", root)
+    code, out, _ = run_cli(
+        capsys, "validate", "python runners/test.py checkpoint_path=x.ckpt", "--workspace", root
+    )
     assert code == 1 and "does not exist" in out  # the form's checkpoint check
-    code, out, _ = run_cli(capsys, "validate", "python runners/train.py seed=3", "--workspace", root)
+    code, out, _ = run_cli(
+        capsys, "validate", "python runners/train.py seed=3", "--workspace", root
+    )
     assert code == 0 and "composes" in out
-    code, out, _ = run_cli(capsys, "validate", "python runners/train.py 'seed=3", "--workspace", root)
+    code, out, _ = run_cli(
+        capsys, "validate", "python runners/train.py 'seed=3", "--workspace", root
+    )
     assert code == 1 and "unbalanced quotes" in out
 
 
 @pytest.mark.slow
 def test_real_subprocess(demo_settings: Settings) -> None:
-    cli = [sys.executable, "-c", "import sys; from command_builder.cli import main; sys.exit(main())"]
+    cli = [
+        sys.executable,
+        "-c",
+        "import sys; from command_builder.cli import main; sys.exit(main())",
+    ]
     result = subprocess.run(
-        [*cli, "build", "train",
-         "--workspace", str(demo_settings.root), "--set", "exp_name=sub", "--json"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            *cli,
+            "build",
+            "train",
+            "--workspace",
+            str(demo_settings.root),
+            "--set",
+            "exp_name=sub",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["overrides"][0] == "exp_name=sub"
     bad = subprocess.run(
-        [*cli, "build", "train",
-         "--workspace", str(demo_settings.root), "--set", "bogus=1"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [*cli, "build", "train", "--workspace", str(demo_settings.root), "--set", "bogus=1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert bad.returncode == 2 and "valid keys" in bad.stderr

@@ -103,8 +103,21 @@ def test_run_with_a_checkpoint_fills_its_components(ws: Settings, capfd) -> None
     The demo test runner refuses a checkpoint whose architecture differs from the
     command's, so a craft checkpoint only tests cleanly when the form was filled.
     """
-    assert cli(ws, "run", "train", "--set", "exp_name=ck", "--set", "architecture=craft",
-               "--set", "max_epochs=1", "--wait") == 0
+    assert (
+        cli(
+            ws,
+            "run",
+            "train",
+            "--set",
+            "exp_name=ck",
+            "--set",
+            "architecture=craft",
+            "--set",
+            "max_epochs=1",
+            "--wait",
+        )
+        == 0
+    )
     checkpoint = next(ws.outputs_dir.glob("*/checkpoints/*.ckpt")).relative_to(ws.root)
     capfd.readouterr()
     assert cli(ws, "run", "test", "--set", f"checkpoint={checkpoint.as_posix()}", "--wait") == 0

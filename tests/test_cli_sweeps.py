@@ -9,9 +9,20 @@ from form_helpers import run_cli
 
 
 def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
-    code, out, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                         "--set", "exp_name=x", "--sweep", "learning_rate=1e-3,5e-4",
-                         "--sweep", "max_epochs=range(10,40,10)", "--json")
+    code, out, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=x",
+        "--sweep",
+        "learning_rate=1e-3,5e-4",
+        "--sweep",
+        "max_epochs=range(10,40,10)",
+        "--json",
+    )
     payload = json.loads(out)
     assert code == 0, err
     assert payload["run_count"] == 6 and payload["multirun"] and not payload["needs_confirmation"]
@@ -19,34 +30,69 @@ def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
     assert "model.optimizer.lr=0.001,0.0005" in payload["overrides"]
     assert "trainer.max_epochs=range(10,40,10)" in payload["overrides"]
 
-    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                       "--set", "exp_name=x", "--sweep", "seed=range(0,100)")
+    code, _, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=x",
+        "--sweep",
+        "seed=range(0,100)",
+    )
     assert code == 0 and "sweep: 100 runs" in err
 
 
 def test_malformed_range_is_a_field_error(demo_settings: Settings, capsys) -> None:
-    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                       "--set", "exp_name=x", "--sweep", "max_epochs=range(10,40")
+    code, _, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=x",
+        "--sweep",
+        "max_epochs=range(10,40",
+    )
     assert code == 1
     assert "Max epochs: malformed range 'range(10,40': write range(start, stop, step)" in err
 
 
 def test_sweep_of_a_field_that_cannot_is_a_usage_error(demo_settings: Settings, capsys) -> None:
-    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                       "--sweep", "exp_name=a,b")
+    code, _, err = run_cli(
+        capsys, "build", "train", "--workspace", str(demo_settings.root), "--sweep", "exp_name=a,b"
+    )
     assert code == 2 and "'exp_name' cannot sweep; fields that can: encoder" in err
 
 
 def test_build_slurm_command(demo_settings: Settings, capsys) -> None:
-    code, out, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root),
-                         "--set", "exp_name=x", "--set", "launcher=submitit_slurm",
-                         "--set", "slurm_partition=gpu", "--set", "slurm_gpus_per_node=4",
-                         "--set", "slurm_additional_parameters=exclusive", "--json")
+    code, out, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=x",
+        "--set",
+        "launcher=submitit_slurm",
+        "--set",
+        "slurm_partition=gpu",
+        "--set",
+        "slurm_gpus_per_node=4",
+        "--set",
+        "slurm_additional_parameters=exclusive",
+        "--json",
+    )
     payload = json.loads(out)
     assert code == 0, err
     assert payload["overrides"][-4:] == [
-        "hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu",
-        "hydra.launcher.gpus_per_node=4", "++hydra.launcher.additional_parameters={exclusive:true}",
+        "hydra/launcher=submitit_slurm",
+        "hydra.launcher.partition=gpu",
+        "hydra.launcher.gpus_per_node=4",
+        "++hydra.launcher.additional_parameters={exclusive:true}",
     ]
 
 

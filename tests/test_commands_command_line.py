@@ -38,7 +38,9 @@ def test_build_argv(ws: Settings) -> None:
     assert multi == [*ws.command_prefix, "runners/train.py", "--multirun", "seed=1,2"]
 
 
-@hsettings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.text(max_size=15), max_size=4), st.booleans())
 def test_round_trip(ws: Settings, values: list[str], multirun: bool) -> None:
     # The workspace is only read here, so sharing the fixture across examples is safe.
@@ -62,7 +64,11 @@ def test_prefixes_continuations_and_flags(ws: Settings) -> None:
     assert parsed.multirun
     assert parse_command_line("python ./runners/test.py", ws).page == "test"
     absolute = parse_command_line(f"{sys.executable} {ws.runners_dir / 'predict.py'} seed=3", ws)
-    assert (absolute.runner, absolute.page, absolute.overrides) == ("runners/predict.py", "predict", ("seed=3",))
+    assert (absolute.runner, absolute.page, absolute.overrides) == (
+        "runners/predict.py",
+        "predict",
+        ("seed=3",),
+    )
     assert parse_command_line("runners/train.py", ws).prefix == ()
 
 
@@ -88,11 +94,13 @@ def test_parse_errors(ws: Settings, text: str, needle: str) -> None:
 
 
 def test_gate_accepts_workspace_commands(ws: Settings) -> None:
-    argv = build_argv(ws, "train", ["exp_name=\"a b\"", "model/architectures=dbnet", "+x=1", "~seed"])
+    argv = build_argv(ws, "train", ['exp_name="a b"', "model/architectures=dbnet", "+x=1", "~seed"])
     assert is_workspace_command(argv, ws) is None
     absolute = [*ws.command_prefix, str(ws.runners_dir / "train.py"), "-m", "seed=1,2"]
     assert is_workspace_command(absolute, ws) is None
-    assert is_workspace_command(build_argv(ws, "train", ["hydra/launcher=submitit_local"]), ws) is None
+    assert (
+        is_workspace_command(build_argv(ws, "train", ["hydra/launcher=submitit_local"]), ws) is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,9 +119,22 @@ def test_gate_accepts_workspace_commands(ws: Settings) -> None:
         (lambda s: [*s.command_prefix, "runners/train.py", "--cfg", "job"], "option --cfg"),
         (lambda s: [*s.command_prefix, "runners/train.py", "exp_name='x"], "not a Hydra override"),
         (lambda s: [*s.command_prefix, "runners/train.py", "; rm -rf /"], "not a Hydra override"),
-        (lambda s: [*s.command_prefix, "runners/train.py", "+hydra.callbacks.x._target_=os.system"], "refused"),
-        (lambda s: [*s.command_prefix, "runners/train.py", "+hydra.job.env_set.LD_PRELOAD=x"], "refused"),
-        (lambda s: [*s.command_prefix, "runners/train.py", "model.optimizer._target_=os.system"], "refused"),
+        (
+            lambda s: [
+                *s.command_prefix,
+                "runners/train.py",
+                "+hydra.callbacks.x._target_=os.system",
+            ],
+            "refused",
+        ),
+        (
+            lambda s: [*s.command_prefix, "runners/train.py", "+hydra.job.env_set.LD_PRELOAD=x"],
+            "refused",
+        ),
+        (
+            lambda s: [*s.command_prefix, "runners/train.py", "model.optimizer._target_=os.system"],
+            "refused",
+        ),
         (lambda s: "python runners/train.py", "list of strings"),
     ],
 )

@@ -26,13 +26,75 @@ from command_builder.commands import (
 from command_builder.settings import Settings
 
 NASTY = [
-    "", " ", "a b", "a=b", "==", "it's", 'say "hi"', "mix ' and \"", "'", '"', "''", '""',
-    "a,b", "[1,2]", "{a:1}", "(x)", "f(x)", "$", "$$", "${", "${seed}", "${oc.env:HOME}",
-    "\\${seed}", "\\\\${seed}", "\\", "\\\\", "trail\\", "trail\\\\", "\\'", '\\"', "'\\'",
-    '"\\"', "a\\\\\"b", "ünï©ødé 文字 🚀", "123", "-1", "1_000", "0x10", "1e5", "1.5", ".5",
-    "true", "True", "FALSE", "null", "NULL", "nan", "inf", "-inf", "01", "1.5.3", "16-mixed",
-    "bf16-mixed", "???", "?", "~x", "+x", "@x", " lead", "trail ", "\t", "a\nb", "x:y", ":",
-    "#comment", "a#b", "outputs/run 1/checkpoints/epoch=3-step=120.ckpt", "}{", "${a}${b}",
+    "",
+    " ",
+    "a b",
+    "a=b",
+    "==",
+    "it's",
+    'say "hi"',
+    "mix ' and \"",
+    "'",
+    '"',
+    "''",
+    '""',
+    "a,b",
+    "[1,2]",
+    "{a:1}",
+    "(x)",
+    "f(x)",
+    "$",
+    "$$",
+    "${",
+    "${seed}",
+    "${oc.env:HOME}",
+    "\\${seed}",
+    "\\\\${seed}",
+    "\\",
+    "\\\\",
+    "trail\\",
+    "trail\\\\",
+    "\\'",
+    '\\"',
+    "'\\'",
+    '"\\"',
+    'a\\\\"b',
+    "ünï©ødé 文字 🚀",
+    "123",
+    "-1",
+    "1_000",
+    "0x10",
+    "1e5",
+    "1.5",
+    ".5",
+    "true",
+    "True",
+    "FALSE",
+    "null",
+    "NULL",
+    "nan",
+    "inf",
+    "-inf",
+    "01",
+    "1.5.3",
+    "16-mixed",
+    "bf16-mixed",
+    "???",
+    "?",
+    "~x",
+    "+x",
+    "@x",
+    " lead",
+    "trail ",
+    "\t",
+    "a\nb",
+    "x:y",
+    ":",
+    "#comment",
+    "a#b",
+    "outputs/run 1/checkpoints/epoch=3-step=120.ckpt",
+    "}{",
+    "${a}${b}",
 ]
 
 
@@ -88,7 +150,9 @@ def test_compose_sample(demo_settings: Settings) -> None:
     assert [cfg.nasty[f"k{i}"] for i in range(len(NASTY))] == NASTY
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(TEXT, min_size=1, max_size=8))
 def test_random_text_through_real_compose(demo_settings: Settings, texts: list[str]) -> None:
     # Read-only use of the workspace: sharing the fixture across examples is safe.
@@ -136,7 +200,9 @@ def test_floats_round_trip_exactly(value: float) -> None:
 
 
 def test_kinds() -> None:
-    assert format_override("model/architectures", "dbnet", kind="group") == "model/architectures=dbnet"
+    assert (
+        format_override("model/architectures", "dbnet", kind="group") == "model/architectures=dbnet"
+    )
     assert format_override("foo.bar", 1, kind="append") == "+foo.bar=1"
     assert format_override("seed", 1, kind="force_append") == "++seed=1"
     assert format_override("seed", kind="delete") == "~seed"
@@ -145,7 +211,10 @@ def test_kinds() -> None:
     assert override_kind(parse_override("+a=1")) == "append"
     assert override_kind(parse_override("model/architectures=dbnet")) == "group"
     assert format_sweep("model.optimizer.lr", [0.1, 0.01]) == "model.optimizer.lr=0.1,0.01"
-    assert override_value(parse_override(format_sweep("exp_name", ["a b", "c,d"]))) == ("a b", "c,d")
+    assert override_value(parse_override(format_sweep("exp_name", ["a b", "c,d"]))) == (
+        "a b",
+        "c,d",
+    )
 
 
 @pytest.mark.parametrize("path", ["", "a b", "a=b", "a..b", ".a", "a/", "1abc/x", "a,b"])

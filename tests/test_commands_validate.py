@@ -26,10 +26,18 @@ def only_issue(result) -> ComposeIssue:
 
 
 def test_good_command(demo_settings: Settings) -> None:
-    result = compose_check(demo_settings, "train", (
-        "exp_name=receipts_v3", "model/architectures=dbnetpp", "model/optimizers=adamw",
-        "model.optimizer.lr=0.0005", "trainer.max_epochs=40", "data=canonical",
-    ))
+    result = compose_check(
+        demo_settings,
+        "train",
+        (
+            "exp_name=receipts_v3",
+            "model/architectures=dbnetpp",
+            "model/optimizers=adamw",
+            "model.optimizer.lr=0.0005",
+            "trainer.max_epochs=40",
+            "data=canonical",
+        ),
+    )
     assert result.ok and result.issues == ()
     assert result.config["exp_name"] == "receipts_v3"
     assert result.config["model"]["optimizer"]["lr"] == 0.0005
@@ -64,17 +72,34 @@ def test_syntax_error(demo_settings: Settings) -> None:
 
 
 def test_type_error_in_structured_hydra_launcher(demo_settings: Settings) -> None:
-    issue = only_issue(compose_check(demo_settings, "train", (
-        "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=abc",
-    )))
+    issue = only_issue(
+        compose_check(
+            demo_settings,
+            "train",
+            (
+                "hydra/launcher=submitit_local",
+                "hydra.launcher.timeout_min=abc",
+            ),
+        )
+    )
     assert issue.override == "hydra.launcher.timeout_min=abc"
     assert "could not be converted to Integer" in issue.message
-    ok = compose_check(demo_settings, "train", ("hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu"))
+    ok = compose_check(
+        demo_settings, "train", ("hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu")
+    )
     assert ok.ok and ok.config["hydra"]["launcher"]["partition"] == "gpu"
 
 
 def test_every_bad_override_reported(demo_settings: Settings) -> None:
-    overrides = ("foo.bar=1", "model/architectures=nope", "exp_name=ok", "x=[", "data=zzz", "+seed=3", "~nope")
+    overrides = (
+        "foo.bar=1",
+        "model/architectures=nope",
+        "exp_name=ok",
+        "x=[",
+        "data=zzz",
+        "+seed=3",
+        "~nope",
+    )
     result = compose_check(demo_settings, "train", overrides)
     assert not result.ok
     assert {i.override for i in result.issues} == set(overrides) - {"exp_name=ok"}
@@ -84,12 +109,14 @@ def test_sweeps_need_multirun_and_are_checked_per_value(demo_settings: Settings)
     issue = only_issue(compose_check(demo_settings, "train", ("model.optimizer.lr=0.1,0.01",)))
     assert issue.override == "model.optimizer.lr=0.1,0.01" and "--multirun" in issue.message
     assert compose_check(demo_settings, "train", ("model.optimizer.lr=0.1,0.01",), multirun=True).ok
-    bad = compose_check(demo_settings, "train", ("model/architectures=dbnet,nope", "seed=1,2"), multirun=True)
+    bad = compose_check(
+        demo_settings, "train", ("model/architectures=dbnet,nope", "seed=1,2"), multirun=True
+    )
     assert [i.override for i in bad.issues] == ["model/architectures=dbnet,nope"]
 
 
 def test_nasty_values_compose(demo_settings: Settings) -> None:
-    text = "it's \"${seed}\" \\ = , [x]"
+    text = 'it\'s "${seed}" \\ = , [x]'
     result = compose_check(demo_settings, "train", (format_override("exp_name", text),))
     assert result.ok
     from omegaconf import OmegaConf
@@ -119,12 +146,19 @@ def test_config_edit_seen_through_fingerprint(demo_settings: Settings, monkeypat
 
     monkeypatch.setattr(validate, "FINGERPRINT_TTL_S", 0.0)
     assert compose_check(demo_settings, "train", ("data=extra",)).issues
-    (demo_settings.configs_dir / "data" / "extra.yaml").write_text("dataset_name: extra\n", encoding="utf-8")
+    (demo_settings.configs_dir / "data" / "extra.yaml").write_text(
+        "dataset_name: extra\n", encoding="utf-8"
+    )
     result = compose_check(demo_settings, "train", ("data=extra",))
     assert result.ok and result.config["data"]["dataset_name"] == "extra"
     # An edited file (new size) is read again, not served from the parsed-YAML cache.
-    (demo_settings.configs_dir / "data" / "extra.yaml").write_text("dataset_name: edited!\n", encoding="utf-8")
-    assert compose_check(demo_settings, "train", ("data=extra",)).config["data"]["dataset_name"] == "edited!"
+    (demo_settings.configs_dir / "data" / "extra.yaml").write_text(
+        "dataset_name: edited!\n", encoding="utf-8"
+    )
+    assert (
+        compose_check(demo_settings, "train", ("data=extra",)).config["data"]["dataset_name"]
+        == "edited!"
+    )
 
 
 def test_threads_compose_at_once(demo_settings: Settings) -> None:
@@ -133,7 +167,9 @@ def test_threads_compose_at_once(demo_settings: Settings) -> None:
 
     def work(n: int) -> None:
         try:
-            good = compose_check(demo_settings, "train", (f"exp_name=t{n}", "model/architectures=craft"))
+            good = compose_check(
+                demo_settings, "train", (f"exp_name=t{n}", "model/architectures=craft")
+            )
             bad = compose_check(demo_settings, "train", (f"seed={n}", "model/architectures=nope"))
             results[n] = (good.ok, good.config["exp_name"], [i.override for i in bad.issues])
         except BaseException as exc:  # noqa: BLE001 - reported below

@@ -23,7 +23,10 @@ CHECKPOINT_NAME = re.compile(r"^epoch=(\d+)-step=(\d+)\.ckpt$")
 def run(settings: Settings, page: str, *overrides: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, settings.runner_path(page), *overrides],
-        cwd=settings.root, capture_output=True, text=True, timeout=60,
+        cwd=settings.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -33,8 +36,11 @@ def quoted(path: Path, root: Path) -> str:
 
 
 def run_dirs(settings: Settings, page: str) -> list[Path]:
-    return sorted(p for p in settings.outputs_dir.iterdir()
-                  if (match := RUN_NAME.match(p.name)) and match.group(1) == page)
+    return sorted(
+        p
+        for p in settings.outputs_dir.iterdir()
+        if (match := RUN_NAME.match(p.name)) and match.group(1) == page
+    )
 
 
 def train(settings: Settings, *overrides: str) -> Path:
@@ -46,16 +52,28 @@ def train(settings: Settings, *overrides: str) -> Path:
 
 def test_train_writes_run_folder_and_checkpoints(demo_settings: Settings) -> None:
     result = run(
-        demo_settings, "train", FAST, "exp_name=receipts_v3", "model/architectures=dbnetpp",
-        "model.encoder.model_name=resnet34", "model/optimizers=adamw", "model.optimizer.lr=0.0007",
-        "dataloaders.train_dataloader.batch_size=8", "trainer.accumulate_grad_batches=2",
-        "trainer.max_epochs=3", "trainer.precision=bf16-mixed", "data=canonical",
+        demo_settings,
+        "train",
+        FAST,
+        "exp_name=receipts_v3",
+        "model/architectures=dbnetpp",
+        "model.encoder.model_name=resnet34",
+        "model/optimizers=adamw",
+        "model.optimizer.lr=0.0007",
+        "dataloaders.train_dataloader.batch_size=8",
+        "trainer.accumulate_grad_batches=2",
+        "trainer.max_epochs=3",
+        "trainer.precision=bf16-mixed",
+        "data=canonical",
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "DEMO RUNNER" in lines[0]
     assert [line.split(" - ")[1].split(":")[0] for line in lines if " - Epoch " in line] == [
-        "Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+        "Epoch 1/3",
+        "Epoch 2/3",
+        "Epoch 3/3",
+    ]
     assert re.search(r"Epoch 3/3: .* loss=\d\.\d{3}", result.stdout)
 
     [run_dir] = run_dirs(demo_settings, "train")
@@ -65,7 +83,9 @@ def test_train_writes_run_folder_and_checkpoints(demo_settings: Settings) -> Non
     assert config["model"]["optimizer"]["lr"] == 0.0007
     assert config["trainer"]["precision"] == "bf16-mixed"
     assert config["data"]["dataset_name"] == "receipts_canonical"
-    choices = yaml.safe_load((run_dir / ".hydra" / "hydra.yaml").read_text())["hydra"]["runtime"]["choices"]
+    choices = yaml.safe_load((run_dir / ".hydra" / "hydra.yaml").read_text())["hydra"]["runtime"][
+        "choices"
+    ]
     assert choices["model/architectures"] == "dbnetpp" and choices["model/optimizers"] == "adamw"
 
     # 3272 images / batch 8 = 409 batches, / accumulate 2 = 204 optimizer steps per epoch
@@ -73,14 +93,24 @@ def test_train_writes_run_folder_and_checkpoints(demo_settings: Settings) -> Non
     assert names == ["epoch=0-step=204.ckpt", "epoch=1-step=408.ckpt", "epoch=2-step=612.ckpt"]
     state = json.loads((run_dir / "checkpoints" / names[-1]).read_text())
     assert (state["architecture"], state["encoder"], state["epoch"], state["global_step"]) == (
-        "dbnetpp", "resnet34", 2, 612)
+        "dbnetpp",
+        "resnet34",
+        2,
+        612,
+    )
 
 
 def test_resume_continues_epochs_and_steps(demo_settings: Settings) -> None:
     checkpoint = train(demo_settings)
     epoch, step = map(int, CHECKPOINT_NAME.match(checkpoint.name).groups())
-    result = run(demo_settings, "train", FAST, "resume=true", "trainer.max_epochs=3",
-                 quoted(checkpoint, demo_settings.root))
+    result = run(
+        demo_settings,
+        "train",
+        FAST,
+        "resume=true",
+        "trainer.max_epochs=3",
+        quoted(checkpoint, demo_settings.root),
+    )
     assert result.returncode == 0, result.stderr
     assert "Epoch 3/3" in result.stdout and "Epoch 1/3" not in result.stdout
     names = [p.name for p in run_dirs(demo_settings, "train")[-1].glob("checkpoints/*.ckpt")]
@@ -105,8 +135,14 @@ def test_predict_writes_a_competition_submission(
     demo_settings: Settings, minified: bool, confidence: bool
 ) -> None:
     checkpoint = train(demo_settings)
-    result = run(demo_settings, "predict", FAST, quoted(checkpoint, demo_settings.root),
-                 f"minified_json={str(minified).lower()}", f"include_confidence={str(confidence).lower()}")
+    result = run(
+        demo_settings,
+        "predict",
+        FAST,
+        quoted(checkpoint, demo_settings.root),
+        f"minified_json={str(minified).lower()}",
+        f"include_confidence={str(confidence).lower()}",
+    )
     assert result.returncode == 0, result.stderr
     assert "DEMO RUNNER" in result.stdout.splitlines()[0]
     [run_dir] = run_dirs(demo_settings, "predict")
@@ -125,15 +161,30 @@ def test_predict_writes_a_competition_submission(
             assert ("confidence" in word) is confidence
 
 
-@pytest.mark.parametrize("page, overrides, message", [
-    ("test", ["checkpoint_path=outputs/nope.ckpt"], "checkpoint_path=outputs/nope.ckpt does not exist"),
-    ("predict", ["checkpoint_path=outputs/nope.ckpt"], "checkpoint_path=outputs/nope.ckpt does not exist"),
-    ("train", ["resume=true", "checkpoint_path=outputs/nope.ckpt"], "does not exist"),
-    ("train", ["resume=true"], "resume=true needs checkpoint_path"),
-    ("test", [], "checkpoint_path is required"),
-    ("predict", [], "checkpoint_path is required"),
-    ("test", ["checkpoint_path=configs/train.yaml"], "is not a checkpoint written by the demo train runner"),
-])
+@pytest.mark.parametrize(
+    "page, overrides, message",
+    [
+        (
+            "test",
+            ["checkpoint_path=outputs/nope.ckpt"],
+            "checkpoint_path=outputs/nope.ckpt does not exist",
+        ),
+        (
+            "predict",
+            ["checkpoint_path=outputs/nope.ckpt"],
+            "checkpoint_path=outputs/nope.ckpt does not exist",
+        ),
+        ("train", ["resume=true", "checkpoint_path=outputs/nope.ckpt"], "does not exist"),
+        ("train", ["resume=true"], "resume=true needs checkpoint_path"),
+        ("test", [], "checkpoint_path is required"),
+        ("predict", [], "checkpoint_path is required"),
+        (
+            "test",
+            ["checkpoint_path=configs/train.yaml"],
+            "is not a checkpoint written by the demo train runner",
+        ),
+    ],
+)
 def test_bad_checkpoint_fails_clearly(
     demo_settings: Settings, page: str, overrides: list[str], message: str
 ) -> None:
@@ -145,10 +196,18 @@ def test_bad_checkpoint_fails_clearly(
 
 def test_checkpoint_of_another_architecture_is_refused(demo_settings: Settings) -> None:
     checkpoint = train(demo_settings)
-    result = run(demo_settings, "predict", FAST, quoted(checkpoint, demo_settings.root),
-                 "model/architectures=craft")
+    result = run(
+        demo_settings,
+        "predict",
+        FAST,
+        quoted(checkpoint, demo_settings.root),
+        "model/architectures=craft",
+    )
     assert result.returncode != 0
-    assert "was trained with model/architectures=dbnet model.encoder.model_name=resnet18" in result.stderr
+    assert (
+        "was trained with model/architectures=dbnet model.encoder.model_name=resnet18"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize("page", ["train", "test", "predict"])
@@ -162,7 +221,10 @@ def test_help_says_demo_runner(demo_settings: Settings, page: str) -> None:
 def test_sigterm_stops_training_promptly(demo_settings: Settings) -> None:
     process = subprocess.Popen(
         [sys.executable, demo_settings.runner_path("train"), "demo.epoch_seconds=30"],
-        cwd=demo_settings.root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=demo_settings.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert "DEMO RUNNER" in process.stdout.readline()

@@ -18,12 +18,31 @@ PAGES = ("train", "test", "predict")
 ARCHITECTURES = ("craft", "dbnet", "dbnetpp")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 DATA = ("canonical", "craft", "default", "preprocessing")
-PLURAL = {"encoder": "encoders", "decoder": "decoders", "head": "heads", "loss": "losses",
-          "optimizer": "optimizers"}
+PLURAL = {
+    "encoder": "encoders",
+    "decoder": "decoders",
+    "head": "heads",
+    "loss": "losses",
+    "optimizer": "optimizers",
+}
 SCHEMA_KEYS = {
-    "exp_name", "architecture", "encoder", "decoder", "head", "loss", "optimizer",
-    "learning_rate", "weight_decay", "batch_size", "max_epochs", "accumulate_grad_batches",
-    "gradient_clip_val", "precision", "seed", "dataset", "preprocessing_profile",
+    "exp_name",
+    "architecture",
+    "encoder",
+    "decoder",
+    "head",
+    "loss",
+    "optimizer",
+    "learning_rate",
+    "weight_decay",
+    "batch_size",
+    "max_epochs",
+    "accumulate_grad_batches",
+    "gradient_clip_val",
+    "precision",
+    "seed",
+    "dataset",
+    "preprocessing_profile",
 }
 
 # Every override path of the OCR project, with a value different from the default.
@@ -31,18 +50,45 @@ FULL_OVERRIDES = {
     "exp_name": ("exp_name=receipts_v3", "exp_name", "receipts_v3"),
     "seed": ("seed=7", "seed", 7),
     "wandb": ("logger.wandb.enabled=true", "logger.wandb.enabled", True),
-    "checkpoint": ("checkpoint_path='outputs/r/checkpoints/epoch=1-step=2.ckpt'",
-                   "checkpoint_path", "outputs/r/checkpoints/epoch=1-step=2.ckpt"),
+    "checkpoint": (
+        "checkpoint_path='outputs/r/checkpoints/epoch=1-step=2.ckpt'",
+        "checkpoint_path",
+        "outputs/r/checkpoints/epoch=1-step=2.ckpt",
+    ),
     "architecture": ("model/architectures=dbnetpp", "model.architecture_name", "dbnetpp"),
-    "encoder": ("model.encoder.model_name=efficientnet_b0", "model.encoder.model_name", "efficientnet_b0"),
-    "decoder": ("model.component_overrides.decoder.name=fpn", "model.component_overrides.decoder.name", "fpn"),
-    "head": ("model.component_overrides.head.name=db_head", "model.component_overrides.head.name", "db_head"),
-    "loss": ("model.component_overrides.loss.name=db_loss", "model.component_overrides.loss.name", "db_loss"),
+    "encoder": (
+        "model.encoder.model_name=efficientnet_b0",
+        "model.encoder.model_name",
+        "efficientnet_b0",
+    ),
+    "decoder": (
+        "model.component_overrides.decoder.name=fpn",
+        "model.component_overrides.decoder.name",
+        "fpn",
+    ),
+    "head": (
+        "model.component_overrides.head.name=db_head",
+        "model.component_overrides.head.name",
+        "db_head",
+    ),
+    "loss": (
+        "model.component_overrides.loss.name=db_loss",
+        "model.component_overrides.loss.name",
+        "db_loss",
+    ),
     "optimizer": ("model/optimizers=sgd", "model.optimizer._target_", "torch.optim.SGD"),
     "lr": ("model.optimizer.lr=0.02", "model.optimizer.lr", 0.02),
     "weight_decay": ("model.optimizer.weight_decay=0.003", "model.optimizer.weight_decay", 0.003),
-    "train_bs": ("dataloaders.train_dataloader.batch_size=4", "dataloaders.train_dataloader.batch_size", 4),
-    "val_bs": ("dataloaders.val_dataloader.batch_size=2", "dataloaders.val_dataloader.batch_size", 2),
+    "train_bs": (
+        "dataloaders.train_dataloader.batch_size=4",
+        "dataloaders.train_dataloader.batch_size",
+        4,
+    ),
+    "val_bs": (
+        "dataloaders.val_dataloader.batch_size=2",
+        "dataloaders.val_dataloader.batch_size",
+        2,
+    ),
     "epochs": ("trainer.max_epochs=3", "trainer.max_epochs", 3),
     "accumulate": ("trainer.accumulate_grad_batches=4", "trainer.accumulate_grad_batches", 4),
     "clip": ("trainer.gradient_clip_val=1.5", "trainer.gradient_clip_val", 1.5),
@@ -85,9 +131,14 @@ def test_demo_is_a_workspace_run_with_the_apps_interpreter() -> None:
         assert (settings.root / settings.runner_path(page)).is_file()
 
 
-@pytest.mark.parametrize("group, options", [
-    ("model/architectures", ARCHITECTURES), ("model/optimizers", OPTIMIZERS), ("data", DATA),
-])
+@pytest.mark.parametrize(
+    "group, options",
+    [
+        ("model/architectures", ARCHITECTURES),
+        ("model/optimizers", OPTIMIZERS),
+        ("data", DATA),
+    ],
+)
 def test_groups_hold_the_projects_options(group: str, options: tuple[str, ...]) -> None:
     assert group_options(group) == set(options)
 
@@ -118,10 +169,16 @@ def test_full_set_of_overrides_arrives(page: str) -> None:
         assert OmegaConf.select(cfg, key) == value, override
 
 
-@pytest.mark.parametrize("page, foreign", [
-    ("train", "minified_json=true"), ("test", "include_confidence=true"), ("test", "resume=true"),
-    ("predict", "resume=true"), ("train", "trainer.max_epoch=3"),
-])
+@pytest.mark.parametrize(
+    "page, foreign",
+    [
+        ("train", "minified_json=true"),
+        ("test", "include_confidence=true"),
+        ("test", "resume=true"),
+        ("predict", "resume=true"),
+        ("train", "trainer.max_epoch=3"),
+    ],
+)
 def test_foreign_keys_are_rejected(page: str, foreign: str) -> None:
     """Struct mode: a mistyped or other page's key fails to compose instead of being ignored."""
     with pytest.raises(ConfigCompositionException):
@@ -130,16 +187,24 @@ def test_foreign_keys_are_rejected(page: str, foreign: str) -> None:
 
 @pytest.mark.parametrize("precision", ["32", "bf16", "bf16-mixed", "16-mixed"])
 def test_every_precision_composes(precision: str) -> None:
-    assert str(compose_page("train", [f"trainer.precision={precision}"]).trainer.precision) == precision
+    assert (
+        str(compose_page("train", [f"trainer.precision={precision}"]).trainer.precision)
+        == precision
+    )
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("data", DATA)
 def test_every_group_combination_composes(architecture: str, optimizer: str, data: str) -> None:
-    cfg = compose_page("train", [
-        f"model/architectures={architecture}", f"model/optimizers={optimizer}", f"data={data}",
-    ])
+    cfg = compose_page(
+        "train",
+        [
+            f"model/architectures={architecture}",
+            f"model/optimizers={optimizer}",
+            f"data={data}",
+        ],
+    )
     assert cfg.model.architecture_name == architecture
     assert cfg.model.optimizer.lr > 0
     assert cfg.data.splits.train.num_images > 0
@@ -154,9 +219,13 @@ def test_runs_land_in_their_own_folder_under_outputs(page: str) -> None:
     assert "DEMO RUNNER" in hydra_cfg.help.header
 
 
-@pytest.mark.parametrize("launcher, target", [
-    ("submitit_local", "LocalLauncher"), ("submitit_slurm", "SlurmLauncher"),
-])
+@pytest.mark.parametrize(
+    "launcher, target",
+    [
+        ("submitit_local", "LocalLauncher"),
+        ("submitit_slurm", "SlurmLauncher"),
+    ],
+)
 def test_cluster_launchers_compose(launcher: str, target: str) -> None:
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     cfg = compose_page("train", [f"hydra/launcher={launcher}"], hydra_config=True)
@@ -198,12 +267,23 @@ def test_use_cases_use_schema_keys_and_compatible_values(name: str) -> None:
 
 
 def test_components_cover_the_projects_catalog() -> None:
-    union: dict[str, set[str]] = {"encoders": set(), "decoders": set(), "heads": set(), "losses": set()}
+    union: dict[str, set[str]] = {
+        "encoders": set(),
+        "decoders": set(),
+        "heads": set(),
+        "losses": set(),
+    }
     for name in ARCHITECTURES:
         for kind, names in union.items():
             names.update(ui_meta("architectures", name)["compatible"][kind])
-    assert {"resnet18", "resnet34", "resnet50", "mobilenetv3_small_050", "efficientnet_b0",
-            "vgg16_bn"} <= union["encoders"]
+    assert {
+        "resnet18",
+        "resnet34",
+        "resnet50",
+        "mobilenetv3_small_050",
+        "efficientnet_b0",
+        "vgg16_bn",
+    } <= union["encoders"]
     assert {"unet", "fpn", "pan", "dbpp_decoder", "craft_decoder"} <= union["decoders"]
     assert {"db_head", "dbpp_head", "craft_head"} <= union["heads"]
     assert {"db_loss", "craft_loss"} <= union["losses"]

@@ -19,10 +19,12 @@ from command_builder.settings import Settings
 
 GOOD = {
     "images": {
-        "b.jpg": {"words": {
-            "0001": {"points": [[10, 20], [30, 20], [30, 40], [10, 40]], "confidence": 0.9},
-            "0002": {"points": [[0.5, 1.5], [2.5, 1.49], [2.51, 3.5], [-0.5, 3]]},
-        }},
+        "b.jpg": {
+            "words": {
+                "0001": {"points": [[10, 20], [30, 20], [30, 40], [10, 40]], "confidence": 0.9},
+                "0002": {"points": [[0.5, 1.5], [2.5, 1.49], [2.51, 3.5], [-0.5, 3]]},
+            }
+        },
         "a,comma.jpg": {"words": {"1": {"points": [[1, 2], [3, 4], [5, 6]]}}},
         "empty.jpg": {"words": {}},
     },
@@ -35,11 +37,14 @@ def as_bytes(data: object) -> bytes:
 
 def test_good_json_gives_the_exact_csv() -> None:
     csv_text = to_competition_csv(load_submission(as_bytes(GOOD), limit_mb=1))
-    assert csv_text == (
-        "filename,polygons\n"
-        '"a,comma.jpg",1 2 3 4 5 6\n'
-        "b.jpg,10 20 30 20 30 40 10 40|0 2 2 1 3 4 0 3\n"  # half to even: 0.5->0, 1.5->2, 2.5->2, 3.5->4
-        "empty.jpg,\n"
+    assert (
+        csv_text
+        == (
+            "filename,polygons\n"
+            '"a,comma.jpg",1 2 3 4 5 6\n'
+            "b.jpg,10 20 30 20 30 40 10 40|0 2 2 1 3 4 0 3\n"  # half to even: 0.5->0, 1.5->2, 2.5->2, 3.5->4
+            "empty.jpg,\n"
+        )
     )
 
 
@@ -49,25 +54,44 @@ def test_rows_are_the_preview_and_sorted_by_filename() -> None:
     assert data.word_count == 3
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"{not json", "not valid JSON: .* line 1, column 2"),
-    (b"\xff\xfe", "not UTF-8"),
-    (b"[]", 'expected an object {"images"'),
-    (as_bytes({"images": []}), 'expected an object {"images"'),
-    (as_bytes({"images": {"x.jpg": {"polygons": {}}}}), "image 'x.jpg': expected {\"words\""),
-    (as_bytes({"images": {"x.jpg": {"words": {"0007": {"pts": []}}}}}),
-     "image 'x.jpg', word '0007': expected {\"points\""),
-    (as_bytes({"images": {"x.jpg": {"words": {"0007": {"points": [[1, 2], [3, 4]]}}}}}),
-     "word '0007': a polygon needs at least 3 points, got 2"),
-    (as_bytes({"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], [3], [5, 6]]}}}}}),
-     r"word '9', point 1: expected \[x, y\] with two finite numbers, got \[3\]"),
-    (as_bytes({"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], ["3", 4], [5, 6]]}}}}}),
-     "point 1: expected"),
-    (b'{"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], [NaN, 4], [5, 6]]}}}}}',
-     "point 1: expected"),
-    (as_bytes({"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], [True, 4], [5, 6]]}}}}}),
-     "point 1: expected"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid JSON: .* line 1, column 2"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[]", 'expected an object {"images"'),
+        (as_bytes({"images": []}), 'expected an object {"images"'),
+        (as_bytes({"images": {"x.jpg": {"polygons": {}}}}), "image 'x.jpg': expected {\"words\""),
+        (
+            as_bytes({"images": {"x.jpg": {"words": {"0007": {"pts": []}}}}}),
+            "image 'x.jpg', word '0007': expected {\"points\"",
+        ),
+        (
+            as_bytes({"images": {"x.jpg": {"words": {"0007": {"points": [[1, 2], [3, 4]]}}}}}),
+            "word '0007': a polygon needs at least 3 points, got 2",
+        ),
+        (
+            as_bytes({"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], [3], [5, 6]]}}}}}),
+            r"word '9', point 1: expected \[x, y\] with two finite numbers, got \[3\]",
+        ),
+        (
+            as_bytes(
+                {"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], ["3", 4], [5, 6]]}}}}}
+            ),
+            "point 1: expected",
+        ),
+        (
+            b'{"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], [NaN, 4], [5, 6]]}}}}}',
+            "point 1: expected",
+        ),
+        (
+            as_bytes(
+                {"images": {"x.jpg": {"words": {"9": {"points": [[1, 2], [True, 4], [5, 6]]}}}}}
+            ),
+            "point 1: expected",
+        ),
+    ],
+)
 def test_malformed_structures_are_clear_errors(data: bytes, message: str) -> None:
     with pytest.raises(SubmissionError, match=message):
         load_submission(data, limit_mb=1)
@@ -91,8 +115,13 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_list_submissions_newest_first(demo_settings: Settings) -> None:
     out = demo_settings.outputs_dir
     made = []
-    for age, rel in enumerate(["run_b/submissions/2.json", "2026-01-01/10-00-00/submissions/1.json",
-                               "run_a/submissions/old.json"]):
+    for age, rel in enumerate(
+        [
+            "run_b/submissions/2.json",
+            "2026-01-01/10-00-00/submissions/1.json",
+            "run_a/submissions/old.json",
+        ]
+    ):
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(GOOD))

@@ -40,8 +40,20 @@ def test_keys_are_collected() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "resume ==", "(resume", "resume)", "a = b", "__import__('os')", "a == b == c",
-     "resume and", "'unterminated", "1 +", "a.b", "x == 'a' 'b'"],
+    [
+        "",
+        "resume ==",
+        "(resume",
+        "resume)",
+        "a = b",
+        "__import__('os')",
+        "a == b == c",
+        "resume and",
+        "'unterminated",
+        "1 +",
+        "a.b",
+        "x == 'a' 'b'",
+    ],
 )
 def test_bad_expressions_raise(text: str) -> None:
     with pytest.raises(ExpressionError):

@@ -66,8 +66,13 @@ def test_optimizer_change_sets_learning_rate_unless_touched(train) -> None:
 
 
 def test_learning_rate_bounds_and_help_from_optimizer(train) -> None:
-    state = change(train, initial_state(train.schema, train.catalog), architecture="dbnet",
-                   optimizer="sgd", learning_rate=0.5)
+    state = change(
+        train,
+        initial_state(train.schema, train.catalog),
+        architecture="dbnet",
+        optimizer="sgd",
+        learning_rate=0.5,
+    )
     field = view_of(train, state).field("learning_rate")
     assert (field.min_value, field.max_value, field.step) == (1e-4, 1e-1, 1e-4)
     assert "SGD" in field.help and "between" in field.error
@@ -76,7 +81,12 @@ def test_learning_rate_bounds_and_help_from_optimizer(train) -> None:
 def test_options_filtered_by_architecture_and_incompatible_value_is_an_error(train) -> None:
     state = change(train, initial_state(train.schema, train.catalog), architecture="dbnet")
     assert view_of(train, state).field("encoder").options == (
-        "resnet18", "resnet34", "resnet50", "mobilenetv3_small_050", "efficientnet_b0")
+        "resnet18",
+        "resnet34",
+        "resnet50",
+        "mobilenetv3_small_050",
+        "efficientnet_b0",
+    )
     state = change(train, state, encoder="resnet50", architecture="craft")
     view = view_of(train, state)
     assert state.values["encoder"] == "resnet50"  # not silently changed
@@ -91,8 +101,10 @@ def test_labels_and_component_summary(train) -> None:
     view = view_of(train, state)
     assert view.field("architecture").option_labels["dbnetpp"] == "DBNet++"
     assert "DB++ decoder" in view.field("component_summary").text
-    assert view_of(train, initial_state(train.schema, train.catalog)).field(
-        "component_summary") is None  # hidden until an architecture is chosen
+    assert (
+        view_of(train, initial_state(train.schema, train.catalog)).field("component_summary")
+        is None
+    )  # hidden until an architecture is chosen
 
 
 @pytest.mark.parametrize(
@@ -133,8 +145,13 @@ def test_bad_extra_override_is_an_error(train) -> None:
 
 
 def test_profile_locks_dataset_and_emits_its_overrides(train) -> None:
-    state = change(train, initial_state(train.schema, train.catalog), exp_name="x",
-                   dataset="canonical", preprocessing_profile="lens_style")
+    state = change(
+        train,
+        initial_state(train.schema, train.catalog),
+        exp_name="x",
+        dataset="canonical",
+        preprocessing_profile="lens_style",
+    )
     view = view_of(train, state)
     assert "Lens style" in view.field("dataset").locked_by
     assert "data=canonical" not in view.overrides
@@ -148,8 +165,13 @@ def test_view_is_memoised_per_state(train) -> None:
 
 
 def test_use_case_sets_exactly_its_values_and_reports_changes(train) -> None:
-    state = change(train, initial_state(train.schema, train.catalog), exp_name="x",
-                   architecture="dbnet", max_epochs=99)
+    state = change(
+        train,
+        initial_state(train.schema, train.catalog),
+        exp_name="x",
+        architecture="dbnet",
+        max_epochs=99,
+    )
     new, changed = apply_use_case(train.schema, train.catalog, state, "dbnetpp", "sgd_long")
     assert new.values["architecture"] == "dbnetpp"
     for key, value in train.catalog.architectures["dbnetpp"].use_cases[1].values.items():
@@ -164,13 +186,22 @@ def test_recommendations(train) -> None:
     state = initial_state(train.schema, train.catalog)
     leading = recommendations(train.schema, train.catalog, state)
     assert [(r.architecture, r.id) for r in leading] == [
-        ("craft", "paper_recipe"), ("dbnet", "fast_baseline"), ("dbnetpp", "balanced")]
-    chosen = recommendations(train.schema, train.catalog, change(train, state, architecture="dbnet"))
+        ("craft", "paper_recipe"),
+        ("dbnet", "fast_baseline"),
+        ("dbnetpp", "balanced"),
+    ]
+    chosen = recommendations(
+        train.schema, train.catalog, change(train, state, architecture="dbnet")
+    )
     assert [r.id for r in chosen] == ["fast_baseline", "accurate_resnet50", "mobile"]
     assert all(r.architecture == "dbnet" for r in chosen)
     test_ctx = page_context_for(train, "test")
-    assert recommendations(test_ctx.schema, test_ctx.catalog,
-                           initial_state(test_ctx.schema, test_ctx.catalog)) == ()
+    assert (
+        recommendations(
+            test_ctx.schema, test_ctx.catalog, initial_state(test_ctx.schema, test_ctx.catalog)
+        )
+        == ()
+    )
 
 
 def page_context_for(train, page: str):
@@ -181,12 +212,20 @@ def page_context_for(train, page: str):
 
 
 def test_checkpoint_fills_components_and_warns_on_mismatch(demo_settings: Settings) -> None:
-    path = make_run(demo_settings, "craft_run", architecture="craft", encoder="vgg16_bn",
-                    decoder="craft_decoder", head="craft_head", loss="craft_loss",
-                    data="craft")
+    path = make_run(
+        demo_settings,
+        "craft_run",
+        architecture="craft",
+        encoder="vgg16_bn",
+        decoder="craft_decoder",
+        head="craft_head",
+        loss="craft_loss",
+        data="craft",
+    )
     ctx = page_context(demo_settings, "test")
-    state, changed = apply_checkpoint(ctx.schema, ctx.catalog, ctx.index,
-                                      initial_state(ctx.schema, ctx.catalog), path)
+    state, changed = apply_checkpoint(
+        ctx.schema, ctx.catalog, ctx.index, initial_state(ctx.schema, ctx.catalog), path
+    )
     assert state.values["architecture"] == "craft" and state.values["encoder"] == "vgg16_bn"
     assert state.values["dataset"] == "craft" and state.values["head"] == "craft_head"
     assert {"checkpoint", "architecture", "encoder", "decoder", "dataset"} <= changed
@@ -200,8 +239,9 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(demo_settings: Settin
 def test_deleted_checkpoint_is_a_field_error(demo_settings: Settings) -> None:
     path = make_run(demo_settings, "gone")
     ctx = page_context(demo_settings, "predict")
-    state, _ = apply_checkpoint(ctx.schema, ctx.catalog, ctx.index,
-                                initial_state(ctx.schema, ctx.catalog), path)
+    state, _ = apply_checkpoint(
+        ctx.schema, ctx.catalog, ctx.index, initial_state(ctx.schema, ctx.catalog), path
+    )
     assert build_view(ctx.schema, ctx.catalog, ctx.index, state).ok
     shutil.rmtree(demo_settings.outputs_dir / "gone")
     ctx = page_context(demo_settings, "predict")  # the index refreshes
@@ -220,20 +260,28 @@ def test_build_command_argv(demo_settings: Settings, train) -> None:
 
 
 def test_state_from_command_maps_fields_and_keeps_extras(demo_settings: Settings, train) -> None:
-    text = ("uv run python runners/train.py exp_name=x model.optimizer.lr=1 "
-            "dataloaders.val_dataloader.batch_size=4 +trainer.foo=1 'model.optimizer.lr=abc' "
-            "exp_name=123 seed=${oc.env:SEED}")
+    text = (
+        "uv run python runners/train.py exp_name=x model.optimizer.lr=1 "
+        "dataloaders.val_dataloader.batch_size=4 +trainer.foo=1 'model.optimizer.lr=abc' "
+        "exp_name=123 seed=${oc.env:SEED}"
+    )
     state = state_from_command(demo_settings, "train", text)
     assert state.values["exp_name"] == "x" and same_value(state.values["learning_rate"], 1.0)
     assert state.values["batch_size"] == 4
-    assert state.extra_overrides == ("+trainer.foo=1", "model.optimizer.lr=abc", "exp_name=123",
-                                     "seed=${oc.env:SEED}")
+    assert state.extra_overrides == (
+        "+trainer.foo=1",
+        "model.optimizer.lr=abc",
+        "exp_name=123",
+        "seed=${oc.env:SEED}",
+    )
     assert state.touched == {"exp_name", "learning_rate", "batch_size"}
 
 
 def test_pasted_profile_is_recognised(demo_settings: Settings) -> None:
-    text = ("python runners/train.py exp_name=x data=preprocessing data.preprocessing.mode=lens_style "
-            "data.preprocessing.enhancement=office")
+    text = (
+        "python runners/train.py exp_name=x data=preprocessing data.preprocessing.mode=lens_style "
+        "data.preprocessing.enhancement=office"
+    )
     state = state_from_command(demo_settings, "train", text)
     assert state.values["preprocessing_profile"] == "lens_style_office"
     assert state.extra_overrides == ()
@@ -254,8 +302,15 @@ def test_malformed_pasted_commands(demo_settings: Settings, text: str, needle: s
 
 
 def test_query_round_trip_is_exact(train) -> None:
-    state = change(train, initial_state(train.schema, train.catalog), exp_name="32",
-                   architecture="craft", learning_rate="abc", precision="bf16-mixed", seed=True)
+    state = change(
+        train,
+        initial_state(train.schema, train.catalog),
+        exp_name="32",
+        architecture="craft",
+        learning_rate="abc",
+        precision="bf16-mixed",
+        seed=True,
+    )
     state = with_extra_overrides(state, ["+a=1"])
     params = encode_query(train.schema, train.catalog, state)
     assert params["architecture"] == "craft" and params["exp_name"] == '"32"'
@@ -265,10 +320,12 @@ def test_query_round_trip_is_exact(train) -> None:
     with pytest.raises(QueryError):
         decode_query(train.schema, train.catalog, {"_extra": "x"})
     assert decode_query(train.schema, train.catalog, {"nope": "1"}).values == (
-        initial_state(train.schema, train.catalog).values)
+        initial_state(train.schema, train.catalog).values
+    )
 
 
 def test_unknown_key_is_a_key_error(train) -> None:
     with pytest.raises(KeyError, match="fields: exp_name"):
-        apply_change(train.schema, train.catalog, initial_state(train.schema, train.catalog),
-                     "nope", 1)
+        apply_change(
+            train.schema, train.catalog, initial_state(train.schema, train.catalog), "nope", 1
+        )

@@ -40,23 +40,39 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=16)
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = load_settings(copy_demo_workspace(tmp_path_factory.mktemp("props") / "workspace"))
     make_run(settings, "dbnet_run")
-    make_run(settings, "craft_run", architecture="craft", encoder="vgg16_bn",
-             decoder="craft_decoder", head="craft_head", loss="craft_loss", data="craft")
+    make_run(
+        settings,
+        "craft_run",
+        architecture="craft",
+        encoder="vgg16_bn",
+        decoder="craft_decoder",
+        head="craft_head",
+        loss="craft_loss",
+        data="craft",
+    )
     return settings
 
 
 def _number(element: Element, low: float | None, high: float | None) -> st.SearchStrategy:
     if element.kind == "int":
-        return st.integers(int(low if low is not None else -10), int(high if high is not None else 500))
-    return st.floats(low if low is not None else -1e3, high if high is not None else 1e3,
-                     allow_nan=False, allow_infinity=False)
+        return st.integers(
+            int(low if low is not None else -10), int(high if high is not None else 500)
+        )
+    return st.floats(
+        low if low is not None else -1e3,
+        high if high is not None else 1e3,
+        allow_nan=False,
+        allow_infinity=False,
+    )
 
 
 def _value_for(element: Element, field) -> st.SearchStrategy:
     """What the UI's widget for this field can produce."""
     if element.value_format == "key_value_lines":  # valid sbatch lines; bad ones are field errors
-        line = st.tuples(st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True),
-                         st.none() | st.from_regex(r"[A-Za-z0-9@.,:_-]{0,10}", fullmatch=True))
+        line = st.tuples(
+            st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True),
+            st.none() | st.from_regex(r"[A-Za-z0-9@.,:_-]{0,10}", fullmatch=True),
+        )
         lines = st.lists(line, min_size=1, max_size=3, unique_by=lambda kv: kv[0])
         return lines.map(lambda kvs: "\n".join(k if v is None else f"{k}={v}" for k, v in kvs))
     if element.type == "text_input":
@@ -66,7 +82,9 @@ def _value_for(element: Element, field) -> st.SearchStrategy:
     if element.type == "selectbox":
         return st.sampled_from(field.options) if field.options else st.none()
     if element.type == "multiselect":
-        return st.lists(st.sampled_from(field.options), unique=True) if field.options else st.just(())
+        return (
+            st.lists(st.sampled_from(field.options), unique=True) if field.options else st.just(())
+        )
     return _number(element, field.min_value, field.max_value)
 
 
@@ -75,7 +93,9 @@ def reachable(draw: st.DrawFn, context, page: str) -> FormState:
     schema, catalog, index = context.schema, context.catalog, context.index
     state = initial_state(schema, catalog)
     for _ in range(draw(st.integers(0, 8))):
-        action = draw(st.sampled_from(["field", "field", "field", "use_case", "checkpoint", "extra"]))
+        action = draw(
+            st.sampled_from(["field", "field", "field", "use_case", "checkpoint", "extra"])
+        )
         view = build_view(schema, catalog, index, state)
         if action == "use_case" and schema.use_cases_source:
             name = draw(st.sampled_from(sorted(catalog.architectures)))
@@ -85,7 +105,9 @@ def reachable(draw: st.DrawFn, context, page: str) -> FormState:
             path = draw(st.sampled_from([c.path for c in index.checkpoints]))
             state, _ = apply_checkpoint(schema, catalog, index, state, path)
         elif action == "extra":
-            state = with_extra_overrides(state, draw(st.lists(st.sampled_from(EXTRAS), unique=True)))
+            state = with_extra_overrides(
+                state, draw(st.lists(st.sampled_from(EXTRAS), unique=True))
+            )
         else:
             fields = [f for f in view.fields if f.type != "info"]
             field = draw(st.sampled_from(fields))
@@ -117,8 +139,11 @@ def _check(settings: Settings, page: str, state: FormState) -> None:
         for path in element.hydra_override:
             arrived = _lookup(result.config, path, element.group_paths)
             expected = list(field.value) if isinstance(field.value, tuple) else field.value
-            assert same_value(arrived, expected) or arrived == expected and type(arrived) is type(
-                expected), (path, arrived, field.value)
+            assert (
+                same_value(arrived, expected)
+                or arrived == expected
+                and type(arrived) is type(expected)
+            ), (path, arrived, field.value)
 
     back = state_from_command(settings, page, built.command)
     back_view = build_view(context.schema, context.catalog, context.index, back)
@@ -126,8 +151,9 @@ def _check(settings: Settings, page: str, state: FormState) -> None:
     assert back.extra_overrides == state.extra_overrides
     assert back_view.overrides == view.overrides
 
-    link = decode_query(context.schema, context.catalog,
-                        encode_query(context.schema, context.catalog, state))
+    link = decode_query(
+        context.schema, context.catalog, encode_query(context.schema, context.catalog, state)
+    )
     assert link.values == state.values and link.extra_overrides == state.extra_overrides
 
 
@@ -135,8 +161,11 @@ def _check(settings: Settings, page: str, state: FormState) -> None:
 def test_reachable_states_compose_and_round_trip(workspace: Settings, page: str) -> None:
     context = page_context(workspace, page)
 
-    @settings(max_examples=40, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(reachable(context, page))
     def run(state: FormState) -> None:
         _check(workspace, page, state)
@@ -149,8 +178,13 @@ def test_reachable_states_compose_and_round_trip(workspace: Settings, page: str)
 def test_any_experiment_name_arrives_exactly(name: str) -> None:
     settings_ = _shared_workspace()
     context = page_context(settings_, "train")
-    state = apply_change(context.schema, context.catalog,
-                         initial_state(context.schema, context.catalog), "exp_name", name)
+    state = apply_change(
+        context.schema,
+        context.catalog,
+        initial_state(context.schema, context.catalog),
+        "exp_name",
+        name,
+    )
     _check(settings_, "train", state)
 
 

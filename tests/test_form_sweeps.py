@@ -47,10 +47,16 @@ def sweeps_of(settings: Settings, context, specs: dict[str, str]):
 
 def test_sweep_fields_make_a_multirun_with_its_run_count(demo_settings: Settings) -> None:
     context, _ = start(demo_settings)
-    state = sweeps_of(demo_settings, context, {
-        "learning_rate": "1e-3,5e-4", "max_epochs": "range(10,40,10)", "batch_size": "8,16",
-        "optimizer": "adam,adamw",
-    })
+    state = sweeps_of(
+        demo_settings,
+        context,
+        {
+            "learning_rate": "1e-3,5e-4",
+            "max_epochs": "range(10,40,10)",
+            "batch_size": "8,16",
+            "optimizer": "adam,adamw",
+        },
+    )
     view, built = built_of(demo_settings, context, state)
     assert view.ok, view.errors
     assert view.run_count == built.run_count == 2 * 3 * 2 * 2
@@ -58,8 +64,14 @@ def test_sweep_fields_make_a_multirun_with_its_run_count(demo_settings: Settings
     assert "model.optimizer.lr=0.001,0.0005" in built.overrides
     assert "trainer.max_epochs=range(10,40,10)" in built.overrides
     assert "model/optimizers=adam,adamw" in built.overrides
-    assert "dataloaders.val_dataloader.batch_size=${dataloaders.train_dataloader.batch_size}" in built.overrides
-    assert view.field("learning_rate").sweep == "1e-3,5e-4" and view.field("max_epochs").sweep_count == 3
+    assert (
+        "dataloaders.val_dataloader.batch_size=${dataloaders.train_dataloader.batch_size}"
+        in built.overrides
+    )
+    assert (
+        view.field("learning_rate").sweep == "1e-3,5e-4"
+        and view.field("max_epochs").sweep_count == 3
+    )
     assert built.needs_confirmation  # 24 runs > the default threshold 16
     assert compose_check(demo_settings, "train", built.overrides, multirun=True).ok
 
@@ -74,12 +86,16 @@ def test_confirmation_above_the_threshold(demo_settings: Settings) -> None:
     assert built.run_count == 17 and built.needs_confirmation
     assert built.as_dict()["needs_confirmation"] is True
     strict = replace(demo_settings, sweep_confirm_threshold=2)
-    assert built_of(strict, context, sweeps_of(strict, context, {"seed": "1,2,3"}))[1].needs_confirmation
+    assert built_of(strict, context, sweeps_of(strict, context, {"seed": "1,2,3"}))[
+        1
+    ].needs_confirmation
 
 
 def test_extra_override_sweeps_count_too(demo_settings: Settings) -> None:
     context, state = start(demo_settings)
-    state = with_extra_overrides(apply_sweep(context.schema, state, "seed", "1,2"), ["+trainer.benchmark=true,false"])
+    state = with_extra_overrides(
+        apply_sweep(context.schema, state, "seed", "1,2"), ["+trainer.benchmark=true,false"]
+    )
     view, built = built_of(demo_settings, context, state)
     assert view.run_count == 4 and built.multirun
 
@@ -87,28 +103,42 @@ def test_extra_override_sweeps_count_too(demo_settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("key", "spec", "message"),
     [
-        ("max_epochs", "range(10,40", "Max epochs: malformed range 'range(10,40': write range(start, stop, step)"),
+        (
+            "max_epochs",
+            "range(10,40",
+            "Max epochs: malformed range 'range(10,40': write range(start, stop, step)",
+        ),
         ("max_epochs", "range(1,5,0)", "Max epochs: range step must not be 0"),
         ("max_epochs", "1.5,2", "Max epochs: expected a whole number, got 1.5"),
         ("batch_size", "8,2048", "Batch size: 2048: must be between 1 and 1024"),
         ("max_epochs", "range(0,5)", "Max epochs: 0: must be between 1 and 10000"),
         ("learning_rate", "fast,slow", "Learning rate: fast is not a number"),
         ("precision", "32,64", "Precision: 64 is not one of the options"),
-        ("optimizer", "adam,lion", "Optimizer: 'lion' is not an option of config group model/optimizers"),
+        (
+            "optimizer",
+            "adam,lion",
+            "Optimizer: 'lion' is not an option of config group model/optimizers",
+        ),
         ("seed", "1,1", "Seed: 1 is listed twice"),
     ],
 )
-def test_bad_sweeps_are_field_errors(demo_settings: Settings, key: str, spec: str, message: str) -> None:
+def test_bad_sweeps_are_field_errors(
+    demo_settings: Settings, key: str, spec: str, message: str
+) -> None:
     context, state = start(demo_settings)
     view, built = built_of(demo_settings, context, apply_sweep(context.schema, state, key, spec))
     assert view.errors[key].startswith(message), view.errors[key]
-    assert not any(o.startswith(tuple(context.schema.by_key[key].hydra_override)) for o in built.overrides)
+    assert not any(
+        o.startswith(tuple(context.schema.by_key[key].hydra_override)) for o in built.overrides
+    )
 
 
 def test_compatibility_filter_applies_to_each_value(demo_settings: Settings) -> None:
     context, state = start(demo_settings)
     state = apply_change(context.schema, context.catalog, state, "architecture", "dbnet")
-    view, _ = built_of(demo_settings, context, apply_sweep(context.schema, state, "encoder", "resnet18,vgg16_bn"))
+    view, _ = built_of(
+        demo_settings, context, apply_sweep(context.schema, state, "encoder", "resnet18,vgg16_bn")
+    )
     assert "vgg16_bn is not compatible with DBNet" in view.errors["encoder"]
 
 
@@ -124,16 +154,23 @@ def test_apply_sweep_refuses_fields_that_cannot_sweep(demo_settings: Settings) -
 
 def test_a_pasted_multirun_fills_the_sweeps(demo_settings: Settings) -> None:
     context, state = start(demo_settings)
-    state = sweeps_of(demo_settings, context, {"batch_size": "8,16", "max_epochs": "range(1,3)", "dataset": "default,canonical"})
+    state = sweeps_of(
+        demo_settings,
+        context,
+        {"batch_size": "8,16", "max_epochs": "range(1,3)", "dataset": "default,canonical"},
+    )
     _, built = built_of(demo_settings, context, state)
     back = state_from_command(demo_settings, "train", built.command)
     assert back.extra_overrides == ()
     assert {k: parse_sweep_spec(v, numeric=k != "dataset") for k, v in back.sweeps.items()} == {
-        "batch_size": (8, 16), "max_epochs": parse_sweep_spec("range(1,3)", numeric=True),
+        "batch_size": (8, 16),
+        "max_epochs": parse_sweep_spec("range(1,3)", numeric=True),
         "dataset": ("default", "canonical"),
     }
     assert built_of(demo_settings, context, back)[1].overrides == built.overrides
-    link = decode_query(context.schema, context.catalog, encode_query(context.schema, context.catalog, state))
+    link = decode_query(
+        context.schema, context.catalog, encode_query(context.schema, context.catalog, state)
+    )
     assert link.sweeps == state.sweeps
 
 
@@ -148,7 +185,9 @@ def test_test_page_sweeps_checkpoints(demo_settings: Settings) -> None:
     assert len(paths) == 2
     state = initial_state(context.schema, context.catalog)
     spec = ",".join(f"'{p}'" for p in paths)
-    view, built = built_of(demo_settings, context, apply_sweep(context.schema, state, "checkpoint", spec))
+    view, built = built_of(
+        demo_settings, context, apply_sweep(context.schema, state, "checkpoint", spec)
+    )
     assert "checkpoint" not in view.errors and built.run_count == 2 and built.multirun
     bad = apply_sweep(context.schema, state, "checkpoint", "'outputs/gone.ckpt','x.ckpt'")
     assert "does not exist" in built_of(demo_settings, context, bad)[0].errors["checkpoint"]
@@ -164,16 +203,25 @@ def test_schema_refuses_sweeps_on_other_types(tmp_path) -> None:
         load_schema_file(path)
 
 
-NUMERIC = {"learning_rate": (1e-6, 1e-2), "max_epochs": (1, 10000), "batch_size": (1, 1024),
-           "seed": (0, 10**6), "weight_decay": (0.0, 1.0)}
+NUMERIC = {
+    "learning_rate": (1e-6, 1e-2),
+    "max_epochs": (1, 10000),
+    "batch_size": (1, 1024),
+    "seed": (0, 10**6),
+    "weight_decay": (0.0, 1.0),
+}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_any_valid_numeric_sweep_composes_and_reads_back(demo_settings: Settings, data) -> None:
     context, state = start(demo_settings)
     specs = {}
-    for key in data.draw(st.lists(st.sampled_from(sorted(NUMERIC)), min_size=1, max_size=3, unique=True)):
+    for key in data.draw(
+        st.lists(st.sampled_from(sorted(NUMERIC)), min_size=1, max_size=3, unique=True)
+    ):
         low, high = NUMERIC[key]
         number = st.integers(int(low), int(high)) if isinstance(low, int) else st.floats(low, high)
         values = data.draw(st.lists(number, min_size=2, max_size=3, unique=True))
@@ -189,7 +237,11 @@ def test_any_valid_numeric_sweep_composes_and_reads_back(demo_settings: Settings
 def test_pasted_overrides_that_disagree_with_a_sweep_stay_extra(demo_settings: Settings) -> None:
     context, _ = start(demo_settings)
     train, val = context.schema.by_key["batch_size"].hydra_override
-    state = state_from_command(demo_settings, "train", f"python runners/train.py -m {train}=8,16 {val}=4")
+    state = state_from_command(
+        demo_settings, "train", f"python runners/train.py -m {train}=8,16 {val}=4"
+    )
     assert state.sweeps["batch_size"] == "8,16" and state.extra_overrides == (f"{val}=4",)
-    state = state_from_command(demo_settings, "train", f"python runners/train.py -m {val}=4 {train}=8,16")
+    state = state_from_command(
+        demo_settings, "train", f"python runners/train.py -m {val}=4 {train}=8,16"
+    )
     assert "batch_size" not in state.sweeps and state.extra_overrides == (f"{train}=8,16",)

@@ -62,9 +62,12 @@ def test_silent_job_with_a_1gb_log_tails_in_bounded_reads(ws: Settings) -> None:
 
 def test_tail_starts_at_a_line_boundary_and_collapses_carriage_returns(tmp_path: Path) -> None:
     log = tmp_path / "job.log"
-    log.write_bytes(b"x" * 5000 + b"\nfirst full line\n"
-                    + b"Epoch 1/2:  10%\rEpoch 1/2:  50%\rEpoch 1/2: 100% 8/8\r\n"
-                    + b"bad byte \xff here\n")
+    log.write_bytes(
+        b"x" * 5000
+        + b"\nfirst full line\n"
+        + b"Epoch 1/2:  10%\rEpoch 1/2:  50%\rEpoch 1/2: 100% 8/8\r\n"
+        + b"bad byte \xff here\n"
+    )
     text = tail_log(log, max_bytes=120)
     assert text.splitlines() == ["first full line", "Epoch 1/2: 100% 8/8", "bad byte \ufffd here"]
 
@@ -74,12 +77,15 @@ def test_deleted_log_gives_a_clear_message(tmp_path: Path) -> None:
         tail_log(tmp_path / "gone.log")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Epoch 3/10: 100% 50/50 steps loss=0.4", Progress(3, 10, 50, 50, 0.3)),
-    ("Epoch 1/10 ...\nEpoch 2/4 loss=0.1\nother line", Progress(2, 4, None, None, 0.5)),
-    ("Epoch 1/4: 25% 1/4 steps", Progress(1, 4, 1, 4, 0.0625)),
-    ("no epochs here", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Epoch 3/10: 100% 50/50 steps loss=0.4", Progress(3, 10, 50, 50, 0.3)),
+        ("Epoch 1/10 ...\nEpoch 2/4 loss=0.1\nother line", Progress(2, 4, None, None, 0.5)),
+        ("Epoch 1/4: 25% 1/4 steps", Progress(1, 4, 1, 4, 0.0625)),
+        ("no epochs here", None),
+        ("", None),
+    ],
+)
 def test_parse_progress(text: str, expected: Progress | None) -> None:
     assert parse_progress(text) == expected

@@ -23,8 +23,18 @@ def cli(capfd: pytest.CaptureFixture[str], settings: Settings, *argv: str) -> tu
 
 
 def test_two_value_sweep_through_submitit_local(demo_settings: Settings, capfd) -> None:
-    code, out, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=sweep",
-                         "--set", "launcher=submitit_local", "--sweep", "max_epochs=1,2")
+    code, out, err = cli(
+        capfd,
+        demo_settings,
+        "run",
+        "train",
+        "--set",
+        "exp_name=sweep",
+        "--set",
+        "launcher=submitit_local",
+        "--sweep",
+        "max_epochs=1,2",
+    )
     assert code == 0, err
     job_id = int(out.strip())
     job = wait_status(demo_settings, job_id, "succeeded", "failed", timeout=120)
@@ -53,27 +63,49 @@ def test_two_value_sweep_through_submitit_local(demo_settings: Settings, capfd) 
 
 
 def test_a_sweep_above_the_threshold_needs_yes(demo_settings: Settings, capfd) -> None:
-    code, out, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=big",
-                         "--sweep", "seed=range(0,17)")
+    code, out, err = cli(
+        capfd, demo_settings, "run", "train", "--set", "exp_name=big", "--sweep", "seed=range(0,17)"
+    )
     assert code == 1 and out == ""
     assert "this sweep makes 17 runs, more than 16; add --yes" in err
-    code, _, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=big",
-                       "--sweep", "max_epochs=range(1,")
+    code, _, err = cli(
+        capfd,
+        demo_settings,
+        "run",
+        "train",
+        "--set",
+        "exp_name=big",
+        "--sweep",
+        "max_epochs=range(1,",
+    )
     assert code == 1 and "Max epochs: malformed range" in err
     code, _, err = cli(capfd, demo_settings, "run", "train", "--sweep", "exp_name=a,b")
     assert code == 2 and "cannot sweep" in err
 
 
 def test_cancelling_a_sweep_job_cancels_every_subrun(demo_settings: Settings, capfd) -> None:
-    code, out, err = cli(capfd, demo_settings, "run", "train", "--set", "exp_name=long",
-                         "--set", "launcher=submitit_local", "--set", "max_epochs=500",
-                         "--sweep", "seed=1,2")
+    code, out, err = cli(
+        capfd,
+        demo_settings,
+        "run",
+        "train",
+        "--set",
+        "exp_name=long",
+        "--set",
+        "launcher=submitit_local",
+        "--set",
+        "max_epochs=500",
+        "--sweep",
+        "seed=1,2",
+    )
     assert code == 0, err
     job_id = int(out.strip())
 
     def running():
         found = job_multirun(demo_settings, get_job(demo_settings, job_id))
-        return found if found and [s.status for s in found.subruns] == ["running", "running"] else None
+        return (
+            found if found and [s.status for s in found.subruns] == ["running", "running"] else None
+        )
 
     multirun = wait_for(running, timeout=60, interval=0.2)
     controllers = [int(s.job_id) for s in multirun.subruns if s.job_id]
@@ -96,19 +128,31 @@ def jobs_app(root: str) -> None:
     from command_builder.ui import jobs_page
 
     settings = load_settings(root)
-    pages = [st.Page(lambda: jobs_page.render(settings), title="Jobs", url_path="jobs", default=True)]
-    pages += [st.Page(lambda name=name: st.title(name.title()), title=name.title(), url_path=name)
-              for name in ("train", "test", "predict")]
+    pages = [
+        st.Page(lambda: jobs_page.render(settings), title="Jobs", url_path="jobs", default=True)
+    ]
+    pages += [
+        st.Page(lambda name=name: st.title(name.title()), title=name.title(), url_path=name)
+        for name in ("train", "test", "predict")
+    ]
     st.navigation(pages).run()
 
 
 def test_jobs_page_lists_subruns_with_their_logs(demo_settings: Settings) -> None:
     from streamlit.testing.v1 import AppTest
 
-    overrides = ["exp_name=page", "hydra/launcher=submitit_local", "trainer.max_epochs=1,2",
-                 "demo.epoch_seconds=0.05"]
-    job_id = submit_job(demo_settings, "train", build_argv(demo_settings, "train", overrides, multirun=True), {})
-    assert wait_status(demo_settings, job_id, "succeeded", "failed", timeout=120).status == "succeeded"
+    overrides = [
+        "exp_name=page",
+        "hydra/launcher=submitit_local",
+        "trainer.max_epochs=1,2",
+        "demo.epoch_seconds=0.05",
+    ]
+    job_id = submit_job(
+        demo_settings, "train", build_argv(demo_settings, "train", overrides, multirun=True), {}
+    )
+    assert (
+        wait_status(demo_settings, job_id, "succeeded", "failed", timeout=120).status == "succeeded"
+    )
 
     at = AppTest.from_function(jobs_app, args=(str(demo_settings.root),), default_timeout=30).run()
     assert not at.exception

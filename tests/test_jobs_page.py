@@ -21,11 +21,13 @@ def app(root: str) -> None:
     from command_builder.ui import jobs_page
 
     settings = load_settings(root)
-    pages = [st.Page(lambda: jobs_page.render(settings), title="Jobs", url_path="jobs",
-                     default=True)]
+    pages = [
+        st.Page(lambda: jobs_page.render(settings), title="Jobs", url_path="jobs", default=True)
+    ]
     for name in ("train", "test", "predict"):
-        pages.append(st.Page(lambda name=name: st.title(name.title()), title=name.title(),
-                             url_path=name))
+        pages.append(
+            st.Page(lambda name=name: st.title(name.title()), title=name.title(), url_path=name)
+        )
     st.navigation(pages).run()
 
 
@@ -83,8 +85,12 @@ def test_rerun_selects_the_new_job_and_delete_removes_it(ws: Settings) -> None:
 
 
 def test_open_in_builder_hands_the_form_values_to_the_page(ws: Settings) -> None:
-    job_id = submit_job(ws, "train", argv(ws, "train", "trainer.max_epochs=1",
-                                         "demo.epoch_seconds=0"), {"max_epochs": 1})
+    job_id = submit_job(
+        ws,
+        "train",
+        argv(ws, "train", "trainer.max_epochs=1", "demo.epoch_seconds=0"),
+        {"max_epochs": 1},
+    )
     wait_status(ws, job_id, "succeeded", "failed")
     at = open_page(ws)
     at.button(key="jobs_open").click().run()

@@ -38,8 +38,12 @@ def ws(demo_settings: Settings) -> Iterator[Settings]:
 
 
 def test_demo_training_succeeds_with_progress_and_run_dir(ws: Settings) -> None:
-    job_id = submit_job(ws, "train", argv(ws, "train", "trainer.max_epochs=3",
-                                         "demo.epoch_seconds=0.05"), {"max_epochs": 3})
+    job_id = submit_job(
+        ws,
+        "train",
+        argv(ws, "train", "trainer.max_epochs=3", "demo.epoch_seconds=0.05"),
+        {"max_epochs": 3},
+    )
     done = wait_status(ws, job_id, "succeeded", "failed")
     assert done.status == "succeeded" and done.exit_code == 0
     assert done.started_at and done.ended_at and done.ended_at >= done.started_at
@@ -84,8 +88,13 @@ def test_supervisor_outlives_the_submitting_process(ws: Settings) -> None:
         "s = load_settings(sys.argv[1]);"
         "print(submit_job(s, 'silent', [*s.command_prefix, 'runners/silent.py', 'seconds=1.5'], {}))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(ws.root)], check=True,
-                         capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(ws.root)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     job_id = int(out.stdout.strip())
     running = wait_status(ws, job_id, "running")
     assert get_job(ws, job_id).status == "running"  # reconcile keeps it: its supervisor lives
@@ -147,13 +156,16 @@ def test_two_threads_submitting_at_once_record_two_jobs(ws: Settings) -> None:
         assert wait_status(ws, job_id, "succeeded", "failed").status == "succeeded"
 
 
-@pytest.mark.parametrize("command", [
-    ["bash", "-c", "echo pwned"],
-    [sys.executable, "-c", "print(1)"],
-    ["PREFIX", "runners/../../evil.py"],
-    ["PREFIX", "runners/train.py", "hydra.callbacks.x._target_=os.system"],
-    ["PREFIX", "runners/train.py", "--config-dir=/etc"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["bash", "-c", "echo pwned"],
+        [sys.executable, "-c", "print(1)"],
+        ["PREFIX", "runners/../../evil.py"],
+        ["PREFIX", "runners/train.py", "hydra.callbacks.x._target_=os.system"],
+        ["PREFIX", "runners/train.py", "--config-dir=/etc"],
+    ],
+)
 def test_refuses_non_workspace_commands(ws: Settings, command: list[str]) -> None:
     if command[0] == "PREFIX":
         command = [*ws.command_prefix, *command[1:]]
@@ -187,17 +199,26 @@ def test_a_succeeded_predict_jobs_submission_is_listed_first(ws: Settings) -> No
     from command_builder.commands.overrides import format_override
     from command_builder.export import list_submissions, load_submission, to_competition_csv
 
-    trained = submit_job(ws, "train", argv(ws, "train", "trainer.max_epochs=1",
-                                          "demo.epoch_seconds=0"), {})
+    trained = submit_job(
+        ws, "train", argv(ws, "train", "trainer.max_epochs=1", "demo.epoch_seconds=0"), {}
+    )
     train_job = wait_status(ws, trained, "succeeded", "failed")
     checkpoint = next((ws.root / train_job.run_dir / "checkpoints").glob("*.ckpt"))
     older = ws.outputs_dir / "old_run" / "submissions" / "old.json"
     older.parent.mkdir(parents=True)
     older.write_text('{"images": {}}')
     os.utime(older, (1_600_000_000, 1_600_000_000))
-    predicted = submit_job(ws, "predict", argv(
-        ws, "predict", format_override("checkpoint_path", str(checkpoint.relative_to(ws.root))),
-        "demo.epoch_seconds=0"), {})
+    predicted = submit_job(
+        ws,
+        "predict",
+        argv(
+            ws,
+            "predict",
+            format_override("checkpoint_path", str(checkpoint.relative_to(ws.root))),
+            "demo.epoch_seconds=0",
+        ),
+        {},
+    )
     done = wait_status(ws, predicted, "succeeded", "failed")
     assert done.status == "succeeded", tail_log(done.log_path)
     newest = list_submissions(ws)[0]

@@ -60,7 +60,10 @@ def slurm_values() -> dict[str, object]:
 
 def composed_launcher(settings: Settings, overrides: tuple[str, ...]) -> dict:
     """hydra.launcher as Hydra's compose API builds it (return_hydra_config=True)."""
-    with HYDRA_LOCK, initialize_config_dir(config_dir=str(settings.configs_dir), version_base="1.3"):
+    with (
+        HYDRA_LOCK,
+        initialize_config_dir(config_dir=str(settings.configs_dir), version_base="1.3"),
+    ):
         cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
     launcher = OmegaConf.to_container(cfg.hydra.launcher, resolve=False)
     assert isinstance(launcher, dict)
@@ -74,7 +77,7 @@ def test_slurm_command_composes_with_every_parameter(demo_settings: Settings) ->
     assert "hydra.launcher.partition=gpu" in built.overrides
     assert (
         "++hydra.launcher.additional_parameters="
-        "{mail-user:ocr@example.org,mail_type:\"BEGIN,END\",exclusive:true}"
+        '{mail-user:ocr@example.org,mail_type:"BEGIN,END",exclusive:true}'
     ) in built.overrides
 
     launcher = composed_launcher(demo_settings, built.overrides)
@@ -97,7 +100,9 @@ def test_slurm_fields_round_trip_through_a_pasted_command(demo_settings: Setting
     assert parse_additional_parameters(back.values["slurm_additional_parameters"]) == EXTRA_DICT
 
 
-def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, monkeypatch) -> None:
+def test_slurm_parameters_reach_sbatch(
+    demo_settings: Settings, tmp_path: Path, monkeypatch
+) -> None:
     """What the plugin hands to submitit becomes #SBATCH lines (a stub srun lets submitit start)."""
     import submitit
     from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
@@ -108,7 +113,9 @@ def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, 
     srun.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
 
-    launcher = composed_launcher(demo_settings, build(demo_settings, "train", slurm_values()).overrides)
+    launcher = composed_launcher(
+        demo_settings, build(demo_settings, "train", slurm_values()).overrides
+    )
     # The mapping of BaseSubmititLauncher.launch(): shared keys as-is, the rest slurm_<key>.
     base = set(OmegaConf.structured(BaseQueueConf).keys())
     params = {
@@ -121,11 +128,19 @@ def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, 
     executor.update_parameters(**params)
     script = executor._executor._make_submission_file_text("python runners/train.py", "uid")
     for line in [
-        "#SBATCH --partition=gpu", "#SBATCH --nodes=2", "#SBATCH --gpus-per-node=4",
-        "#SBATCH --ntasks-per-node=4", "#SBATCH --cpus-per-task=8", "#SBATCH --mem=64GB",
-        "#SBATCH --time=120", "#SBATCH --account='ocr team'", "#SBATCH --qos=high",
-        "#SBATCH --constraint='a100|h100'", "#SBATCH --mail-user=ocr@example.org",
-        "#SBATCH --mail-type=BEGIN,END", "#SBATCH --exclusive",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --nodes=2",
+        "#SBATCH --gpus-per-node=4",
+        "#SBATCH --ntasks-per-node=4",
+        "#SBATCH --cpus-per-task=8",
+        "#SBATCH --mem=64GB",
+        "#SBATCH --time=120",
+        "#SBATCH --account='ocr team'",
+        "#SBATCH --qos=high",
+        "#SBATCH --constraint='a100|h100'",
+        "#SBATCH --mail-user=ocr@example.org",
+        "#SBATCH --mail-type=BEGIN,END",
+        "#SBATCH --exclusive",
     ]:
         assert line in script.splitlines(), line
 
@@ -133,7 +148,10 @@ def test_slurm_parameters_reach_sbatch(demo_settings: Settings, tmp_path: Path, 
 def test_additional_parameters_cannot_be_assigned_plainly(demo_settings: Settings) -> None:
     """Why the form writes `++...={...}`: the plugin's empty dict is in struct mode."""
     with pytest.raises(Exception, match="append"):
-        composed_launcher(demo_settings, ("hydra/launcher=submitit_slurm", "hydra.launcher.additional_parameters.qos=x"))
+        composed_launcher(
+            demo_settings,
+            ("hydra/launcher=submitit_slurm", "hydra.launcher.additional_parameters.qos=x"),
+        )
 
 
 @pytest.mark.parametrize("page", ["train", "test", "predict"])
@@ -144,12 +162,20 @@ def test_local_launchers(demo_settings: Settings, page: str) -> None:
     assert not any(o.startswith("hydra.launcher.") for o in built.overrides)  # SLURM fields hidden
     assert not any(o.startswith("hydra/launcher") for o in build(demo_settings, page, {}).overrides)
     context = page_context(demo_settings, page)
-    view = build_view(context.schema, context.catalog, context.index, initial_state(context.schema, context.catalog))
+    view = build_view(
+        context.schema,
+        context.catalog,
+        context.index,
+        initial_state(context.schema, context.catalog),
+    )
     assert view.field("launcher").option_labels["basic"] == "Local (plain process)"
 
 
 def test_slurm_field_errors(demo_settings: Settings) -> None:
-    values = slurm_values() | {"slurm_nodes": 0, "slurm_additional_parameters": "mail-user=a\nmail-user=b"}
+    values = slurm_values() | {
+        "slurm_nodes": 0,
+        "slurm_additional_parameters": "mail-user=a\nmail-user=b",
+    }
     built = build(demo_settings, "train", values)
     assert built.field_errors["slurm_nodes"] == "Nodes: must be at least 1"
     assert built.field_errors["slurm_additional_parameters"] == (

@@ -31,7 +31,10 @@ def start_sweep(settings: Settings, overrides: list[str]) -> subprocess.Popen[by
     log = (settings.root / "parent.log").open("wb")
     return subprocess.Popen(
         [sys.executable, "runners/train.py", "--multirun", *overrides],
-        cwd=settings.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=settings.root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -52,7 +55,11 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_two_value_sweep_through_submitit_local_runs_two_trainings(demo_settings: Settings) -> None:
-    overrides = ["hydra/launcher=submitit_local", "trainer.max_epochs=1,2", "demo.epoch_seconds=0.05"]
+    overrides = [
+        "hydra/launcher=submitit_local",
+        "trainer.max_epochs=1,2",
+        "demo.epoch_seconds=0.05",
+    ]
     since = time.time()
     parent = start_sweep(demo_settings, overrides)
     try:
@@ -80,20 +87,29 @@ def test_two_value_sweep_through_submitit_local_runs_two_trainings(demo_settings
         assert f"Epoch {epochs}/{epochs}" in subrun.logs[0].read_text()
 
     # An older sweep in the same shared folder is not this one's.
-    assert discover_multirun(sweep_dir, overrides, since=time.time() + 5).subruns[0].status == "pending"
+    assert (
+        discover_multirun(sweep_dir, overrides, since=time.time() + 5).subruns[0].status
+        == "pending"
+    )
     assert discover_multirun(None, overrides, parent_status="failed").subruns[1].status == "not_run"
 
 
 def test_failed_subrun_is_failed(demo_settings: Settings) -> None:
-    overrides = ["hydra/launcher=submitit_local", "trainer.max_epochs=1", "demo.epoch_seconds=0.05",
-                 "checkpoint_path=null,missing.ckpt"]
+    overrides = [
+        "hydra/launcher=submitit_local",
+        "trainer.max_epochs=1",
+        "demo.epoch_seconds=0.05",
+        "checkpoint_path=null,missing.ckpt",
+    ]
     since = time.time()
     parent = start_sweep(demo_settings, overrides)
     try:
         assert parent.wait(120) != 0
     finally:
         stop_group(parent)
-    multirun = discover_multirun(demo_settings.outputs_dir, overrides, since=since, parent_status="failed")
+    multirun = discover_multirun(
+        demo_settings.outputs_dir, overrides, since=since, parent_status="failed"
+    )
     assert [s.status for s in multirun.subruns] == ["succeeded", "failed"]
     assert "missing.ckpt does not exist" in multirun.subruns[1].logs[1].read_text()
 
@@ -103,8 +119,11 @@ def test_cancelling_a_running_sweep_ends_every_subrun(demo_settings: Settings) -
     since = time.time()
     parent = start_sweep(demo_settings, overrides)
     try:
+
         def both_running():
-            found = discover_multirun(demo_settings.outputs_dir, overrides, since=since, parent_status="running")
+            found = discover_multirun(
+                demo_settings.outputs_dir, overrides, since=since, parent_status="running"
+            )
             return found if [s.status for s in found.subruns] == ["running", "running"] else None
 
         multirun = wait_for(both_running, what="two running sub-runs")
@@ -113,8 +132,12 @@ def test_cancelling_a_running_sweep_ends_every_subrun(demo_settings: Settings) -
         assert len(controllers) == 2 and len(tasks) == 2 and all(map(alive, controllers + tasks))
 
         assert sorted(cancel_subruns(multirun)) == sorted(multirun.job_ids)
-        wait_for(lambda: not any(map(alive, controllers + tasks)), timeout=15, what="sub-runs to end")
-        after = discover_multirun(demo_settings.outputs_dir, overrides, since=since, parent_status="cancelled")
+        wait_for(
+            lambda: not any(map(alive, controllers + tasks)), timeout=15, what="sub-runs to end"
+        )
+        after = discover_multirun(
+            demo_settings.outputs_dir, overrides, since=since, parent_status="cancelled"
+        )
         assert [s.status for s in after.subruns] == ["cancelled", "cancelled"]
         assert cancel_subruns(after) == ()  # nothing left to signal
     finally:
@@ -129,7 +152,9 @@ def test_basic_launcher_subruns(demo_settings: Settings) -> None:
         assert parent.wait(120) == 0
     finally:
         stop_group(parent)
-    multirun = discover_multirun(demo_settings.outputs_dir, overrides, since=since, parent_status="succeeded")
+    multirun = discover_multirun(
+        demo_settings.outputs_dir, overrides, since=since, parent_status="succeeded"
+    )
     assert multirun.launcher == "basic" and multirun.submitit_dir is None
     assert [s.status for s in multirun.subruns] == ["succeeded", "succeeded"]
     assert [s.logs[0].name for s in multirun.subruns] == ["train.log", "train.log"]
@@ -168,9 +193,15 @@ def test_slurm_subruns_cancel_through_scancel(tmp_path: Path, monkeypatch) -> No
     multirun = discover_multirun(sweep_dir, overrides, parent_status="running")
     assert multirun.launcher == SLURM_LAUNCHER
     assert [(s.index, s.job_id, s.overrides) for s in multirun.subruns] == [
-        (0, "4242_0", ("seed=1",)), (1, "4242_1", ("seed=2",)), (2, "4242_2", ("seed=3",)),
+        (0, "4242_0", ("seed=1",)),
+        (1, "4242_1", ("seed=2",)),
+        (2, "4242_2", ("seed=3",)),
     ]
-    assert [s.status for s in multirun.subruns] == ["unknown", "unknown", "succeeded"]  # no sacct here
+    assert [s.status for s in multirun.subruns] == [
+        "unknown",
+        "unknown",
+        "succeeded",
+    ]  # no sacct here
     assert cancel_subruns(multirun) == ("4242_0", "4242_1")
     assert calls.read_text().split() == ["4242_0", "4242_1"]
 

@@ -54,8 +54,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "src", source / "src", ignore=IGNORED)
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(dist), str(source)],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(dist),
+            str(source),
+        ],
+        check=True,
+        timeout=300,
     )
     [built] = dist.glob("*.whl")
     return built
@@ -75,12 +86,15 @@ def test_installs_and_runs_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     python = venv / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-        check=True, timeout=120,
+        check=True,
+        timeout=120,
     )
     # Dependencies come from the test environment; the package itself only from the wheel.
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     Path(purelib, "test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     installed_demo = Path(purelib) / "command_builder" / "demo"
@@ -89,20 +103,35 @@ def test_installs_and_runs_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = dict(os.environ, COMMAND_BUILDER_HOME=str(home))
     probe = subprocess.run(
-        [str(python), "-c",
-         "import command_builder, command_builder.settings as s;"
-         "print(command_builder.__file__); print(s.ensure_demo_workspace())"],
-        check=True, capture_output=True, text=True, env=env, cwd=tmp_path,
+        [
+            str(python),
+            "-c",
+            "import command_builder, command_builder.settings as s;"
+            "print(command_builder.__file__); print(s.ensure_demo_workspace())",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     ).stdout.splitlines()
     assert Path(probe[0]).is_relative_to(venv)
     workspace = Path(probe[1])
     assert workspace == home / "demo-workspace"
 
-    assert subprocess.run([str(venv / "bin" / "command-builder"), "--help"],
-                          capture_output=True, env=env).returncode == 0
+    assert (
+        subprocess.run(
+            [str(venv / "bin" / "command-builder"), "--help"], capture_output=True, env=env
+        ).returncode
+        == 0
+    )
     result = subprocess.run(
         [str(python), "runners/train.py", "trainer.max_epochs=1", "demo.epoch_seconds=0"],
-        cwd=workspace, capture_output=True, text=True, env=env, timeout=60,
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert list(workspace.glob("outputs/*/checkpoints/epoch=0-step=*.ckpt"))
@@ -116,8 +145,11 @@ def test_ensure_demo_workspace_copies_out_of_the_package(
     before = snapshot(DEMO_SOURCE)
     target = ensure_demo_workspace()
     assert target == tmp_path / "demo-workspace"
-    copied = {f"command_builder/demo/{p.relative_to(target).as_posix()}"
-              for p in target.rglob("*") if p.is_file()}
+    copied = {
+        f"command_builder/demo/{p.relative_to(target).as_posix()}"
+        for p in target.rglob("*")
+        if p.is_file()
+    }
     package_modules = {"command_builder/demo/__init__.py", "command_builder/demo/runtime.py"}
     assert copied == demo_files() - package_modules | {f"command_builder/demo/{DEMO_MARKER}"}
     assert (target / DEMO_MARKER).read_text() == __version__
@@ -132,7 +164,9 @@ def test_ensure_demo_workspace_copies_out_of_the_package(
 def test_serve_refuses_a_folder_without_configs(tmp_path: Path) -> None:
     result = subprocess.run(
         [str(CONSOLE_SCRIPT), "serve", "--workspace", str(tmp_path), "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env=dict(os.environ, COMMAND_BUILDER_HOME=str(tmp_path / "home")),
     )
     assert result.returncode == 2
@@ -144,7 +178,8 @@ def test_serve_answers_health_check(demo_settings: Settings, tmp_path: Path) -> 
     port = free_port()
     process = subprocess.Popen(
         [str(CONSOLE_SCRIPT), "serve", "--workspace", str(demo_settings.root), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env=dict(os.environ, COMMAND_BUILDER_HOME=str(tmp_path / "home")),
     )
     try:
@@ -152,7 +187,9 @@ def test_serve_answers_health_check(demo_settings: Settings, tmp_path: Path) -> 
         status = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                ) as reply:
                     status = reply.status
                 break
             except (urllib.error.URLError, ConnectionError):

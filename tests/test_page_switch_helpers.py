@@ -43,6 +43,8 @@ def test_profile_summary_counts_each_function_once_per_sample(tmp_path: Path) ->
 
 def test_serve_with_config_parsing() -> None:
     assert serve_with_config.parse_overrides(["runner.postScriptGC=false", "x.y=3", "z=1e9"]) == {
-        "runner.postScriptGC": False, "x.y": 3, "z": 1e9,
+        "runner.postScriptGC": False,
+        "x.y": 3,
+        "z": 1e9,
     }
     assert serve_with_config.env_name("runner.postScriptGC") == "STREAMLIT_RUNNER_POST_SCRIPT_GC"

@@ -31,14 +31,34 @@ def test_shipped_schemas_load(page: str) -> None:
 def test_train_schema_has_the_ocr_fields() -> None:
     schema = load_schema_file(DEFAULTS_DIR / "train.yaml")
     labels = [e.label for e in schema.elements]
-    for label in ["Experiment name", "Use W&B", "Resume training", "Checkpoint", "Architecture",
-                  "Component summary", "Encoder", "Decoder", "Head", "Loss", "Optimizer",
-                  "Learning rate", "Weight decay", "Batch size", "Max epochs",
-                  "Gradient accumulation", "Gradient clip", "Precision", "Seed", "Dataset",
-                  "Preprocessing profile"]:
+    for label in [
+        "Experiment name",
+        "Use W&B",
+        "Resume training",
+        "Checkpoint",
+        "Architecture",
+        "Component summary",
+        "Encoder",
+        "Decoder",
+        "Head",
+        "Loss",
+        "Optimizer",
+        "Learning rate",
+        "Weight decay",
+        "Batch size",
+        "Max epochs",
+        "Gradient accumulation",
+        "Gradient clip",
+        "Precision",
+        "Seed",
+        "Dataset",
+        "Preprocessing profile",
+    ]:
         assert label in labels
     assert schema.by_key["batch_size"].hydra_override == (
-        "dataloaders.train_dataloader.batch_size", "dataloaders.val_dataloader.batch_size")
+        "dataloaders.train_dataloader.batch_size",
+        "dataloaders.val_dataloader.batch_size",
+    )
     assert schema.by_key["architecture"].group_paths == {"model/architectures"}
     assert schema.by_key["dataset"].group_paths == {"data"}
     assert schema.by_key["exp_name"].group_paths == frozenset()
@@ -116,10 +136,10 @@ def test_missing_label_points_at_the_element(demo_settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("extra", "needle"),
     [
-        ("    visible_if: \"checkpoint ==\"\n", "visible_if"),
+        ('    visible_if: "checkpoint =="\n', "visible_if"),
         ("    visible_if: nothing_here\n", "unknown keys"),
-        ("    validation: {required_if: \"(checkpoint\"}\n", "required_if"),
-        ("    validation: {pattern: \"[\"}\n", "pattern"),
+        ('    validation: {required_if: "(checkpoint"}\n', "required_if"),
+        ('    validation: {pattern: "["}\n', "pattern"),
     ],
 )
 def test_bad_expression_or_pattern_is_a_schema_error(

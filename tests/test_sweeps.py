@@ -46,7 +46,11 @@ def test_parse_sweep_spec(text: str, kwargs: dict, expected: object) -> None:
 @pytest.mark.parametrize(
     ("text", "kwargs", "message"),
     [
-        ("range(10,40", {"numeric": True}, "malformed range 'range(10,40': write range(start, stop, step)"),
+        (
+            "range(10,40",
+            {"numeric": True},
+            "malformed range 'range(10,40': write range(start, stop, step)",
+        ),
         ("range(a,b,c)", {"numeric": True}, "malformed range"),
         ("range(1,5,0)", {"numeric": True}, "range step must not be 0"),
         ("range(5,1)", {"numeric": True}, "'range(5,1)' has no values"),
@@ -68,7 +72,10 @@ def test_parse_sweep_spec_errors_are_clear(text: str, kwargs: dict, message: str
 
 def test_sweep_override_uses_hydra_grammar() -> None:
     assert sweep_override("model.optimizer.lr", (1e-3, 5e-4)) == "model.optimizer.lr=0.001,0.0005"
-    assert sweep_override("trainer.max_epochs", SweepRange(1, 5, 2)) == "trainer.max_epochs=range(1,5,2)"
+    assert (
+        sweep_override("trainer.max_epochs", SweepRange(1, 5, 2))
+        == "trainer.max_epochs=range(1,5,2)"
+    )
     assert sweep_override("model/architectures", ("dbnet", "craft"), kind="group") == (
         "model/architectures=dbnet,craft"
     )
@@ -95,10 +102,14 @@ def test_any_strings_sweep_back_exactly(values: list[str]) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.integers(-50, 50), st.integers(-50, 50), st.integers(-7, 7).filter(bool),
+    st.integers(-50, 50),
+    st.integers(-50, 50),
+    st.integers(-7, 7).filter(bool),
     st.booleans(),
 )
-def test_range_count_matches_hydra_iteration(start: int, stop: int, step: int, floats: bool) -> None:
+def test_range_count_matches_hydra_iteration(
+    start: int, stop: int, step: int, floats: bool
+) -> None:
     if floats:
         start_f, stop_f, step_f = start / 10, stop / 10, step / 10
         sweep = RangeSweep(start=start_f, stop=stop_f, step=step_f)
@@ -154,7 +165,9 @@ def test_count_errors(overrides: list[str], message: str) -> None:
 
 
 def test_expand_runs_writes_each_run_like_hydra() -> None:
-    runs = expand_runs(["exp_name='a b',c", "model/architectures=dbnet,craft", "hydra/launcher=submitit_local"])
+    runs = expand_runs(
+        ["exp_name='a b',c", "model/architectures=dbnet,craft", "hydra/launcher=submitit_local"]
+    )
     assert runs == [
         ["exp_name='a b'", "model/architectures=dbnet"],
         ["exp_name='a b'", "model/architectures=craft"],

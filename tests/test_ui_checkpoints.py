@@ -16,8 +16,13 @@ PICK = "test.field.checkpoint"
 def test_picking_fills_components_and_warns_on_mismatch(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    write_run(demo_settings.root, "craft_run", architecture="craft", encoder="vgg16_bn",
-              checkpoints=((0, 205), (1, 410)))
+    write_run(
+        demo_settings.root,
+        "craft_run",
+        architecture="craft",
+        encoder="vgg16_bn",
+        checkpoints=((0, 205), (1, 410)),
+    )
     at = open_app(monkeypatch, demo_settings, page="test")
     picker = at.selectbox(key=PICK)
     assert picker.label == "Checkpoint"
@@ -39,8 +44,14 @@ def test_filter_bounds_a_large_list_newest_first(
 ) -> None:
     now = time.time()
     for run in range(20):
-        write_run(demo_settings.root, f"run{run:02d}", architecture="dbnet", encoder="resnet18",
-                  checkpoints=tuple((e, e * 10) for e in range(5)), mtime=now - 10_000 + run * 100)
+        write_run(
+            demo_settings.root,
+            f"run{run:02d}",
+            architecture="dbnet",
+            encoder="resnet18",
+            checkpoints=tuple((e, e * 10) for e in range(5)),
+            mtime=now - 10_000 + run * 100,
+        )
     at = open_app(monkeypatch, demo_settings, page="test")
     assert len(at.selectbox(key=PICK).options) == checkpoint_picker.MAX_SHOWN
     assert at.selectbox(key=PICK).options[0].startswith("run19 · epoch 4")
@@ -57,20 +68,29 @@ def test_picked_checkpoint_stays_listed_when_filtered_out(
     write_run(demo_settings.root, "alpha", architecture="dbnet", encoder="resnet18")
     write_run(demo_settings.root, "beta", architecture="dbnet", encoder="resnet34")
     at = open_app(monkeypatch, demo_settings, page="predict")
-    at.selectbox(key="predict.field.checkpoint").select("outputs/alpha/checkpoints/epoch=0-step=10.ckpt").run()
+    at.selectbox(key="predict.field.checkpoint").select(
+        "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
+    ).run()
     at.text_input(key="predict.ui.checkpoint_filter").input("beta").run()
-    assert at.selectbox(key="predict.field.checkpoint").value == "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
+    assert (
+        at.selectbox(key="predict.field.checkpoint").value
+        == "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
+    )
     at = switch(switch(at, "train"), "predict")
     assert at.text_input(key="predict.ui.checkpoint_filter").value == "beta"
     assert "checkpoint_path" in command(at)
 
 
-def test_train_resume_shows_the_picker(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_train_resume_shows_the_picker(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     write_run(demo_settings.root, "earlier", architecture="dbnetpp", encoder="resnet50")
     at = open_app(monkeypatch, demo_settings)
     assert not at.selectbox
     at.checkbox(key="train.field.resume").check().run()
-    at.selectbox(key="train.field.checkpoint").select("outputs/earlier/checkpoints/epoch=0-step=10.ckpt").run()
+    at.selectbox(key="train.field.checkpoint").select(
+        "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
+    ).run()
     assert "resume=true" in command(at)
     assert "model/architectures=dbnetpp" in command(at)
 

@@ -17,7 +17,9 @@ def _settle(at: AppTest) -> AppTest:
     return at.run()
 
 
-def test_compose_result_appears_when_ready(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_compose_result_appears_when_ready(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
     at = _settle(at)
     assert any(s.value == "Hydra composes this command." for s in at.success)

@@ -19,7 +19,9 @@ def test_run_is_disabled_while_the_form_has_errors(
     assert at.button(key="train.ui.run").disabled
 
 
-def test_run_starts_a_job_and_links_to_it(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_run_starts_a_job_and_links_to_it(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "from_ui", "max_epochs": "1"})
     assert not at.button(key="train.ui.run").disabled
     at.button(key="train.ui.run").click().run()
@@ -41,12 +43,21 @@ def test_open_in_builder_restores_a_jobs_exact_command(
 ) -> None:
     """Sweeps and overrides the form has no field for come back too: the command is the truth."""
     at = open_app(monkeypatch, demo_settings, page="test")
-    argv = build_argv(demo_settings, "train", (
-        "exp_name=again", "model/architectures=craft", "trainer.max_epochs=range(1,4)",
-        "+trainer.deterministic=true",
-    ), multirun=True)
+    argv = build_argv(
+        demo_settings,
+        "train",
+        (
+            "exp_name=again",
+            "model/architectures=craft",
+            "trainer.max_epochs=range(1,4)",
+            "+trainer.deterministic=true",
+        ),
+        multirun=True,
+    )
     at.session_state["pending_form_load"] = {
-        "page": "train", "command": display_command(argv), "values": {"exp_name": "again"},
+        "page": "train",
+        "command": display_command(argv),
+        "values": {"exp_name": "again"},
     }
     at.session_state["test_page"] = "train"
     at.run()
@@ -62,7 +73,8 @@ def test_open_in_builder_falls_back_to_the_recorded_values(
     """A command that no longer parses (another runner prefix, say) still restores the fields."""
     at = open_app(monkeypatch, demo_settings, page="test")
     at.session_state["pending_form_load"] = {
-        "page": "train", "command": "python 'unbalanced",
+        "page": "train",
+        "command": "python 'unbalanced",
         "values": {"exp_name": "again", "architecture": "craft", "max_epochs": 3},
     }
     at.session_state["test_page"] = "train"

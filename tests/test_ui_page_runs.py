@@ -23,7 +23,12 @@ from ui_apptest import open_app, switch, write_run
 
 PACKAGE = str(Path(command_builder.__file__).parent)
 FORBIDDEN_C = {"stat", "lstat", "scandir", "listdir", "open", "walk", "read_text", "read_bytes"}
-FORBIDDEN_PY = {("yaml", "load"), ("yaml", "safe_load"), ("yaml", "compose"), ("subprocess", "Popen")}
+FORBIDDEN_PY = {
+    ("yaml", "load"),
+    ("yaml", "safe_load"),
+    ("yaml", "compose"),
+    ("subprocess", "Popen"),
+}
 
 
 @contextmanager
@@ -35,8 +40,12 @@ def _recording() -> Iterator[list[str]]:
             if event == "call":  # a Python function called from the package
                 caller = frame.f_back
                 module = frame.f_globals.get("__name__", "")
-                if caller is not None and caller.f_code.co_filename.startswith(PACKAGE) and any(
-                    module.startswith(m) and frame.f_code.co_name == f for m, f in FORBIDDEN_PY
+                if (
+                    caller is not None
+                    and caller.f_code.co_filename.startswith(PACKAGE)
+                    and any(
+                        module.startswith(m) and frame.f_code.co_name == f for m, f in FORBIDDEN_PY
+                    )
                 ):
                     seen.append(f"{module}.{frame.f_code.co_name} from {caller.f_code.co_filename}")
             return
@@ -52,9 +61,13 @@ def _recording() -> Iterator[list[str]]:
         threading.setprofile(None)  # type: ignore[arg-type]
 
 
-def test_warm_page_switches_touch_no_files(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_warm_page_switches_touch_no_files(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     write_run(demo_settings.root, "run", architecture="dbnet", encoder="resnet18")
-    monkeypatch.setattr(context, "REVALIDATE_EVERY_S", 1e9)  # the background re-check is not a page run
+    monkeypatch.setattr(
+        context, "REVALIDATE_EVERY_S", 1e9
+    )  # the background re-check is not a page run
     at = open_app(monkeypatch, demo_settings)
     for page in ("test", "predict", "train"):  # first visits fill the caches
         at = switch(at, page)

@@ -11,10 +11,12 @@ import pytest
 from command_builder.settings import Settings
 from ui_apptest import open_app
 
-SUBMISSION = {"images": {
-    "b.jpg": {"words": {"0001": {"points": [[1, 2], [3.4, 4], [5, 6.6]]}}},
-    "a.jpg": {"words": {}},
-}}
+SUBMISSION = {
+    "images": {
+        "b.jpg": {"words": {"0001": {"points": [[1, 2], [3.4, 4], [5, 6.6]]}}},
+        "a.jpg": {"words": {}},
+    }
+}
 
 
 def _write_submission(settings: Settings, run: str, name: str, data: object, age_s: float) -> None:
@@ -26,7 +28,9 @@ def _write_submission(settings: Settings, run: str, name: str, data: object, age
     os.utime(path, (stamp, stamp))
 
 
-def test_export_is_collapsed_until_asked(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_export_is_collapsed_until_asked(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings, page="predict")
     assert at.title[0].value == "Predict"
     assert not at.radio and not at.dataframe
@@ -47,11 +51,15 @@ def test_run_submissions_newest_first_preview_and_csv(
     assert at.download_button(key="predict.ui.export_download").label == "Download competition CSV"
 
 
-def test_bad_upload_shows_a_clear_error(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_bad_upload_shows_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings, page="predict")
     at.toggle(key="predict.ui.export").set_value(True).run()
     at.radio(key="predict.ui.export_source").set_value("Upload a JSON file").run()
-    at.file_uploader(key="predict.ui.export_upload").upload("bad.json", b"{not json", "application/json").run()
+    at.file_uploader(key="predict.ui.export_upload").upload(
+        "bad.json", b"{not json", "application/json"
+    ).run()
     assert any("Cannot export this submission: not valid JSON" in e.value for e in at.error)
     assert not at.dataframe
 
@@ -61,6 +69,7 @@ def test_good_upload_previews(monkeypatch: pytest.MonkeyPatch, demo_settings: Se
     at.toggle(key="predict.ui.export").set_value(True).run()
     at.radio(key="predict.ui.export_source").set_value("Upload a JSON file").run()
     at.file_uploader(key="predict.ui.export_upload").upload(
-        "mine.json", json.dumps(SUBMISSION).encode(), "application/json").run()
+        "mine.json", json.dumps(SUBMISSION).encode(), "application/json"
+    ).run()
     assert not any("Cannot export" in e.value for e in at.error)
     assert list(at.dataframe[0].value["polygons"]) == ["", "1 2 3 4 5 7"]

@@ -49,7 +49,11 @@ def test_serve_subcommand_hands_over_to_the_server(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     calls: list[tuple[object, str, int]] = []
-    monkeypatch.setattr(server, "serve", lambda settings, host, port: calls.append((settings.root, host, port)))
-    args = make_parser().parse_args(["serve", "--workspace", str(demo_settings.root), "--port", "8700"])
+    monkeypatch.setattr(
+        server, "serve", lambda settings, host, port: calls.append((settings.root, host, port))
+    )
+    args = make_parser().parse_args(
+        ["serve", "--workspace", str(demo_settings.root), "--port", "8700"]
+    )
     assert args.func(args) == 0
     assert calls == [(demo_settings.root, "127.0.0.1", 8700)]

@@ -27,8 +27,13 @@ print(timing.enabled(), len(gc.callbacks) - n_callbacks)
 
 def _run(env: dict[str, str]) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_BUILDER_TIMINGS")}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], env={**clean, **env},
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -38,8 +43,10 @@ def test_off_by_default_registers_nothing() -> None:
 
 def test_writes_one_line_per_run(tmp_path: Path) -> None:
     out = tmp_path / "timings.jsonl"
-    assert _run({"COMMAND_BUILDER_TIMINGS": str(out),
-                 "COMMAND_BUILDER_TIMINGS_OBJECTS": "1"}) == "True 1"
+    assert (
+        _run({"COMMAND_BUILDER_TIMINGS": str(out), "COMMAND_BUILDER_TIMINGS_OBJECTS": "1"})
+        == "True 1"
+    )
     first, second = (json.loads(line) for line in out.read_text().splitlines())
     assert first["page"] == "train" and first["run_ms"] >= 0 and first["objects"] > 1000
     assert first["gc_collections"] >= 1 and "exc" not in first

@@ -21,7 +21,9 @@ def test_first_paint_shows_title_first_tab_and_live_command(
     assert not at.selectbox  # the Model tab is closed: its selects are not built at all
 
 
-def test_typing_updates_command_and_link(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_typing_updates_command_and_link(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings)
     at.text_input(key=EXP).input("receipts v3").run()
     assert "'exp_name=\"receipts v3\"'" in command(at)
@@ -65,7 +67,9 @@ def test_append_architecture_and_encoder_once(
     assert at.text_input(key=EXP).value == "receipts_dbnet_resnet18"
 
 
-def test_values_survive_switching_pages(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_values_survive_switching_pages(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings)
     at.text_input(key=EXP).input("kept").run()
     at = switch(at, "test")
@@ -85,7 +89,9 @@ def test_open_section_is_remembered_across_pages(
     assert at.number_input(key="train.field.seed").value == 42
 
 
-def test_reset_resets_this_page_only(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
+def test_reset_resets_this_page_only(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
     at = open_app(monkeypatch, demo_settings, page="test")
     at.text_input(key="test.field.exp_name").input("test side").run()
     at = switch(at, "train")
@@ -113,7 +119,9 @@ def test_edited_command_flows_back_and_bad_text_is_kept(
     assert "trainer.max_epochs=3" in command(at)
     at.text_area(key="train.ui.command_text").input("python runners/train.py 'exp_name=oops").run()
     assert any("Cannot read this command" in e.value for e in at.error)
-    assert at.text_area(key="train.ui.command_text").value == "python runners/train.py 'exp_name=oops"
+    assert (
+        at.text_area(key="train.ui.command_text").value == "python runners/train.py 'exp_name=oops"
+    )
     assert at.text_input(key=EXP).value == "from_text"  # the form keeps its last good state
 
 
@@ -135,8 +143,12 @@ def test_sweep_makes_a_multirun_and_asks_before_many_runs(
     assert any("sweeps over `range(1,4)`" in m.value for m in at.markdown)
 
 
-def test_malformed_range_is_a_field_error(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
-    at = open_section(open_app(monkeypatch, demo_settings, query={"exp_name": "x"}), "train", "Sweeps")
+def test_malformed_range_is_a_field_error(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    at = open_section(
+        open_app(monkeypatch, demo_settings, query={"exp_name": "x"}), "train", "Sweeps"
+    )
     at.text_input(key="train.field.sweep.max_epochs").input("range(1,").run()
     assert any("Max epochs" in e.value for e in at.error)
     assert at.button(key="train.ui.run").disabled

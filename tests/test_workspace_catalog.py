@@ -32,11 +32,15 @@ def small_workspace(root: Path) -> Settings:
     write(root / "configs/data/a.yaml", "x: 1\n")
     write(root / "configs/data/b.yaml", "x: 2\n")
     write(root / "configs/model/architectures/net.yaml", "name: net\n")
-    write(root / "configs/ui_meta/architectures/net.yaml",
-          "name: net\nlabel: Net\ncompatible:\n  encoders: [e1, e2]\n"
-          "defaults: {encoder: e1}\nuse_cases:\n  - {id: u, title: U, values: {encoder: e2}}\n")
-    write(root / "configs/ui_meta/optimizers/adam.yaml",
-          "name: adam\nlearning_rate: {min: 1.0e-5, max: 1.0e-2, default: 1.0e-3}\n")
+    write(
+        root / "configs/ui_meta/architectures/net.yaml",
+        "name: net\nlabel: Net\ncompatible:\n  encoders: [e1, e2]\n"
+        "defaults: {encoder: e1}\nuse_cases:\n  - {id: u, title: U, values: {encoder: e2}}\n",
+    )
+    write(
+        root / "configs/ui_meta/optimizers/adam.yaml",
+        "name: adam\nlearning_rate: {min: 1.0e-5, max: 1.0e-2, default: 1.0e-3}\n",
+    )
     write(root / "runners/train.py", "")
     write(root / "runners/_helpers.py", "")
     return load_settings(root)
@@ -60,8 +64,11 @@ def test_demo_groups_metadata_and_runners(demo_settings: Settings) -> None:
     assert catalog.datasets == ("canonical", "craft", "default", "preprocessing")
     assert catalog.group_options("nope") == ()
     assert not any(group.startswith("ui_meta") for group in catalog.groups)
-    assert catalog.runners == {"predict": "runners/predict.py", "test": "runners/test.py",
-                               "train": "runners/train.py"}
+    assert catalog.runners == {
+        "predict": "runners/predict.py",
+        "test": "runners/test.py",
+        "train": "runners/train.py",
+    }
     dbnet = catalog.architectures["dbnet"]
     assert dbnet.label == "DBNet"
     assert dbnet.defaults["encoder"] == "resnet18"
@@ -78,8 +85,7 @@ def test_demo_groups_metadata_and_runners(demo_settings: Settings) -> None:
 
 def test_meta_options_is_a_union_without_duplicates(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
-    write(settings.ui_meta_dir / "architectures/other.yaml",
-          "compatible:\n  encoders: [e2, e3]\n")
+    write(settings.ui_meta_dir / "architectures/other.yaml", "compatible:\n  encoders: [e2, e3]\n")
     catalog = build_catalog(settings)
     assert catalog.meta_options("encoders") == ("e1", "e2", "e3")
     assert catalog.meta_options("heads") == ()
@@ -115,14 +121,19 @@ def test_config_that_is_not_a_mapping_is_an_issue(tmp_path: Path) -> None:
 
 def test_invalid_metadata_names_file_and_line(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
-    write(settings.ui_meta_dir / "architectures/bad.yaml",
-          "name: bad\ncompatible:\n  encoders: 5\n")
+    write(
+        settings.ui_meta_dir / "architectures/bad.yaml", "name: bad\ncompatible:\n  encoders: 5\n"
+    )
     write(settings.ui_meta_dir / "architectures/typo.yaml", "name: typo\nlabell: X\n")
     write(settings.ui_meta_dir / "architectures/wrongname.yaml", "name: other\n")
-    write(settings.ui_meta_dir / "architectures/baddefault.yaml",
-          "compatible: {encoders: [a]}\ndefaults:\n  encoder: b\n")
-    write(settings.ui_meta_dir / "optimizers/sgd.yaml",
-          "learning_rate: {min: 1.0e-2, max: 1.0e-4, default: 1.0e-3}\n")
+    write(
+        settings.ui_meta_dir / "architectures/baddefault.yaml",
+        "compatible: {encoders: [a]}\ndefaults:\n  encoder: b\n",
+    )
+    write(
+        settings.ui_meta_dir / "optimizers/sgd.yaml",
+        "learning_rate: {min: 1.0e-2, max: 1.0e-4, default: 1.0e-3}\n",
+    )
     catalog = build_catalog(settings)
     bad = issue_for(catalog, "configs/ui_meta/architectures/bad.yaml")
     assert bad.line == 3 and "compatible.encoders" in bad.message
@@ -136,8 +147,10 @@ def test_invalid_metadata_names_file_and_line(tmp_path: Path) -> None:
 
 def test_invalid_profile_is_left_out_alone(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
-    write(settings.ui_meta_dir / "preprocessing_profiles.yaml",
-          "profiles:\n  ok: {label: OK, overrides: [data=a]}\n  bad:\n    overrides: [1, {}]\n")
+    write(
+        settings.ui_meta_dir / "preprocessing_profiles.yaml",
+        "profiles:\n  ok: {label: OK, overrides: [data=a]}\n  bad:\n    overrides: [1, {}]\n",
+    )
     catalog = build_catalog(settings)
     assert list(catalog.preprocessing_profiles) == ["ok"]
     assert issue_for(catalog, "configs/ui_meta/preprocessing_profiles.yaml").line == 4
@@ -183,7 +196,8 @@ def test_catalog_is_shared_until_something_changes(tmp_path: Path) -> None:
 
 
 def test_same_size_edit_within_the_mtime_granularity_is_seen(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(catalog_module, "RACY_WINDOW_NS", 3600 * 10**9)  # however slow the machine
     settings = small_workspace(tmp_path)
     path = settings.ui_meta_dir / "architectures/net.yaml"
@@ -219,7 +233,9 @@ def test_threads_share_one_catalog_while_files_change(tmp_path: Path) -> None:
         for i in range(20):
             write(settings.configs_dir / f"data/n{i}.yaml", f"x: {i}\n")
 
-    threads = [threading.Thread(target=reader) for _ in range(6)] + [threading.Thread(target=writer)]
+    threads = [threading.Thread(target=reader) for _ in range(6)] + [
+        threading.Thread(target=writer)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -25,12 +25,18 @@ def _script() -> None:
 
     from command_builder.ui import context, predict_page, test_page, train_page
 
-    renderers = {"train": train_page.render, "test": test_page.render, "predict": predict_page.render}
+    renderers = {
+        "train": train_page.render,
+        "test": test_page.render,
+        "predict": predict_page.render,
+    }
     renderers[st.session_state.get("test_page", "train")](context.current_settings())
 
 
 def open_app(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, page: str = "train",
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    page: str = "train",
     query: dict[str, str] | None = None,
 ) -> AppTest:
     """A fresh session of the app on `settings`' workspace, showing `page` (run once)."""
@@ -60,8 +66,13 @@ def command(at: AppTest) -> str:
 
 
 def write_run(
-    root: Path, name: str, *, architecture: str, encoder: str,
-    checkpoints: tuple[tuple[int, int], ...] = ((0, 10),), mtime: float | None = None,
+    root: Path,
+    name: str,
+    *,
+    architecture: str,
+    encoder: str,
+    checkpoints: tuple[tuple[int, int], ...] = ((0, 10),),
+    mtime: float | None = None,
 ) -> Path:
     """A Hydra run folder as the demo runners write it: recorded config and checkpoints."""
     run = root / "outputs" / name
@@ -71,7 +82,8 @@ def write_run(
     )
     (run / ".hydra" / "hydra.yaml").write_text(
         "hydra:\n  runtime:\n    choices:\n"
-        f"      model/architectures: {architecture}\n      data: default\n", encoding="utf-8"
+        f"      model/architectures: {architecture}\n      data: default\n",
+        encoding="utf-8",
     )
     (run / "checkpoints").mkdir()
     stamp = time.time() - 3600 if mtime is None else mtime

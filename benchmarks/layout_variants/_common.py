@@ -45,8 +45,10 @@ def run(body: Callable[[str], None]) -> None:
         page.__name__ = name.lower()
         return page
 
-    st.navigation([
-        st.Page(make("Train"), title="Train", url_path="train", default=True),
-        st.Page(make("Test"), title="Test", url_path="test"),
-        st.Page(make("Predict"), title="Predict", url_path="predict"),
-    ]).run()
+    st.navigation(
+        [
+            st.Page(make("Train"), title="Train", url_path="train", default=True),
+            st.Page(make("Test"), title="Test", url_path="test"),
+            st.Page(make("Predict"), title="Predict", url_path="predict"),
+        ]
+    ).run()

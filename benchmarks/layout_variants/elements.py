@@ -56,11 +56,14 @@ KINDS: dict[str, Callable[[str, int], object]] = {
     "markdown": lambda page, i: st.markdown(f"**Field {i}**: some `value` and _notes_ {i}"),
     "card": _card,
     "text_input": lambda page, i: st.text_input(f"Field {i}", key=f"{page}_{i}"),
-    "number_input": lambda page, i: st.number_input(f"Field {i}", value=float(i), key=f"{page}_{i}"),
+    "number_input": lambda page, i: st.number_input(
+        f"Field {i}", value=float(i), key=f"{page}_{i}"
+    ),
     "checkbox": lambda page, i: st.checkbox(f"Field {i}", key=f"{page}_{i}"),
     "selectbox": lambda page, i: st.selectbox(f"Field {i}", OPTIONS, key=f"{page}_{i}"),
     "segmented_control": lambda page, i: st.segmented_control(
-        f"Field {i}", OPTIONS, default="a", key=f"{page}_{i}"),
+        f"Field {i}", OPTIONS, default="a", key=f"{page}_{i}"
+    ),
     "pills": lambda page, i: st.pills(f"Field {i}", OPTIONS, default="a", key=f"{page}_{i}"),
     "radio": lambda page, i: st.radio(f"Field {i}", OPTIONS, horizontal=True, key=f"{page}_{i}"),
 }

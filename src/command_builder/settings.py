@@ -163,7 +163,9 @@ def copy_demo_workspace(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("configs", "runners"):
         shutil.copytree(
-            DEMO_SOURCE / name, target / name, dirs_exist_ok=True,
+            DEMO_SOURCE / name,
+            target / name,
+            dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
     shutil.copy2(DEMO_SOURCE / SETTINGS_FILE, target / SETTINGS_FILE)

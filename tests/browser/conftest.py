@@ -75,8 +75,10 @@ class AppServer:
 @pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
-                    "(or `make chromium`) to run the browser tests")
+        pytest.skip(
+            f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` "
+            "(or `make chromium`) to run the browser tests"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -92,8 +94,9 @@ def browser(playwright_instance: Any) -> Iterator[Any]:
     chromium.close()
 
 
-def _start(home: Path, workspace: Path | None, env: Mapping[str, str] | None,
-           browser: Any) -> AppServer:
+def _start(
+    home: Path, workspace: Path | None, env: Mapping[str, str] | None, browser: Any
+) -> AppServer:
     """Start serve on a demo copy (or `workspace`), wait healthy and for its first page."""
     home.mkdir(parents=True, exist_ok=True)
     workspace = workspace or ensure_demo_workspace(home)

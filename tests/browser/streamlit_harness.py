@@ -48,10 +48,14 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 )
 # Same Streamlit flags as `command-builder serve`, so the floor is served alike.
 STREAMLIT_FLAGS: tuple[str, ...] = (
-    "--server.headless", "true",
-    "--server.fileWatcherType", "none",
-    "--browser.gatherUsageStats", "false",
-    "--client.toolbarMode", "minimal",
+    "--server.headless",
+    "true",
+    "--server.fileWatcherType",
+    "none",
+    "--browser.gatherUsageStats",
+    "false",
+    "--client.toolbarMode",
+    "minimal",
 )
 FLOOR_APP = REPO / "benchmarks" / "floor_app.py"
 
@@ -129,7 +133,6 @@ const SB = {
   },
 };
 """
-
 
 
 def _with_helpers(fn: str) -> str:
@@ -278,12 +281,12 @@ STATE_JS = _with_helpers("() => SB.state()")
 # ~0.3 s after the run; Streamlit's own e2e helper waits for the same two signals).
 READY_JS = _with_helpers(
     "() => SB.state() === 'notRunning' && !!document.querySelector("
-    "'[data-testid=\"stMain\"] h1, [data-testid=\"stMain\"] [data-testid=\"stException\"]')"
+    '\'[data-testid="stMain"] h1, [data-testid="stMain"] [data-testid="stException"]\')'
     " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
 )
 # Text of the exceptions shown in the main area ('' when none).
 EXCEPTIONS_JS = (
-    "() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stException\"]')]"
+    '() => [...document.querySelectorAll(\'[data-testid="stMain"] [data-testid="stException"]\')]'
     ".map(e => e.innerText).join('\\n---\\n')"
 )
 
@@ -319,8 +322,9 @@ def wait_shown(page: Any, spec: PageSpec, timeout_ms: float = 15_000) -> None:
     page.wait_for_function(SHOWN_JS, arg=spec.js(), timeout=timeout_ms)
 
 
-def goto(page: Any, path: str = "/", *, base_url: str | None = None,
-         timeout_ms: float = 20_000) -> None:
+def goto(
+    page: Any, path: str = "/", *, base_url: str | None = None, timeout_ms: float = 20_000
+) -> None:
     """Open `path` (relative to `base_url`, else to the context's base_url) and wait
     until the first script run is over and a title is on screen."""
     url = base_url.rstrip("/") + "/" + path.lstrip("/") if base_url else path
@@ -393,8 +397,13 @@ class Server:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.started_at = time.time()
         self.process = subprocess.Popen(
-            self.argv, env=self.env, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.argv,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         return self
 
@@ -403,7 +412,9 @@ class Server:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}"
+                )
             if health_ok(self.url):
                 return
             time.sleep(0.05)
@@ -438,28 +449,56 @@ def bin_path(name: str) -> str:
 
 
 def app_server(
-    workspace: Path, home: Path, log_dir: Path, *, port: int | None = None,
-    extra_env: Mapping[str, str] | None = None, name: str = "app",
+    workspace: Path,
+    home: Path,
+    log_dir: Path,
+    *,
+    port: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    name: str = "app",
 ) -> Server:
     """`command-builder serve` on the given workspace (not started)."""
     port = port or free_port()
     env = _clean_env(home, extra_env)
-    argv = [bin_path("command-builder"), "serve", "--workspace", str(workspace),
-            "--host", "127.0.0.1", "--port", str(port)]
+    argv = [
+        bin_path("command-builder"),
+        "serve",
+        "--workspace",
+        str(workspace),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     return Server(name, argv, env, port, log_dir / f"{name}-{port}.log")
 
 
 def floor_server(
-    home: Path, log_dir: Path, *, port: int | None = None,
-    extra_env: Mapping[str, str] | None = None, name: str = "floor", script: Path | str = FLOOR_APP,
+    home: Path,
+    log_dir: Path,
+    *,
+    port: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    name: str = "floor",
+    script: Path | str = FLOOR_APP,
 ) -> Server:
     """`streamlit run benchmarks/floor_app.py` (or another bare `script`) with the same
     flags as serve had before it went in-process (not started)."""
     port = port or free_port()
     env = _clean_env(home, extra_env)
     path, _, script_arg = str(script).partition("::")  # "PATH::ARG": ARG goes to the script
-    argv = [sys.executable, "-m", "streamlit", "run", path,
-            "--server.address", "127.0.0.1", "--server.port", str(port), *STREAMLIT_FLAGS]
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        path,
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        *STREAMLIT_FLAGS,
+    ]
     if script_arg:
         argv += ["--", script_arg]
     return Server(name, argv, env, port, log_dir / f"{name}-{port}.log")
@@ -467,8 +506,9 @@ def floor_server(
 
 def _clean_env(home: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
     """Environment of a server: private COMMAND_BUILDER_HOME, no inherited workspace/timing vars."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("COMMAND_BUILDER_", "STREAMLIT_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("COMMAND_BUILDER_", "STREAMLIT_"))
+    }
     env["COMMAND_BUILDER_HOME"] = str(home)
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})

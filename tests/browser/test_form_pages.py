@@ -16,11 +16,17 @@ from streamlit_harness import goto, switch, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SUBMISSION = {"images": {
-    "b.jpg": {"words": {"1": {"points": [[1, 2], [3.4, 4], [5, 6.6]]},
-                        "2": {"points": [[0, 0], [10, 0], [10, 10], [0, 10]]}}},
-    "a.jpg": {"words": {}},
-}}
+SUBMISSION = {
+    "images": {
+        "b.jpg": {
+            "words": {
+                "1": {"points": [[1, 2], [3.4, 4], [5, 6.6]]},
+                "2": {"points": [[0, 0], [10, 0], [10, 10], [0, 10]]},
+            }
+        },
+        "a.jpg": {"words": {}},
+    }
+}
 EXPECTED_CSV = "filename,polygons\na.jpg,\nb.jpg,1 2 3 4 5 7|0 0 10 0 10 10 0 10\n"
 
 
@@ -46,21 +52,33 @@ def _command(page: Any) -> Any:
 def _choose(page: Any, label: str, option_text: str) -> None:
     """Open the selectbox labelled `label` and click the option containing `option_text`."""
     _main(page).get_by_test_id("stSelectbox").filter(
-        has=page.get_by_text(label, exact=True)).click()
+        has=page.get_by_text(label, exact=True)
+    ).click()
     page.get_by_role("option").filter(has_text=option_text).first.click()
 
 
 def _section(page: Any, name: str) -> None:
     """Show a section of the form (a segment of the "Section" control)."""
-    _main(page).get_by_role("radiogroup", name="Section").get_by_role("radio", name=name, exact=True).click()
+    _main(page).get_by_role("radiogroup", name="Section").get_by_role(
+        "radio", name=name, exact=True
+    ).click()
 
 
 def _train_run(workspace: Path, name: str, architecture: str, encoder: str) -> None:
     """A real demo training run: Hydra run folder, recorded config, checkpoints."""
     subprocess.run(
-        [sys.executable, "runners/train.py", f"exp_name={name}", f"model/architectures={architecture}",
-         f"model.encoder.model_name={encoder}", "trainer.max_epochs=1"],
-        cwd=workspace, check=True, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "runners/train.py",
+            f"exp_name={name}",
+            f"model/architectures={architecture}",
+            f"model.encoder.model_name={encoder}",
+            "trainer.max_epochs=1",
+        ],
+        cwd=workspace,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -106,13 +124,16 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
     wait_idle(page)
     _choose(page, "Checkpoint", "craft_ckpt")
     expect(_main(page).get_by_test_id("stAlertContentInfo")).to_contain_text(
-        "Filled from the checkpoint's run: Architecture, Encoder")
+        "Filled from the checkpoint's run: Architecture, Encoder"
+    )
     expect(_command(page)).to_contain_text("model/architectures=craft")
     expect(_command(page)).to_contain_text("model.encoder.model_name=vgg16_bn")
     _section(page, "Model")
     _choose(page, "Encoder", "resnet50")
     _section(page, "Experiment")
-    expect(_main(page).get_by_test_id("stAlertContentWarning").first).to_contain_text("used vgg16_bn")
+    expect(_main(page).get_by_test_id("stAlertContentWarning").first).to_contain_text(
+        "used vgg16_bn"
+    )
 
 
 def test_edited_command_flows_into_the_form(page: Any) -> None:
@@ -125,12 +146,17 @@ def test_edited_command_flows_into_the_form(page: Any) -> None:
     expect(_text_field(page, "Experiment name")).to_have_value("typed_in_command")
     editor.fill("python runners/nope.py")
     editor.press("Control+Enter")
-    expect(_main(page).get_by_test_id("stAlertContentError").filter(
-        has_text="Cannot read this command")).to_be_visible()
+    expect(
+        _main(page)
+        .get_by_test_id("stAlertContentError")
+        .filter(has_text="Cannot read this command")
+    ).to_be_visible()
     expect(_text_field(page, "Experiment name")).to_have_value("typed_in_command")
 
 
-def test_shared_link_restores_the_form_in_a_new_browser(page: Any, browser: Any, app_server: Any) -> None:
+def test_shared_link_restores_the_form_in_a_new_browser(
+    page: Any, browser: Any, app_server: Any
+) -> None:
     goto(page, "/train")
     _fill(page, "Experiment name", "shared run")
     _section(page, "Advanced")
@@ -156,10 +182,15 @@ def test_export_rejects_bad_json_and_downloads_the_csv(page: Any, tmp_path: Path
     _main(page).get_by_text("Upload a JSON file").click()
     uploader = _main(page).get_by_test_id("stFileUploaderDropzoneInput")
     bad = tmp_path / "bad.json"
-    bad.write_text('{"images": {"x.jpg": {"words": {"1": {"points": [[1, 2]]}}}}}', encoding="utf-8")
+    bad.write_text(
+        '{"images": {"x.jpg": {"words": {"1": {"points": [[1, 2]]}}}}}', encoding="utf-8"
+    )
     uploader.set_input_files(str(bad))
-    expect(_main(page).get_by_test_id("stAlertContentError").filter(
-        has_text="Cannot export this submission")).to_contain_text("at least 3 points")
+    expect(
+        _main(page)
+        .get_by_test_id("stAlertContentError")
+        .filter(has_text="Cannot export this submission")
+    ).to_contain_text("at least 3 points")
     good = tmp_path / "good.json"
     good.write_text(json.dumps(SUBMISSION), encoding="utf-8")
     uploader.set_input_files(str(good))

@@ -20,8 +20,10 @@ from jobs_helpers import stop_all  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAIN_TEXT_HAS = "(words) => words.every(w => document.querySelector('[data-testid=stMain]')" \
+MAIN_TEXT_HAS = (
+    "(words) => words.every(w => document.querySelector('[data-testid=stMain]')"
     ".innerText.includes(w))"
+)
 
 
 def _main(page: Any) -> Any:

@@ -20,7 +20,10 @@ def _titles(page: Any) -> list[str]:
 def test_page_at_its_url_has_its_exact_title(page: Any, title: str) -> None:
     goto(page, PAGES[title])
     assert _titles(page) == [title]
-    assert page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]').inner_text().strip() == title
+    assert (
+        page.locator('[data-testid="stSidebarNavLink"][aria-current="page"]').inner_text().strip()
+        == title
+    )
 
 
 def test_root_is_train(page: Any) -> None:
@@ -33,7 +36,9 @@ def test_sidebar_switches_between_all_pages(page: Any) -> None:
     for title in ["Test", "Predict", "Jobs", "Train", "Predict", "Test", "Train"]:
         timings = switch(page, title)
         assert _titles(page) == [title]
-        assert page.url.rstrip("/").endswith(PAGES[title]) or (title == "Train" and page.url.endswith("/"))
+        assert page.url.rstrip("/").endswith(PAGES[title]) or (
+            title == "Train" and page.url.endswith("/")
+        )
         assert timings["idle"] > 0
 
 

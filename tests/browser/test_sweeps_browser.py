@@ -21,15 +21,22 @@ from jobs_helpers import stop_all, wait_for  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MAIN_TEXT_HAS = "(words) => words.every(w => document.querySelector('[data-testid=stMain]')" \
+MAIN_TEXT_HAS = (
+    "(words) => words.every(w => document.querySelector('[data-testid=stMain]')"
     ".innerText.includes(w))"
+)
 
 
 def test_two_value_sweep_runs_as_one_job_with_two_subruns(page: Any, app_server: Any) -> None:
     settings = load_settings(app_server.workspace)
     main = page.get_by_test_id("stMain")
-    query = urlencode({"exp_name": "browser_sweep", "launcher": "submitit_local",
-                       "_sweeps": json.dumps({"max_epochs": "1,2"})})
+    query = urlencode(
+        {
+            "exp_name": "browser_sweep",
+            "launcher": "submitit_local",
+            "_sweeps": json.dumps({"max_epochs": "1,2"}),
+        }
+    )
     try:
         goto(page, f"/train?{query}")
         expect(main.get_by_text("makes 2 runs")).to_be_visible()
@@ -43,8 +50,14 @@ def test_two_value_sweep_runs_as_one_job_with_two_subruns(page: Any, app_server:
         assert job.status == "succeeded" and "--multirun" in job.argv
         assert [s.status for s in job_multirun(settings, job).subruns] == ["succeeded", "succeeded"]
         page.wait_for_function(
-            MAIN_TEXT_HAS, arg=[f"Job #{job_id}: succeeded", "Sub-runs · 2 · submitit_local launcher",
-                                "Epoch 1/1"], timeout=30_000, polling=50,
+            MAIN_TEXT_HAS,
+            arg=[
+                f"Job #{job_id}: succeeded",
+                "Sub-runs · 2 · submitit_local launcher",
+                "Epoch 1/1",
+            ],
+            timeout=30_000,
+            polling=50,
         )
     finally:
         stop_all(settings)

@@ -33,13 +33,27 @@ def _form_arguments(parser: argparse.ArgumentParser) -> None:
     """The form inputs that `build` and `run` share."""
     parser.add_argument("page", choices=PAGES)
     parser.add_argument("--workspace", help=WORKSPACE_HELP)
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="a field value; KEY is a schema element key (repeatable)")
-    parser.add_argument("--sweep", dest="sweeps", action="append", default=[], metavar="KEY=VALUES",
-                        help="sweep a field: KEY=V1,V2,... or KEY=range(a,b,step) "
-                             "(a Hydra multirun; repeatable)")
-    parser.add_argument("--from-command", metavar="CMD",
-                        help="start from a pasted command line instead of the defaults")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a field value; KEY is a schema element key (repeatable)",
+    )
+    parser.add_argument(
+        "--sweep",
+        dest="sweeps",
+        action="append",
+        default=[],
+        metavar="KEY=VALUES",
+        help="sweep a field: KEY=V1,V2,... or KEY=range(a,b,step) (a Hydra multirun; repeatable)",
+    )
+    parser.add_argument(
+        "--from-command",
+        metavar="CMD",
+        help="start from a pasted command line instead of the defaults",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON object")
 
 
@@ -66,10 +80,14 @@ def _add_build(subparsers: argparse._SubParsersAction) -> None:
 def _add_jobs(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="build a page's command and run it as a job")
     _form_arguments(run)
-    run.add_argument("--yes", action="store_true",
-                     help="start a sweep of more runs than the workspace's sweep_confirm_threshold")
-    run.add_argument("--wait", action="store_true",
-                     help="follow the log and exit with the job's exit code")
+    run.add_argument(
+        "--yes",
+        action="store_true",
+        help="start a sweep of more runs than the workspace's sweep_confirm_threshold",
+    )
+    run.add_argument(
+        "--wait", action="store_true", help="follow the log and exit with the job's exit code"
+    )
     run.set_defaults(func=_handler("jobs", "cmd_run"))
 
     jobs = subparsers.add_parser("jobs", help="list, show, follow and cancel jobs")
@@ -90,9 +108,15 @@ def _add_jobs(subparsers: argparse._SubParsersAction) -> None:
             sub.add_argument("--limit", type=int, default=50)
         if name == "logs":
             sub.add_argument("--bytes", type=int, default=64 * 1024, help="how much of the end")
-            sub.add_argument("--subrun", type=int, metavar="N",
-                             help="a multirun's sub-run N: its own log (submitit's, else Hydra's)")
-            sub.add_argument("--follow", "-f", action="store_true", help="keep printing until it ends")
+            sub.add_argument(
+                "--subrun",
+                type=int,
+                metavar="N",
+                help="a multirun's sub-run N: its own log (submitit's, else Hydra's)",
+            )
+            sub.add_argument(
+                "--follow", "-f", action="store_true", help="keep printing until it ends"
+            )
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -173,8 +173,13 @@ def run_validate(args: argparse.Namespace) -> int:
     if page is not None:
         problems, warnings = _validate_parsed(settings, page, parsed.overrides, parsed.multirun)
     if args.json:
-        print(json.dumps({"page": page, "ok": not problems, "issues": problems,
-                          "warnings": warnings}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"page": page, "ok": not problems, "issues": problems, "warnings": warnings},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         for problem in problems:
             where = problem["override"] or "command"
@@ -213,12 +218,22 @@ def _validate_parsed(
             warnings.extend(view.warnings)
             for key, message in view.errors.items():
                 if key in state.touched or key in state.sweeps:  # only what the command says
-                    problems.append({"override": _override_for(context, overrides, key),
-                                     "field": key, "message": message})
+                    problems.append(
+                        {
+                            "override": _override_for(context, overrides, key),
+                            "field": key,
+                            "message": message,
+                        }
+                    )
     result = compose_check(settings, page, overrides, multirun=multirun)
     for issue in result.issues:
-        problems.append({"override": issue.override, "field": fields.get(issue.override or ""),
-                         "message": issue.message})
+        problems.append(
+            {
+                "override": issue.override,
+                "field": fields.get(issue.override or ""),
+                "message": issue.message,
+            }
+        )
     warnings.extend(f"{key} is mandatory and not set (???)" for key in result.missing)
     return problems, warnings
 

@@ -65,8 +65,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
         return _fail(f"not run: the {args.page} form has errors")
     if built.needs_confirmation and not args.yes:
-        return _fail(f"not run: this sweep makes {built.run_count} runs, more than "
-                     f"{settings.sweep_confirm_threshold}; add --yes to start them all")
+        return _fail(
+            f"not run: this sweep makes {built.run_count} runs, more than "
+            f"{settings.sweep_confirm_threshold}; add --yes to start them all"
+        )
     try:
         job_id = submit_job(settings, args.page, built.argv, dict(state.values))
     except (JobRefused, JobStoreError) as exc:
@@ -109,13 +111,18 @@ def _follow(settings: Settings, job_id: int, show_output: bool = True) -> int:
             time.sleep(FOLLOW_POLL_S)
             job = get_job(settings, job_id)
     except KeyboardInterrupt:
-        print(f"\njob {job_id} keeps running; stop it with: command-builder jobs cancel {job_id}",
-              file=sys.stderr)
+        print(
+            f"\njob {job_id} keeps running; stop it with: command-builder jobs cancel {job_id}",
+            file=sys.stderr,
+        )
         return 130
     if job is None:
         return _fail(f"job {job_id} was deleted")
-    print(f"job {job_id} {job.status}" + (f" (exit code {job.exit_code})"
-          if job.exit_code is not None else ""), file=sys.stderr)
+    print(
+        f"job {job_id} {job.status}"
+        + (f" (exit code {job.exit_code})" if job.exit_code is not None else ""),
+        file=sys.stderr,
+    )
     return _exit_code(job)
 
 
@@ -161,13 +168,27 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     rows = [("ID", "STATUS", "PAGE", "STARTED", "DURATION", "PROGRESS", "COMMAND")]
     for job in jobs:
-        started = time.strftime("%m-%d %H:%M:%S", time.localtime(job.started_at)) \
-            if job.started_at else ""
-        rows.append((str(job.id), job.status, job.page, started, _duration(job), _progress(job),
-                     display_command(job.argv)))
+        started = (
+            time.strftime("%m-%d %H:%M:%S", time.localtime(job.started_at))
+            if job.started_at
+            else ""
+        )
+        rows.append(
+            (
+                str(job.id),
+                job.status,
+                job.page,
+                started,
+                _duration(job),
+                _progress(job),
+                display_command(job.argv),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        )
     return EXIT_OK
 
 
@@ -217,7 +238,11 @@ def cmd_logs(args: argparse.Namespace) -> int:
     log_path = job.log_path
     if args.subrun is not None:
         multirun = job_multirun(settings, job)
-        subrun = next((s for s in multirun.subruns if s.index == args.subrun), None) if multirun else None
+        subrun = (
+            next((s for s in multirun.subruns if s.index == args.subrun), None)
+            if multirun
+            else None
+        )
         if subrun is None:
             return _fail(f"job {job.id} has no sub-run {args.subrun}")
         if not subrun.logs:
@@ -230,8 +255,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     except LogUnavailable as exc:
         return _fail(str(exc))
     if args.json:
-        print(json.dumps({"id": job.id, "status": job.status, "log_path": log_path,
-                          "tail": text}))
+        print(json.dumps({"id": job.id, "status": job.status, "log_path": log_path, "tail": text}))
     else:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     return EXIT_OK

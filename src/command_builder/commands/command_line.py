@@ -116,12 +116,14 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
         where = settings.runners_dir
         if not _inside(token, settings):
             raise CommandParseError(f"{token} is outside the workspace {settings.root}")
-        raise CommandParseError(f"{token} is not a runner of this workspace (runners live in {where})")
+        raise CommandParseError(
+            f"{token} is not a runner of this workspace (runners live in {where})"
+        )
     if not (settings.root / runner).is_file():
         raise CommandParseError(f"unknown runner {token}: {settings.root / runner} does not exist")
     multirun = False
     overrides: list[str] = []
-    for word in words[index + 1:]:
+    for word in words[index + 1 :]:
         if word in MULTIRUN_FLAGS:
             multirun = True
         elif word.startswith("-"):
@@ -148,7 +150,10 @@ def _inside(token: str, settings: Settings) -> bool:
 
 
 def _refused_key(key: str) -> bool:
-    if any(key == p or key.startswith(p + ".") or key.startswith(p + "/") for p in _REFUSED_KEY_PREFIXES):
+    if any(
+        key == p or key.startswith(p + ".") or key.startswith(p + "/")
+        for p in _REFUSED_KEY_PREFIXES
+    ):
         return True
     return "_target_" in key.split(".")
 
@@ -166,7 +171,7 @@ def is_workspace_command(argv: Sequence[str], settings: Settings) -> str | None:
     prefix = list(settings.command_prefix)
     if list(argv[: len(prefix)]) != prefix:
         return f"the command must start with the workspace's prefix: {display_command(prefix)}"
-    rest = list(argv[len(prefix):])
+    rest = list(argv[len(prefix) :])
     if not rest:
         return "the command has no runner"
     token = rest[0]

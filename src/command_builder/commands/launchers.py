@@ -50,7 +50,9 @@ def parse_additional_parameters(text: str) -> dict[str, str | bool]:
         key, sep, value = line.partition("=")
         key = key.strip().removeprefix("--")
         if not _SBATCH_KEY.fullmatch(key) or not _writable_key(key):
-            raise LauncherError(f"line {number}: {line!r} is not key=value with an sbatch option name as key")
+            raise LauncherError(
+                f"line {number}: {line!r} is not key=value with an sbatch option name as key"
+            )
         if key in parsed:
             raise LauncherError(f"line {number}: {key} is given twice")
         parsed[key] = value.strip() if sep else True
@@ -59,4 +61,6 @@ def parse_additional_parameters(text: str) -> dict[str, str | bool]:
 
 def format_additional_parameters(parameters: Mapping[str, object]) -> str:
     """Inverse of parse_additional_parameters (a flag is its key alone)."""
-    return "\n".join(key if value is True else f"{key}={value}" for key, value in parameters.items())
+    return "\n".join(
+        key if value is True else f"{key}={value}" for key, value in parameters.items()
+    )

@@ -162,7 +162,11 @@ def format_value(value: object) -> str:
     if isinstance(value, Mapping):
         items = []
         for key, item in value.items():
-            if not isinstance(key, str) or not _DICT_KEY.fullmatch(key) or _NON_STRING_TOKEN.fullmatch(key):
+            if (
+                not isinstance(key, str)
+                or not _DICT_KEY.fullmatch(key)
+                or _NON_STRING_TOKEN.fullmatch(key)
+            ):
                 raise ValueError(f"dict key {key!r} is not a plain identifier")
             items.append(f"{key}:{format_value(item)}")
         return "{" + ",".join(items) + "}"

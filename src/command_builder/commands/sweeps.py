@@ -71,7 +71,9 @@ class SweepRange:
 
     def text(self) -> str:
         """`range(a,b,s)` with each number written as commands.overrides writes it."""
-        return f"range({format_value(self.start)},{format_value(self.stop)},{format_value(self.step)})"
+        return (
+            f"range({format_value(self.start)},{format_value(self.stop)},{format_value(self.step)})"
+        )
 
 
 SweepValues = tuple[object, ...] | SweepRange

@@ -235,7 +235,9 @@ def _loader(configs_dir: Path) -> Any:
         loader = ConfigLoaderImpl(config_search_path=create_config_search_path(key))
         wrapped = {scheme: _caching_source_class(scheme) for scheme in ("file", "pkg")}
         loader.repository.sources = [
-            wrapped[s.scheme()](s.provider, f"{s.scheme()}://{s.path}") if s.scheme() in wrapped else s
+            wrapped[s.scheme()](s.provider, f"{s.scheme()}://{s.path}")
+            if s.scheme() in wrapped
+            else s
             for s in loader.repository.sources
         ]
         _LOADERS[key] = loader
@@ -258,7 +260,9 @@ def _compose(settings: Settings, page: str, overrides: list[str], multirun: bool
     )
 
 
-def _check(settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool) -> ComposeResult:
+def _check(
+    settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool
+) -> ComposeResult:
     primary = settings.configs_dir / f"{page}.yaml"
     if not primary.is_file():
         return ComposeResult(False, (ComposeIssue(None, f"no primary config {primary}"),), None)
@@ -323,7 +327,9 @@ def _compose_attributing(
     return None
 
 
-def _sweep_jobs(parsed: list[tuple[str, Any]]) -> Iterable[tuple[list[tuple[str, Any]], dict[str, str]]]:
+def _sweep_jobs(
+    parsed: list[tuple[str, Any]],
+) -> Iterable[tuple[list[tuple[str, Any]], dict[str, str]]]:
     """Job override lists of a multirun: each sweep value once, other sweeps at their first."""
     sweeps = [(i, ov) for i, (_, ov) in enumerate(parsed) if ov.is_sweep_override()]
     if not sweeps:

@@ -32,19 +32,31 @@ def load_checkpoint(cfg: DictConfig) -> dict:
         fail("checkpoint_path is required: checkpoint_path=outputs/<run>/checkpoints/<file>.ckpt")
     path = Path(cfg.checkpoint_path)
     if not path.is_file():
-        fail(f"checkpoint_path={cfg.checkpoint_path} does not exist "
-             f"(relative paths start at the workspace root {Path.cwd()})")
+        fail(
+            f"checkpoint_path={cfg.checkpoint_path} does not exist "
+            f"(relative paths start at the workspace root {Path.cwd()})"
+        )
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         state = None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        fail(f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner")
+        fail(
+            f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner"
+        )
     trained = (state["architecture"], state["encoder"])
     wanted = (cfg.model.architecture_name, cfg.model.encoder.model_name)
     if trained != wanted:
-        fail(f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
-             f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}")
-    log.info("Checkpoint %s: %s/%s, epoch %d, step %d",
-             cfg.checkpoint_path, state["architecture"], state["encoder"], state["epoch"], state["global_step"])
+        fail(
+            f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
+            f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}"
+        )
+    log.info(
+        "Checkpoint %s: %s/%s, epoch %d, step %d",
+        cfg.checkpoint_path,
+        state["architecture"],
+        state["encoder"],
+        state["epoch"],
+        state["global_step"],
+    )
     return state

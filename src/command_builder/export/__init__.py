@@ -28,6 +28,11 @@ from .submissions import (
 )
 
 __all__ = [
-    "Submission", "SubmissionData", "SubmissionError", "competition_rows", "list_submissions",
-    "load_submission", "to_competition_csv",
+    "Submission",
+    "SubmissionData",
+    "SubmissionError",
+    "competition_rows",
+    "list_submissions",
+    "load_submission",
+    "to_competition_csv",
 ]

@@ -86,11 +86,14 @@ def _submissions_in(settings: Settings, run_dir: Path) -> list[Submission]:
             stat = entry.stat()
         except OSError:
             continue
-        result.append(Submission(
-            path=Path(entry.path).relative_to(settings.root).as_posix(),
-            run_dir=run_dir.relative_to(settings.root).as_posix(),
-            mtime=stat.st_mtime, size=stat.st_size,
-        ))
+        result.append(
+            Submission(
+                path=Path(entry.path).relative_to(settings.root).as_posix(),
+                run_dir=run_dir.relative_to(settings.root).as_posix(),
+                mtime=stat.st_mtime,
+                size=stat.st_size,
+            )
+        )
     return result
 
 
@@ -108,16 +111,20 @@ def load_submission(source: bytes | str | os.PathLike[str], limit_mb: int) -> Su
             raise SubmissionError(f"cannot read {path}: {exc.strerror or exc}") from exc
         if size > limit:
             raise SubmissionError(
-                f"{path.name} is {size / 1048576:.1f} MB, over the {limit_mb} MB limit")
+                f"{path.name} is {size / 1048576:.1f} MB, over the {limit_mb} MB limit"
+            )
     if len(data) > limit:
-        raise SubmissionError(f"the file is {len(data) / 1048576:.1f} MB, over the {limit_mb} MB limit")
+        raise SubmissionError(
+            f"the file is {len(data) / 1048576:.1f} MB, over the {limit_mb} MB limit"
+        )
     try:
         parsed = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise SubmissionError(f"not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise SubmissionError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
     return _check(parsed)
 
 
@@ -129,8 +136,9 @@ def _check(parsed: object) -> SubmissionData:
         where = f"image {name!r}"
         if not isinstance(image, dict) or not isinstance(image.get("words"), dict):
             raise SubmissionError(f'{where}: expected {{"words": {{"<id>": {{"points": ...}}}}}}')
-        images[name] = tuple(_polygon(f"{where}, word {word_id!r}", word)
-                             for word_id, word in image["words"].items())
+        images[name] = tuple(
+            _polygon(f"{where}, word {word_id!r}", word) for word_id, word in image["words"].items()
+        )
     return SubmissionData(images)
 
 
@@ -139,12 +147,15 @@ def _polygon(where: str, word: object) -> Polygon:
     if not isinstance(points, list):
         raise SubmissionError(f'{where}: expected {{"points": [[x, y], ...]}}')
     if len(points) < MIN_POINTS:
-        raise SubmissionError(f"{where}: a polygon needs at least {MIN_POINTS} points, got {len(points)}")
+        raise SubmissionError(
+            f"{where}: a polygon needs at least {MIN_POINTS} points, got {len(points)}"
+        )
     result = []
     for index, point in enumerate(points):
         if not (isinstance(point, list) and len(point) == 2 and all(_number(v) for v in point)):
             raise SubmissionError(
-                f"{where}, point {index}: expected [x, y] with two finite numbers, got {point!r}")
+                f"{where}, point {index}: expected [x, y] with two finite numbers, got {point!r}"
+            )
         result.append((float(point[0]), float(point[1])))
     return tuple(result)
 
@@ -156,8 +167,13 @@ def _number(value: object) -> bool:
 def competition_rows(data: SubmissionData) -> list[tuple[str, str]]:
     """(filename, polygons) rows sorted by file name: the CSV's body, also a preview table."""
     return [
-        (name, "|".join(" ".join(f"{round(x)} {round(y)}" for x, y in polygon)
-                        for polygon in data.images[name]))
+        (
+            name,
+            "|".join(
+                " ".join(f"{round(x)} {round(y)}" for x, y in polygon)
+                for polygon in data.images[name]
+            ),
+        )
         for name in sorted(data.images)
     ]
 

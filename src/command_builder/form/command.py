@@ -53,10 +53,15 @@ class BuiltCommand:
     def as_dict(self) -> dict[str, object]:
         """The CLI's --json shape."""
         return {
-            "argv": list(self.argv), "command": self.command, "overrides": list(self.overrides),
-            "errors": list(self.errors), "warnings": list(self.warnings),
-            "field_errors": dict(self.field_errors), "run_count": self.run_count,
-            "multirun": self.multirun, "needs_confirmation": self.needs_confirmation,
+            "argv": list(self.argv),
+            "command": self.command,
+            "overrides": list(self.overrides),
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+            "field_errors": dict(self.field_errors),
+            "run_count": self.run_count,
+            "multirun": self.multirun,
+            "needs_confirmation": self.needs_confirmation,
         }
 
 
@@ -87,9 +92,14 @@ def command_of(settings: Settings, view: FormView) -> BuiltCommand:
     """
     argv = tuple(build_argv(settings, view.page, view.overrides, multirun=view.multirun))
     return BuiltCommand(
-        argv=argv, command=display_command(argv), overrides=view.overrides,
-        errors=tuple(view.errors.values()), warnings=view.warnings, field_errors=view.errors,
-        run_count=view.run_count, multirun=view.multirun,
+        argv=argv,
+        command=display_command(argv),
+        overrides=view.overrides,
+        errors=tuple(view.errors.values()),
+        warnings=view.warnings,
+        field_errors=view.errors,
+        run_count=view.run_count,
+        multirun=view.multirun,
         needs_confirmation=view.run_count > settings.sweep_confirm_threshold,
     )
 
@@ -223,7 +233,11 @@ def state_from_overrides(
             continue
         literal, value = _literal(override)
         kind = override_kind(override)  # type: ignore[arg-type]
-        if element is not None and element.value_format == "key_value_lines" and isinstance(value, dict):
+        if (
+            element is not None
+            and element.value_format == "key_value_lines"
+            and isinstance(value, dict)
+        ):
             value, kind = format_additional_parameters(value), "value"
         if element is None or not literal or kind not in ("value", "group"):
             extras.append(text)
@@ -235,8 +249,13 @@ def state_from_overrides(
             continue
         values[element.key] = value
         touched.add(element.key)
-    return replace(base, values=FrozenMap(values), touched=frozenset(touched),
-                   extra_overrides=tuple(extras), sweeps=FrozenMap(sweeps))
+    return replace(
+        base,
+        values=FrozenMap(values),
+        touched=frozenset(touched),
+        extra_overrides=tuple(extras),
+        sweeps=FrozenMap(sweeps),
+    )
 
 
 def _sweep_spec(element: Element, text: str, override: Override, taken: set[str]) -> str | None:

@@ -70,9 +70,7 @@ def encode_query(schema: PageSchema, catalog: CatalogLike, state: FormState) -> 
     return params
 
 
-def decode_query(
-    schema: PageSchema, catalog: CatalogLike, params: Mapping[str, str]
-) -> FormState:
+def decode_query(schema: PageSchema, catalog: CatalogLike, params: Mapping[str, str]) -> FormState:
     """A state from query parameters; unknown parameters are ignored (links outlive schemas)."""
     base = initial_state(schema, catalog)
     values = dict(base.values)
@@ -93,5 +91,10 @@ def decode_query(
     if not isinstance(sweeps, dict) or not all(isinstance(v, str) for v in sweeps.values()):
         raise QueryError(f"link parameter {SWEEPS_PARAM} must be a JSON object of sweep specs")
     sweeps = {k: v for k, v in sweeps.items() if getattr(schema.by_key.get(k), "sweep", False)}
-    return replace(base, values=FrozenMap(values), touched=frozenset(touched),
-                   extra_overrides=extras, sweeps=FrozenMap(sweeps))
+    return replace(
+        base,
+        values=FrozenMap(values),
+        touched=frozenset(touched),
+        extra_overrides=extras,
+        sweeps=FrozenMap(sweeps),
+    )

@@ -33,8 +33,11 @@ def recommendations(
         pairs = [(m, m.use_cases[0]) for m in catalog.architectures.values() if m.use_cases]
     return tuple(
         Recommendation(
-            architecture=meta.name, architecture_label=meta.label, id=use_case.id,
-            title=use_case.title, description=use_case.description,
+            architecture=meta.name,
+            architecture_label=meta.label,
+            id=use_case.id,
+            title=use_case.title,
+            description=use_case.description,
             values=tuple(use_case.values.items()),
         )
         for meta, use_case in pairs

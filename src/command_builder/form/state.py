@@ -188,8 +188,10 @@ def _optimizer_defaults(
     for element in schema.elements:
         if element.optimizer_meta_key is None or element.key in touched or element.key in skip:
             continue
-        default = meta.lr_default if element.optimizer_meta_key == "learning_rate" else (
-            meta.weight_decay_default
+        default = (
+            meta.lr_default
+            if element.optimizer_meta_key == "learning_rate"
+            else (meta.weight_decay_default)
         )
         if default is not None:
             values[element.key] = coerce(element, default)
@@ -198,9 +200,7 @@ def _optimizer_defaults(
 def changed_keys(before: FormState, after: FormState) -> frozenset[str]:
     """Keys whose value differs (type-aware): what the UI highlights after a use case."""
     keys = set(before.values) | set(after.values)
-    return frozenset(
-        k for k in keys if not same_value(before.values.get(k), after.values.get(k))
-    )
+    return frozenset(k for k in keys if not same_value(before.values.get(k), after.values.get(k)))
 
 
 def apply_use_case(

@@ -119,6 +119,7 @@ class FormView:
 
 # --- options ----------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=256)
 def _catalog_options(catalog: CatalogLike, source: str) -> tuple[str, ...]:
     kind, _, rest = source.partition(":")
@@ -130,15 +131,18 @@ def _catalog_options(catalog: CatalogLike, source: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=8)
-def _checkpoint_options(index: CheckpointIndexLike, version: str) -> tuple[
-    tuple[str, ...], frozenset[str], Mapping[str, str], Mapping[str, CheckpointLike]
-]:
+def _checkpoint_options(
+    index: CheckpointIndexLike, version: str
+) -> tuple[tuple[str, ...], frozenset[str], Mapping[str, str], Mapping[str, CheckpointLike]]:
     """Paths (newest first), their set, labels and objects; once per index version."""
     checkpoints = index.checkpoints
     paths = tuple(c.path for c in checkpoints)
     labels = {c.path: _checkpoint_label(c) for c in checkpoints}
-    return paths, frozenset(paths), MappingProxyType(labels), MappingProxyType(
-        {c.path: c for c in checkpoints}
+    return (
+        paths,
+        frozenset(paths),
+        MappingProxyType(labels),
+        MappingProxyType({c.path: c for c in checkpoints}),
     )
 
 
@@ -252,13 +256,19 @@ def _option_error(
     return None
 
 
-def _range_error(element: Element, value: object, low: float | None, high: float | None) -> str | None:
+def _range_error(
+    element: Element, value: object, low: float | None, high: float | None
+) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if low is not None and value < low:
-        return f"must be at least {low:g}" if high is None else f"must be between {low:g} and {high:g}"
+        return (
+            f"must be at least {low:g}" if high is None else f"must be between {low:g} and {high:g}"
+        )
     if high is not None and value > high:
-        return f"must be at most {high:g}" if low is None else f"must be between {low:g} and {high:g}"
+        return (
+            f"must be at most {high:g}" if low is None else f"must be between {low:g} and {high:g}"
+        )
     return None
 
 
@@ -269,7 +279,11 @@ def _text_error(element: Element, value: object) -> str | None:
     if rules.min_length is not None and len(value) < rules.min_length:
         unit = "characters" if isinstance(value, str) else "choices"
         return f"needs at least {rules.min_length} {unit}"
-    if rules.pattern is not None and isinstance(value, str) and not re.fullmatch(rules.pattern, value):
+    if (
+        rules.pattern is not None
+        and isinstance(value, str)
+        and not re.fullmatch(rules.pattern, value)
+    ):
         return f"does not match the pattern {rules.pattern}"
     return None
 
@@ -288,12 +302,17 @@ def build_view(
     state: FormState,
 ) -> FormView:
     """The page's view model; memoised per (schema, catalog.version, index version, state)."""
-    index_key = None if checkpoint_index is None else (id(checkpoint_index), checkpoint_index.version)
+    index_key = (
+        None if checkpoint_index is None else (id(checkpoint_index), checkpoint_index.version)
+    )
     key = (id(schema), catalog.version, index_key, state)
     with _cache_lock:
         hit = _cache.get(key)
-        if hit is not None and hit[0] is schema and hit[1] is catalog and (
-            hit[2] is checkpoint_index
+        if (
+            hit is not None
+            and hit[0] is schema
+            and hit[1] is catalog
+            and (hit[2] is checkpoint_index)
         ):
             _cache.move_to_end(key)
             return hit[3]
@@ -346,7 +365,8 @@ def _build(
             continue
         locked = (
             f"set by the preprocessing profile {profile_label!r}"
-            if locked_paths.intersection(element.hydra_override) else None
+            if locked_paths.intersection(element.hydra_override)
+            else None
         )
         members, allowed, labels = _options(schema, catalog, index, element, arch_meta)
         low, high, step, help_text = _bounds(element, opt_meta)
@@ -364,19 +384,35 @@ def _build(
             error = _field_error(element, value, members, allowed, arch_meta, low, high, required)
         if error:
             errors[element.key] = f"{element.label}: {error}"
-        fields.append(FieldView(
-            key=element.key, type=element.type, label=element.label, help=help_text,
-            section=element.section, value=value, value_type=element.kind, options=allowed,
-            option_labels=labels, min_value=low, max_value=high, step=step,
-            format=element.format, required=required, touched=element.key in state.touched,
-            error=error, locked_by=locked, sweepable=element.sweep,
-            sweep=spec if isinstance(spec, str) else None,
-            sweep_count=None if swept is None else count_values(swept),
-        ))
+        fields.append(
+            FieldView(
+                key=element.key,
+                type=element.type,
+                label=element.label,
+                help=help_text,
+                section=element.section,
+                value=value,
+                value_type=element.kind,
+                options=allowed,
+                option_labels=labels,
+                min_value=low,
+                max_value=high,
+                step=step,
+                format=element.format,
+                required=required,
+                touched=element.key in state.touched,
+                error=error,
+                locked_by=locked,
+                sweepable=element.sweep,
+                sweep=spec if isinstance(spec, str) else None,
+                sweep_count=None if swept is None else count_values(swept),
+            )
+        )
         if locked is None and isinstance(spec, str):
             if swept is not None:
                 written = field_sweep_overrides(
-                    element.hydra_override, swept,
+                    element.hydra_override,
+                    swept,
                     kind="group" if element.hydra_override[0] in element.group_paths else "value",
                 )
                 overrides.extend(written)
@@ -407,9 +443,17 @@ def _build(
             errors["extra_overrides"] = f"Extra overrides: {exc.message}"
     run_count = math.prod(runs.values())
     return FormView(
-        page=schema.page, title=schema.title, fields=tuple(fields), sections=tuple(sections),
-        errors=MappingProxyType(errors), warnings=tuple(warnings), overrides=tuple(overrides),
-        state=state, by_key=MappingProxyType(by_key), run_count=run_count, multirun=multirun,
+        page=schema.page,
+        title=schema.title,
+        fields=tuple(fields),
+        sections=tuple(sections),
+        errors=MappingProxyType(errors),
+        warnings=tuple(warnings),
+        overrides=tuple(overrides),
+        state=state,
+        by_key=MappingProxyType(by_key),
+        run_count=run_count,
+        multirun=multirun,
     )
 
 
@@ -425,8 +469,14 @@ def _info_field(element: Element, arch_meta: object) -> FieldView:
     elif element.info_source == "architecture_notes" and arch_meta is not None:
         text = arch_meta.notes  # type: ignore[attr-defined]
     return FieldView(
-        key=element.key, type="info", label=element.label, help=element.help,
-        section=element.section, value=None, value_type=None, text=text,
+        key=element.key,
+        type="info",
+        label=element.label,
+        help=element.help,
+        section=element.section,
+        value=None,
+        value_type=None,
+        text=text,
     )
 
 
@@ -459,7 +509,9 @@ def _options(
     return base, allowed, _labels(schema, catalog, element)
 
 
-def _bounds(element: Element, opt_meta: object) -> tuple[float | None, float | None, float | None, str]:
+def _bounds(
+    element: Element, opt_meta: object
+) -> tuple[float | None, float | None, float | None, str]:
     """min, max, step and help: the optimizer's metadata for the learning rate."""
     low, high, step = element.validation.min, element.validation.max, element.step
     help_text = element.help
@@ -489,8 +541,11 @@ def _field_error(
         return None
     return (
         _type_error(element, value)
-        or (_option_error(element, value, members, allowed, arch_meta)
-            if element.options is not None or element.options_source is not None else None)
+        or (
+            _option_error(element, value, members, allowed, arch_meta)
+            if element.options is not None or element.options_source is not None
+            else None
+        )
         or _range_error(element, value, low, high)
         or _text_error(element, value)
         or _format_error(element, value)

@@ -54,7 +54,24 @@ from .runner import (
 from .store import FINAL_STATUSES, STATUSES, Job, JobStore, JobStoreError
 
 __all__ = [
-    "FINAL_STATUSES", "STATUSES", "Job", "JobRefused", "JobStore", "JobStoreError",
-    "LogUnavailable", "Multirun", "Progress", "SubRun", "cancel_job", "delete_job", "get_job", "list_jobs",
-    "job_multirun", "parse_progress", "reconcile", "rerun_job", "submit_job", "tail_log",
+    "FINAL_STATUSES",
+    "STATUSES",
+    "Job",
+    "JobRefused",
+    "JobStore",
+    "JobStoreError",
+    "LogUnavailable",
+    "Multirun",
+    "Progress",
+    "SubRun",
+    "cancel_job",
+    "delete_job",
+    "get_job",
+    "list_jobs",
+    "job_multirun",
+    "parse_progress",
+    "reconcile",
+    "rerun_job",
+    "submit_job",
+    "tail_log",
 ]

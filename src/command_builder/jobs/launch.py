@@ -17,10 +17,19 @@ def spawn_supervisor(settings: Settings, job_id: int) -> None:
     logs = settings.state_dir / "logs"
     with open(logs / SUPERVISOR_LOG, "ab") as errors:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "command_builder.jobs.supervise", str(job_id),
-             "--workspace", str(settings.root)],
-            stdin=subprocess.DEVNULL, stdout=errors, stderr=errors,
-            start_new_session=True, close_fds=True,
+            [
+                sys.executable,
+                "-m",
+                "command_builder.jobs.supervise",
+                str(job_id),
+                "--workspace",
+                str(settings.root),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=errors,
+            stderr=errors,
+            start_new_session=True,
+            close_fds=True,
         )
     # Reap it if it ends while we live, so no zombie keeps its pid "alive".
     threading.Thread(target=proc.wait, name=f"reap-supervisor-{job_id}", daemon=True).start()

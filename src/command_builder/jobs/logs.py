@@ -35,8 +35,8 @@ def tail_log(path: str | os.PathLike[str], max_bytes: int = DEFAULT_TAIL_BYTES) 
         raise LogUnavailable(f"cannot read the log file {path}: {exc}") from exc
     if start > 0:  # drop the cut first line, unless it is all there is (one huge line)
         cut = data.find(b"\n")
-        if cut != -1 and data[cut + 1:].strip():
-            data = data[cut + 1:]
+        if cut != -1 and data[cut + 1 :].strip():
+            data = data[cut + 1 :]
     text = data.decode("utf-8", errors="replace").replace("\x00", "")
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 

@@ -39,15 +39,24 @@ from .store import Job
 LOCAL_LAUNCHER = "submitit_local"
 SLURM_LAUNCHER = "submitit_slurm"
 BASIC_LAUNCHER = "basic"
-SUBMITIT_DIR = ".submitit"  # the launcher's default submitit_folder: ${hydra.sweep.dir}/.submitit/%j
+SUBMITIT_DIR = (
+    ".submitit"  # the launcher's default submitit_folder: ${hydra.sweep.dir}/.submitit/%j
+)
 _LOCAL_CONTROLLER = b"submitit.local._local"
 _INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 _ARRAY_TASK = re.compile(r"^(\d+)_(\d+)$")
 _SLURM_STATUS = {
-    "PENDING": "pending", "REQUEUED": "pending", "CONFIGURING": "pending",
-    "RUNNING": "running", "COMPLETING": "running",
-    "CANCELLED": "cancelled", "PREEMPTED": "cancelled",
-    "FAILED": "failed", "TIMEOUT": "failed", "NODE_FAIL": "failed", "OUT_OF_MEMORY": "failed",
+    "PENDING": "pending",
+    "REQUEUED": "pending",
+    "CONFIGURING": "pending",
+    "RUNNING": "running",
+    "COMPLETING": "running",
+    "CANCELLED": "cancelled",
+    "PREEMPTED": "cancelled",
+    "FAILED": "failed",
+    "TIMEOUT": "failed",
+    "NODE_FAIL": "failed",
+    "OUT_OF_MEMORY": "failed",
 }
 _PARENT_RUNNING = ("queued", "running")
 
@@ -75,8 +84,11 @@ class SubRun:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready view (CLI --json)."""
         return {
-            "index": self.index, "overrides": list(self.overrides), "status": self.status,
-            "run_dir": str(self.run_dir) if self.run_dir else None, "job_id": self.job_id,
+            "index": self.index,
+            "overrides": list(self.overrides),
+            "status": self.status,
+            "run_dir": str(self.run_dir) if self.run_dir else None,
+            "job_id": self.job_id,
             "logs": [str(p) for p in self.logs],
         }
 
@@ -133,7 +145,9 @@ def find_sweep_dir(root: Path, template: str, *, since: float) -> Path | None:
     return min(fresh)[1] if fresh else None
 
 
-def locate_sweep_dir(settings: Settings, page: str, overrides: Sequence[str], since: float) -> Path | None:
+def locate_sweep_dir(
+    settings: Settings, page: str, overrides: Sequence[str], since: float
+) -> Path | None:
     """The sweep folder of `page`'s multirun with `overrides`, started at `since`.
 
     The template comes from the command's own composed config (compose_check, cached),
@@ -174,14 +188,20 @@ def sweep_run_dir(settings: Settings, argv: Sequence[str], since: float) -> str 
         return str(found)
 
 
-def cancel_multirun(settings: Settings, argv: Sequence[str], run_dir: str | None, since: float) -> tuple[str, ...]:
+def cancel_multirun(
+    settings: Settings, argv: Sequence[str], run_dir: str | None, since: float
+) -> tuple[str, ...]:
     """Cancel the submitit jobs of a running multirun job (cancel_subruns); () for a single run."""
     command = multirun_command(settings, argv)
     if command is None:
         return ()
     page, overrides = command
-    sweep_dir = settings.root / run_dir if run_dir else locate_sweep_dir(settings, page, overrides, since)
-    return cancel_subruns(discover_multirun(sweep_dir, overrides, since=since, parent_status="running"))
+    sweep_dir = (
+        settings.root / run_dir if run_dir else locate_sweep_dir(settings, page, overrides, since)
+    )
+    return cancel_subruns(
+        discover_multirun(sweep_dir, overrides, since=since, parent_status="running")
+    )
 
 
 def job_multirun(settings: Settings, job: Job) -> Multirun | None:
@@ -313,7 +333,9 @@ def _submitit_job_ids(submitit_dir: Path, since: float | None) -> tuple[str, ...
             continue
         if since is None or st.st_mtime >= since - 1.0:
             ids.append(entry.name)
-    return tuple(sorted(ids, key=lambda i: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", i)]))
+    return tuple(
+        sorted(ids, key=lambda i: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", i)])
+    )
 
 
 def _array_job_ids(job_ids: Sequence[str]) -> dict[int, str]:

@@ -21,7 +21,7 @@ def process_start(pid: int) -> int | None:
         text = (_PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
-    fields = text[text.rfind(")") + 2:].split()  # after "pid (comm) "; comm may hold spaces
+    fields = text[text.rfind(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
     if fields[0] in ("Z", "X"):
         return None
     return int(fields[19])
@@ -53,8 +53,9 @@ def group_alive(pgid: int) -> bool:
         return True
     if not _PROC.is_dir():
         return True
-    return any(_in_group_and_alive(entry.name, pgid) for entry in os.scandir(_PROC)
-               if entry.name.isdigit())
+    return any(
+        _in_group_and_alive(entry.name, pgid) for entry in os.scandir(_PROC) if entry.name.isdigit()
+    )
 
 
 def _in_group_and_alive(pid: str, pgid: int) -> bool:
@@ -62,7 +63,7 @@ def _in_group_and_alive(pid: str, pgid: int) -> bool:
         text = (_PROC / pid / "stat").read_text()
     except OSError:
         return False
-    fields = text[text.rfind(")") + 2:].split()
+    fields = text[text.rfind(")") + 2 :].split()
     return fields[0] not in ("Z", "X") and int(fields[2]) == pgid
 
 

@@ -24,8 +24,9 @@ class JobRefused(ValueError):
     """The command is not one of the workspace's runners with its prefix."""
 
 
-def submit_job(settings: Settings, page: str, argv: Sequence[str],
-               form_values: Mapping[str, object]) -> int:
+def submit_job(
+    settings: Settings, page: str, argv: Sequence[str], form_values: Mapping[str, object]
+) -> int:
     """Record the job as queued, start its supervisor when a slot is free, return its id."""
     # Imported here: it loads Hydra's grammar, which the detached supervisor never needs.
     from ..commands.command_line import is_workspace_command
@@ -65,8 +66,10 @@ def reconcile(settings: Settings, store: JobStore | None = None) -> list[int]:
         if is_alive(job.supervisor_pid, job.supervisor_start):
             continue
         runner = "still running" if is_alive(job.pid, job.pid_start) else "gone"
-        message = (f"its supervisor (pid {job.supervisor_pid}) disappeared; the runner "
-                   f"(pid {job.pid}) is {runner}")
+        message = (
+            f"its supervisor (pid {job.supervisor_pid}) disappeared; the runner "
+            f"(pid {job.pid}) is {runner}"
+        )
         if store.mark_lost(job.id, job.supervisor_pid, message):
             lost.append(job.id)
     if lost:
@@ -99,7 +102,9 @@ def cancel_job(settings: Settings, job_id: int) -> Job:
         raise JobStoreError(f"no job {job_id}")
     if job.status == RUNNING and is_alive(job.supervisor_pid, job.supervisor_start):
         os.kill(job.supervisor_pid, signal.SIGTERM)  # type: ignore[arg-type]
-    elif job.status in (RUNNING, LOST) and job.pgid is not None and is_alive(job.pid, job.pid_start):
+    elif (
+        job.status in (RUNNING, LOST) and job.pgid is not None and is_alive(job.pid, job.pid_start)
+    ):
         error = "cancelled without its supervisor"
         try:  # a multirun's SLURM sub-runs outlive the group: cancel them through submitit
             cancel_multirun(settings, job.argv, job.run_dir, job.started_at or job.created_at)
@@ -124,4 +129,3 @@ def rerun_job(settings: Settings, job_id: int) -> int:
     if job is None:
         raise JobStoreError(f"no job {job_id}")
     return submit_job(settings, job.page, job.argv, job.form_values)
-

@@ -28,7 +28,12 @@ BUSY_TIMEOUT_S = 10.0
 MIN_FREE_BYTES = 1 << 20  # below this, a write error is reported as a full disk
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, LOST = (
-    "queued", "running", "succeeded", "failed", "cancelled", "lost",
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "lost",
 )
 STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, LOST)
 FINAL_STATUSES = frozenset({SUCCEEDED, FAILED, CANCELLED, LOST})
@@ -180,8 +185,9 @@ class JobStore:
     def _open(self, read_only: bool) -> tuple[sqlite3.Connection, bool]:
         """(connection, is_snapshot)."""
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA synchronous=NORMAL")  # first touch: opens the WAL files
             conn.row_factory = sqlite3.Row
             return conn, False
@@ -282,8 +288,9 @@ class JobStore:
             conn.execute("UPDATE jobs SET log_path=? WHERE id=?", (log_path, job_id))
         return job_id
 
-    def claim(self, job_id: int, supervisor_pid: int, supervisor_start: int | None,
-              max_running: int) -> bool:
+    def claim(
+        self, job_id: int, supervisor_pid: int, supervisor_start: int | None, max_running: int
+    ) -> bool:
         """queued -> running for this supervisor, only if a slot is free (atomic)."""
         with self._write() as conn:
             running = conn.execute(
@@ -322,8 +329,9 @@ class JobStore:
         with self._write() as conn:
             conn.execute("UPDATE jobs SET run_dir=? WHERE id=?", (run_dir, job_id))
 
-    def finish(self, job_id: int, status: str, exit_code: int | None,
-               error: str | None = None) -> None:
+    def finish(
+        self, job_id: int, status: str, exit_code: int | None, error: str | None = None
+    ) -> None:
         """Record the outcome; the supervisor's real result wins even over a `lost` mark."""
         with self._write() as conn:
             conn.execute(

@@ -46,15 +46,18 @@ def find_run_dir(settings: Settings, job: Job, since: float) -> str | None:
     """
     if multirun_command(settings, job.argv) is not None:
         return sweep_run_dir(settings, job.argv, since)
-    overrides = list(job.argv[len(settings.command_prefix) + 1:])
+    overrides = list(job.argv[len(settings.command_prefix) + 1 :])
     candidates: list[Path] = []
     for entry in _scandir(settings.outputs_dir):
         marker = Path(entry.path) / ".hydra"
         if marker.is_dir():
             candidates.append(marker)
         else:
-            candidates.extend(Path(sub.path) / ".hydra" for sub in _scandir(Path(entry.path))
-                              if (Path(sub.path) / ".hydra").is_dir())
+            candidates.extend(
+                Path(sub.path) / ".hydra"
+                for sub in _scandir(Path(entry.path))
+                if (Path(sub.path) / ".hydra").is_dir()
+            )
     fresh = []
     for marker in candidates:
         try:
@@ -108,8 +111,9 @@ def _note(log: BinaryIO, write: Callable[..., None], *args: object) -> None:
             log.write(f"[command-builder] warning: {exc}\n".encode())
 
 
-def _cancel_subruns(settings: Settings, job: Job, run_dir: str | None, since: float,
-                    log: BinaryIO) -> None:
+def _cancel_subruns(
+    settings: Settings, job: Job, run_dir: str | None, since: float, log: BinaryIO
+) -> None:
     """A multirun's SLURM sub-runs outlive the runner's group: cancel them through submitit first."""
     try:
         cancelled = cancel_multirun(settings, job.argv, run_dir, since)
@@ -117,11 +121,12 @@ def _cancel_subruns(settings: Settings, job: Job, run_dir: str | None, since: fl
         log.write(f"[command-builder] could not cancel the sub-runs: {exc}\n".encode())
         return
     if cancelled:
-        log.write(f"[command-builder] cancelled sub-runs (submitit jobs {', '.join(cancelled)})\n".encode())
+        log.write(
+            f"[command-builder] cancelled sub-runs (submitit jobs {', '.join(cancelled)})\n".encode()
+        )
 
 
-def _finish(store: JobStore, job_id: int, status: str, code: int | None,
-            error: str | None) -> None:
+def _finish(store: JobStore, job_id: int, status: str, code: int | None, error: str | None) -> None:
     """Record the outcome, retrying a while: a full disk may be freed in time."""
     for attempt in range(FINISH_ATTEMPTS):
         try:
@@ -133,8 +138,9 @@ def _finish(store: JobStore, job_id: int, status: str, code: int | None,
             time.sleep(FINISH_RETRY_S)
 
 
-def _run(settings: Settings, store: JobStore, job: Job,
-         cancel: _Cancel) -> tuple[str, int | None, str | None]:
+def _run(
+    settings: Settings, store: JobStore, job: Job, cancel: _Cancel
+) -> tuple[str, int | None, str | None]:
     """Start the runner, wait for it, return (status, exit code, error)."""
     log_path = Path(job.log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,8 +148,13 @@ def _run(settings: Settings, store: JobStore, job: Job,
         log.write(f"[command-builder] job {job.id}: {shlex.join(job.argv)}\n".encode())
         try:
             proc = subprocess.Popen(
-                list(job.argv), cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+                list(job.argv),
+                cwd=job.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
                 env=dict(os.environ, PYTHONUNBUFFERED="1"),
             )
         except OSError as exc:

@@ -98,7 +98,9 @@ def _check_constant_overrides(name: str, root: yaml.Node, schema: PageSchema) ->
             parse_override(text)
         except OverrideSyntaxError as exc:
             node = _node_at(root, ("constant_overrides", index))
-            raise SchemaError(name, _line(node), None, f"constant override {text!r}: {exc}") from exc
+            raise SchemaError(
+                name, _line(node), None, f"constant override {text!r}: {exc}"
+            ) from exc
 
 
 def _located(name: str, root: yaml.Node, data: dict, exc: ValidationError) -> SchemaError:
@@ -114,7 +116,11 @@ def _located(name: str, root: yaml.Node, data: dict, exc: ValidationError) -> Sc
     key = None
     if len(loc) >= 2 and loc[0] == "elements" and isinstance(loc[1], int):
         elements = data.get("elements")
-        if isinstance(elements, list) and loc[1] < len(elements) and isinstance(elements[loc[1]], dict):
+        if (
+            isinstance(elements, list)
+            and loc[1] < len(elements)
+            and isinstance(elements[loc[1]], dict)
+        ):
             raw_key = elements[loc[1]].get("key")
             key = str(raw_key) if raw_key is not None else None
     field = ".".join(str(p) for p in loc[2:]) if len(loc) > 2 else ""
@@ -134,7 +140,9 @@ def _node_at(root: yaml.Node, loc: tuple) -> yaml.Node:
             if found is None:
                 return node
             node = found
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             return node

@@ -33,8 +33,13 @@ _PATH = re.compile(r"[A-Za-z_][\w-]*(?:[./][A-Za-z_][\w-]*)*")
 
 # The value type a widget produces when the schema does not say (None: the option's own type).
 _IMPLIED_TYPE: dict[str, ValueType | None] = {
-    "text_input": "str", "checkbox": "bool", "number_input": "float", "slider": "float",
-    "selectbox": None, "multiselect": "str", "info": None,
+    "text_input": "str",
+    "checkbox": "bool",
+    "number_input": "float",
+    "slider": "float",
+    "selectbox": None,
+    "multiselect": "str",
+    "info": None,
 }
 
 
@@ -107,7 +112,9 @@ class Element(BaseModel):
     @classmethod
     def _key_is_identifier(cls, value: str) -> str:
         if not _KEY.fullmatch(value):
-            raise ValueError("key must be lower-case letters, digits and '_', starting with a letter")
+            raise ValueError(
+                "key must be lower-case letters, digits and '_', starting with a letter"
+            )
         return value
 
     @field_validator("hydra_override", mode="before")
@@ -141,11 +148,15 @@ class Element(BaseModel):
         if self.value_type == "bool" and self.type != "checkbox":
             raise ValueError("value_type bool is for checkboxes")
         if self.sweep and (self.type not in SWEEP_TYPES or not self.hydra_override):
-            raise ValueError(f"only {', '.join(SWEEP_TYPES)} elements with a hydra_override can sweep")
+            raise ValueError(
+                f"only {', '.join(SWEEP_TYPES)} elements with a hydra_override can sweep"
+            )
         if self.sweep and len(self.hydra_override) > 1 and self.group_paths:
             raise ValueError("a sweeping element with several paths cannot write a config group")
         if self.value_format and (self.type != "text_input" or len(self.hydra_override) != 1):
-            raise ValueError(f"value_format {self.value_format} needs a text_input with one hydra_override")
+            raise ValueError(
+                f"value_format {self.value_format} needs a text_input with one hydra_override"
+            )
         if self.option_labels is not None and self.options is None:
             raise ValueError("option_labels label static options")
         if self.default is not None and not self.accepts(self.default):
@@ -164,7 +175,9 @@ class Element(BaseModel):
         A path with a '/' is a group; so is a path its own `group:` options source names
         (`data` with `group:data`).
         """
-        named = self.options_source[6:] if (self.options_source or "").startswith("group:") else None
+        named = (
+            self.options_source[6:] if (self.options_source or "").startswith("group:") else None
+        )
         return frozenset(p for p in self.hydra_override if "/" in p or p == named)
 
     def accepts(self, value: object) -> bool:

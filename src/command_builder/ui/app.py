@@ -25,7 +25,9 @@ with timing.script_run() as run:
     with st.sidebar:
         st.caption(f"Workspace: `{settings.root}`")
         st.button(
-            "Refresh", on_click=context.refresh_workspace, args=(settings,),
+            "Refresh",
+            on_click=context.refresh_workspace,
+            args=(settings,),
             help="Re-read the configs and rescan checkpoints now "
             "(otherwise changes on disk are picked up on their own).",
         )

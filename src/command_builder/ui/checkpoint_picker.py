@@ -41,13 +41,19 @@ def render(data: PageData, field: FieldView) -> None:
     wkey = state.seed(data.page, field.key, field.value)
     pick, narrow = st.columns([3, 2])
     pick.selectbox(
-        field.label, options, key=wkey, help=field.help or None,
+        field.label,
+        options,
+        key=wkey,
+        help=field.help or None,
         format_func=lambda path: _label(form.find_checkpoint(index, path), path),
         placeholder=f"Choose one of {len(index.checkpoints)} checkpoints",
-        on_change=_picked, args=(data.settings, data.page, field.key),
+        on_change=_picked,
+        args=(data.settings, data.page, field.key),
     )
     narrow.text_input(
-        "Filter checkpoints", key=filter_key(data.page), persist_state="session",
+        "Filter checkpoints",
+        key=filter_key(data.page),
+        persist_state="session",
         placeholder="run name, epoch=3, step=…",
         help=f"Shows at most {MAX_SHOWN} matches, newest first.",
     )
@@ -93,4 +99,6 @@ def _picked(settings: Settings, page: str, key: str) -> None:
     new, changed = form.apply_checkpoint(data.schema, data.catalog, data.index, data.state, path)
     state.replace(page, new)
     filled = [e.label for e in data.schema.elements if e.key in changed and e.key != key]
-    state.set_notice(page, "Filled from the checkpoint's run: " + ", ".join(filled) if filled else None)
+    state.set_notice(
+        page, "Filled from the checkpoint's run: " + ", ".join(filled) if filled else None
+    )

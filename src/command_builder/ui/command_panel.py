@@ -40,8 +40,12 @@ def render(data: PageData) -> None:
         _editor(data, built.command)
     _run(data, built)
     compose_panel.render(
-        data.settings, data.page, built.overrides, multirun=built.multirun,
-        version=data.catalog.version, form_ok=not built.errors,
+        data.settings,
+        data.page,
+        built.overrides,
+        multirun=built.multirun,
+        version=data.catalog.version,
+        form_ok=not built.errors,
     )
 
 
@@ -54,9 +58,12 @@ def _editor(data: PageData, command: str) -> None:
         if st.session_state.get(_text_key(data.page)) != command:
             st.session_state[_text_key(data.page)] = command
     st.text_area(
-        "Command text", key=_text_key(data.page), height=120,
+        "Command text",
+        key=_text_key(data.page),
+        height=120,
         help="Edit and press Ctrl+Enter (or click outside): the form follows.",
-        on_change=_edited, args=(data.settings, data.page),
+        on_change=_edited,
+        args=(data.settings, data.page),
     )
 
 
@@ -76,25 +83,36 @@ def _run(data: PageData, built: form.BuiltCommand) -> None:
     """Run, gated by errors and, above the sweep threshold, by an explicit yes."""
     job_key = f"{data.page}.ui.last_job"
     confirmed = not built.needs_confirmation or st.checkbox(
-        f"Yes, start all {built.run_count} runs", key=f"{data.page}.ui.confirm_runs.{built.run_count}",
+        f"Yes, start all {built.run_count} runs",
+        key=f"{data.page}.ui.confirm_runs.{built.run_count}",
         help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
     )
     st.button(
-        "Run", type="primary", disabled=bool(built.errors) or not confirmed,
+        "Run",
+        type="primary",
+        disabled=bool(built.errors) or not confirmed,
         key=f"{data.page}.ui.run",
-        help="Start this command as a background job." if not built.errors
+        help="Start this command as a background job."
+        if not built.errors
         else "Fix the errors above first.",
-        on_click=_submit, args=(data.settings, data.page, built.argv, data.view.active_values()),
+        on_click=_submit,
+        args=(data.settings, data.page, built.argv, data.view.active_values()),
     )
     outcome = st.session_state.get(job_key)
     if isinstance(outcome, int):
-        st.page_link(nav.page("jobs"), label=f"Job {outcome} started: follow it on Jobs",
-                     icon=":material/play_circle:", query_params={"job": str(outcome)})
+        st.page_link(
+            nav.page("jobs"),
+            label=f"Job {outcome} started: follow it on Jobs",
+            icon=":material/play_circle:",
+            query_params={"job": str(outcome)},
+        )
     elif outcome:
         st.error(outcome)
 
 
-def _submit(settings: Settings, page: str, argv: tuple[str, ...], values: dict[str, object]) -> None:
+def _submit(
+    settings: Settings, page: str, argv: tuple[str, ...], values: dict[str, object]
+) -> None:
     """Record and start the job (returns at once: a detached supervisor runs it)."""
     try:
         st.session_state[f"{page}.ui.last_job"] = submit_job(settings, page, list(argv), values)

@@ -28,7 +28,9 @@ POLL_EVERY_S = 0.5
 MAX_REMEMBERED = 256
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
-Key = tuple[str, str, tuple[str, ...], bool, str]  # root, page, overrides, multirun, catalog version
+Key = tuple[
+    str, str, tuple[str, ...], bool, str
+]  # root, page, overrides, multirun, catalog version
 
 _futures: OrderedDict[Key, Future[ComposeResult]] = OrderedDict()
 _lock = Lock()
@@ -54,8 +56,13 @@ def start(
 
 
 def render(
-    settings: Settings, page: str, overrides: tuple[str, ...], *,
-    multirun: bool, version: str, form_ok: bool,
+    settings: Settings,
+    page: str,
+    overrides: tuple[str, ...],
+    *,
+    multirun: bool,
+    version: str,
+    form_ok: bool,
 ) -> None:
     """Show the compose result of `overrides` now if known, else as soon as it is.
 

@@ -29,15 +29,23 @@ FROM_RUN, UPLOAD = "A run's submission", "Upload a JSON file"
 
 def render(settings: Settings) -> None:
     """The export section of the Predict page (collapsed until asked for)."""
-    if st.toggle("Export a submission to the competition CSV", key="predict.ui.export",
-                 persist_state="session"):
+    if st.toggle(
+        "Export a submission to the competition CSV",
+        key="predict.ui.export",
+        persist_state="session",
+    ):
         _panel(settings)
 
 
 @st.fragment
 def _panel(settings: Settings) -> None:
-    source = st.radio("Submission", (FROM_RUN, UPLOAD), horizontal=True,
-                      key="predict.ui.export_source", persist_state="session")
+    source = st.radio(
+        "Submission",
+        (FROM_RUN, UPLOAD),
+        horizontal=True,
+        key="predict.ui.export_source",
+        persist_state="session",
+    )
     try:
         data, name = _from_run(settings) if source == FROM_RUN else _from_upload(settings)
     except SubmissionError as exc:
@@ -46,16 +54,24 @@ def _panel(settings: Settings) -> None:
     if data is None:
         return
     rows = competition_rows(data)
-    st.caption(f"{len(rows)} images, {data.word_count} words"
-               + (f" (first {PREVIEW_ROWS} shown)" if len(rows) > PREVIEW_ROWS else ""))
+    st.caption(
+        f"{len(rows)} images, {data.word_count} words"
+        + (f" (first {PREVIEW_ROWS} shown)" if len(rows) > PREVIEW_ROWS else "")
+    )
     st.dataframe(
-        {"filename": [r[0] for r in rows[:PREVIEW_ROWS]],
-         "polygons": [r[1] for r in rows[:PREVIEW_ROWS]]},
-        hide_index=True, height=240,
+        {
+            "filename": [r[0] for r in rows[:PREVIEW_ROWS]],
+            "polygons": [r[1] for r in rows[:PREVIEW_ROWS]],
+        },
+        hide_index=True,
+        height=240,
     )
     st.download_button(
-        "Download competition CSV", data=functools.partial(to_competition_csv, data),
-        file_name=f"{PurePosixPath(name).stem}.csv", mime="text/csv", on_click="ignore",
+        "Download competition CSV",
+        data=functools.partial(to_competition_csv, data),
+        file_name=f"{PurePosixPath(name).stem}.csv",
+        mime="text/csv",
+        on_click="ignore",
         key="predict.ui.export_download",
     )
 
@@ -66,12 +82,16 @@ def _from_run(settings: Settings) -> tuple[SubmissionData | None, str]:
         st.info("No submission yet: run a Predict job, or upload a file.")
         return None, ""
     chosen = st.selectbox(
-        "Submission file (newest first)", submissions[:MAX_LISTED], format_func=_label,
+        "Submission file (newest first)",
+        submissions[:MAX_LISTED],
+        format_func=_label,
         key="predict.ui.export_file",
     )
     if chosen is None:
         return None, ""
-    return _load_file(str(settings.inside(chosen.path)), chosen.mtime, settings.upload_limit_mb), chosen.path
+    return _load_file(
+        str(settings.inside(chosen.path)), chosen.mtime, settings.upload_limit_mb
+    ), chosen.path
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,8 +102,10 @@ def _load_file(path: str, mtime: float, limit_mb: int) -> SubmissionData:
 
 def _from_upload(settings: Settings) -> tuple[SubmissionData | None, str]:
     upload = st.file_uploader(
-        f"Submission JSON (at most {settings.upload_limit_mb} MB)", type=["json"],
-        max_upload_size=settings.upload_limit_mb, key="predict.ui.export_upload",
+        f"Submission JSON (at most {settings.upload_limit_mb} MB)",
+        type=["json"],
+        max_upload_size=settings.upload_limit_mb,
+        key="predict.ui.export_upload",
     )
     if upload is None:
         return None, ""

@@ -66,7 +66,9 @@ def _messages(data: PageData) -> None:
         )
 
 
-def _fields(data: PageData, before_field: Mapping[str, Hook], after_field: Mapping[str, Hook]) -> None:
+def _fields(
+    data: PageData, before_field: Mapping[str, Hook], after_field: Mapping[str, Hook]
+) -> None:
     """One section at a time: only the chosen section's widgets are built and sent.
 
     A segmented control picks the section, not st.tabs: in the browser one
@@ -81,20 +83,33 @@ def _fields(data: PageData, before_field: Mapping[str, Hook], after_field: Mappi
     if not sections:
         return
     section = st.segmented_control(
-        "Section", sections, default=sections[0], required=True, key=f"{data.page}.ui.section",
-        persist_state="session", label_visibility="collapsed", wrap=True,
+        "Section",
+        sections,
+        default=sections[0],
+        required=True,
+        key=f"{data.page}.ui.section",
+        persist_state="session",
+        label_visibility="collapsed",
+        wrap=True,
     )
     if section == sweeps.SECTION:
         sweeps.render_section(data)
     else:
         _section(data, by_section.get(section, by_section[sections[0]]), before_field, after_field)
-    st.button("Reset form", key=f"{data.page}.ui.reset", on_click=state.reset,
-              args=(data.settings, data.page), help="Reset this page's fields (other pages keep theirs).")
+    st.button(
+        "Reset form",
+        key=f"{data.page}.ui.reset",
+        on_click=state.reset,
+        args=(data.settings, data.page),
+        help="Reset this page's fields (other pages keep theirs).",
+    )
 
 
 def _section(
-    data: PageData, fields: list[FieldView],
-    before_field: Mapping[str, Hook], after_field: Mapping[str, Hook],
+    data: PageData,
+    fields: list[FieldView],
+    before_field: Mapping[str, Hook],
+    after_field: Mapping[str, Hook],
 ) -> None:
     for field in fields:
         if field.key in before_field:

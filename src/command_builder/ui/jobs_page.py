@@ -76,7 +76,8 @@ def _table(jobs: list[Job], now: float) -> None:
             "Page": job.page,
             "Status": job.status,
             "Started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.started_at))
-            if job.started_at else "",
+            if job.started_at
+            else "",
             "Duration": _duration(job.duration(now)),
             "Progress": _progress(job),
             "Exit": job.exit_code,
@@ -85,9 +86,13 @@ def _table(jobs: list[Job], now: float) -> None:
         for job in jobs
     ]
     st.dataframe(
-        rows, hide_index=True, height=min(38 + 35 * len(rows), 320),
+        rows,
+        hide_index=True,
+        height=min(38 + 35 * len(rows), 320),
         column_config={
-            "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+            "Progress": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent"
+            ),
             "Job": st.column_config.NumberColumn(format="#%d"),
         },
     )
@@ -109,45 +114,74 @@ def _act(action, settings: Settings, job_id: int, done: str) -> None:
 def _actions(settings: Settings, job: Job) -> None:
     cancel, delete, rerun, builder = st.columns(4)
     cancel.button(
-        "Cancel", key="jobs_cancel", width="stretch",
+        "Cancel",
+        key="jobs_cancel",
+        width="stretch",
         disabled=job.status not in ("queued", "running", "lost"),
-        on_click=_act, args=(cancel_job, settings, job.id, f"Cancel sent to job #{job.id}"),
+        on_click=_act,
+        args=(cancel_job, settings, job.id, f"Cancel sent to job #{job.id}"),
         help="SIGTERM to the job's process group, SIGKILL after the grace period",
     )
     delete.button(
-        "Delete", key="jobs_delete", width="stretch", disabled=job.status == "running",
-        on_click=_act, args=(delete_job, settings, job.id, f"Deleted job #{job.id} and its log"),
+        "Delete",
+        key="jobs_delete",
+        width="stretch",
+        disabled=job.status == "running",
+        on_click=_act,
+        args=(delete_job, settings, job.id, f"Deleted job #{job.id} and its log"),
     )
     rerun.button(
-        "Re-run", key="jobs_rerun", width="stretch",
-        on_click=_act, args=(rerun_job, settings, job.id, f"Re-ran job #{job.id}"),
+        "Re-run",
+        key="jobs_rerun",
+        width="stretch",
+        on_click=_act,
+        args=(rerun_job, settings, job.id, f"Re-ran job #{job.id}"),
     )
-    if builder.button("Open in builder", key="jobs_open", width="stretch",
-                      disabled=job.page not in BUILDER_PAGES,
-                      help="Restore this job's form on its page"):
+    if builder.button(
+        "Open in builder",
+        key="jobs_open",
+        width="stretch",
+        disabled=job.page not in BUILDER_PAGES,
+        help="Restore this job's form on its page",
+    ):
         st.session_state[PENDING_FORM_KEY] = {
-            "page": job.page, "command": display_command(job.argv), "values": dict(job.form_values),
+            "page": job.page,
+            "command": display_command(job.argv),
+            "values": dict(job.form_values),
         }
         st.switch_page(nav.page(job.page))
 
 
 def _subruns(multirun: Multirun) -> None:
     """A multirun's sub-runs (Hydra's job numbers) and the chosen one's own log files."""
-    st.markdown(f"**Sub-runs** · {len(multirun.subruns)} · {multirun.launcher} launcher"
-                + (f" · sweep folder `{multirun.sweep_dir}`" if multirun.sweep_dir else ""))
+    st.markdown(
+        f"**Sub-runs** · {len(multirun.subruns)} · {multirun.launcher} launcher"
+        + (f" · sweep folder `{multirun.sweep_dir}`" if multirun.sweep_dir else "")
+    )
     rows = [
-        {"#": s.index, "Status": s.status, "Overrides": " ".join(s.overrides),
-         "Submitit job": s.job_id or "", "Run folder": s.run_dir.name if s.run_dir else ""}
+        {
+            "#": s.index,
+            "Status": s.status,
+            "Overrides": " ".join(s.overrides),
+            "Submitit job": s.job_id or "",
+            "Run folder": s.run_dir.name if s.run_dir else "",
+        }
         for s in multirun.subruns
     ]
     st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 250))
     by_index = {s.index: s for s in multirun.subruns}
     if st.session_state.get(SUBRUN_KEY) not in by_index:
         st.session_state[SUBRUN_KEY] = multirun.subruns[0].index
-    chosen = by_index[st.selectbox(
-        "Sub-run log", list(by_index), key=SUBRUN_KEY,
-        format_func=lambda i: f"#{i} · {by_index[i].status} · {' '.join(by_index[i].overrides)}",
-    )]
+    chosen = by_index[
+        st.selectbox(
+            "Sub-run log",
+            list(by_index),
+            key=SUBRUN_KEY,
+            format_func=lambda i: (
+                f"#{i} · {by_index[i].status} · {' '.join(by_index[i].overrides)}"
+            ),
+        )
+    ]
     if not chosen.logs:
         st.caption(f"Sub-run #{chosen.index} has no log yet ({chosen.status}).")
     for path in chosen.logs:
@@ -206,7 +240,9 @@ def _panel(settings: Settings) -> None:
     if st.session_state.get(SELECTED_KEY) not in by_id:
         st.session_state[SELECTED_KEY] = jobs[0].id
     selected = st.selectbox(
-        "Job", list(by_id), key=SELECTED_KEY,
+        "Job",
+        list(by_id),
+        key=SELECTED_KEY,
         format_func=lambda i: f"#{i} · {by_id[i].page} · {by_id[i].status}",
     )
     job = by_id[selected]

@@ -24,13 +24,18 @@ def sweepable(data: PageData) -> list[FieldView]:
 
 def render_section(data: PageData) -> None:
     """A sweep box per sweepable field, and how many runs the command makes."""
-    st.caption("Several values make the command a Hydra multirun: `a,b,c`, or `range(start,stop,step)` "
-               "for numbers. Leave a box empty for a single value.")
+    st.caption(
+        "Several values make the command a Hydra multirun: `a,b,c`, or `range(start,stop,step)` "
+        "for numbers. Leave a box empty for a single value."
+    )
     for field in sweepable(data):
         key = state.seed(data.page, f"sweep.{field.key}", field.sweep or "")
         st.text_input(
-            f"{field.label} values", key=key, placeholder=f"now: {field.value}",
-            on_change=_changed, args=(data.settings, data.page, field.key),
+            f"{field.label} values",
+            key=key,
+            placeholder=f"now: {field.value}",
+            on_change=_changed,
+            args=(data.settings, data.page, field.key),
         )
         if field.sweep and field.error:
             st.caption(f":red[{field.error}]")
@@ -41,7 +46,9 @@ def render_section(data: PageData) -> None:
 def render_swept(field: FieldView) -> None:
     """What a swept field shows in its own section instead of its widget."""
     count = f" ({field.sweep_count} values)" if field.sweep_count else ""
-    st.markdown(f"**{field.label}:** sweeps over `{field.sweep}`{count}; edit it in the {SECTION} section.")
+    st.markdown(
+        f"**{field.label}:** sweeps over `{field.sweep}`{count}; edit it in the {SECTION} section."
+    )
 
 
 def _changed(settings: Settings, page: str, key: str) -> None:

@@ -91,14 +91,19 @@ class _TimedRun:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         run_ms = (time.perf_counter_ns() - self._start) / 1e6
         cpu_ms = (time.thread_time_ns() - self._cpu_start) / 1e6
         record: dict[str, object] = {
-            "t": round(time.time(), 4), "pid": os.getpid(), "page": self.page,
-            "run_ms": round(run_ms, 3), "cpu_ms": round(cpu_ms, 3),
+            "t": round(time.time(), 4),
+            "pid": os.getpid(),
+            "page": self.page,
+            "run_ms": round(run_ms, 3),
+            "cpu_ms": round(cpu_ms, 3),
         }
         if exc_type is not None:
             record["exc"] = exc_type.__name__

@@ -14,7 +14,9 @@ PAGE = "train"
 
 def render(settings: Settings) -> None:
     form_page.render(
-        settings, PAGE, "Train",
+        settings,
+        PAGE,
+        "Train",
         before_field={"architecture": _recommendations},
         after_field={"exp_name": _append_button},
     )
@@ -31,8 +33,10 @@ def _recommendations(data: PageData) -> None:
             st.markdown(f"**{card.title}**")
             st.caption(card.description)
             st.button(
-                "Apply", key=f"{PAGE}.ui.use_case.{card.architecture}.{card.id}",
-                on_click=_apply_use_case, args=(data.settings, card),
+                "Apply",
+                key=f"{PAGE}.ui.use_case.{card.architecture}.{card.id}",
+                on_click=_apply_use_case,
+                args=(data.settings, card),
                 help="Sets: " + ", ".join(f"{k}={v}" for k, v in card.values),
             )
 
@@ -48,20 +52,24 @@ def _apply_use_case(settings: Settings, card: form.Recommendation) -> None:
 
 def _changes(data: PageData, new: form.FormState, changed: frozenset[str]) -> str:
     """`Encoder resnet18 → resnet50, Batch size 16 → 8` in schema order, or `nothing changed`."""
+
     def shown(value: object) -> str:
         return "(unset)" if value is None else str(value)
 
     parts = [
         f"{e.label} {shown(data.state.values.get(e.key))} → {shown(new.values.get(e.key))}"
-        for e in data.schema.elements if e.key in changed
+        for e in data.schema.elements
+        if e.key in changed
     ]
     return ", ".join(parts) if parts else "nothing changed"
 
 
 def _append_button(data: PageData) -> None:
     st.button(
-        "Append architecture + encoder to experiment name", key=f"{PAGE}.ui.append_name",
-        on_click=_append_name, args=(data.settings,),
+        "Append architecture + encoder to experiment name",
+        key=f"{PAGE}.ui.append_name",
+        on_click=_append_name,
+        args=(data.settings,),
     )
 
 
@@ -73,4 +81,6 @@ def _append_name(settings: Settings) -> None:
     name = str(values.get("exp_name") or "")
     if suffix and not name.endswith(suffix):
         new_name = f"{name}_{suffix}" if name else suffix
-        state.replace(PAGE, form.apply_change(data.schema, data.catalog, data.state, "exp_name", new_name))
+        state.replace(
+            PAGE, form.apply_change(data.schema, data.catalog, data.state, "exp_name", new_name)
+        )

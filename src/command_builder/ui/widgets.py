@@ -91,8 +91,11 @@ def _label_of(field: FieldView) -> Callable[[object], str]:
 def _selectbox(data: PageData, field: FieldView) -> None:
     state.seed(data.page, field.key, field.value)
     st.selectbox(
-        field.label, _options(field, (field.value,)), format_func=_label_of(field),
-        placeholder="Choose an option", **_common(data, field),
+        field.label,
+        _options(field, (field.value,)),
+        format_func=_label_of(field),
+        placeholder="Choose an option",
+        **_common(data, field),
     )
 
 
@@ -130,8 +133,11 @@ def _slider(data: PageData, field: FieldView) -> None:
     cast = int if field.value_type == "int" else float
     state.seed(data.page, field.key, value)
     st.slider(
-        field.label, min_value=cast(low), max_value=cast(high),
-        step=cast(field.step) if field.step else None, **_common(data, field),
+        field.label,
+        min_value=cast(low),
+        max_value=cast(high),
+        step=cast(field.step) if field.step else None,
+        **_common(data, field),
     )
 
 

@@ -84,8 +84,9 @@ def _check_config(rel_path: str, text: str) -> ConfigIssue | None:
     except yaml.YAMLError as exc:
         return yaml_error_issue(rel_path, exc)
     if node is not None and not isinstance(node, yaml.MappingNode):
-        return ConfigIssue(rel_path, node.start_mark.line + 1,
-                           "a Hydra config file must contain a mapping")
+        return ConfigIssue(
+            rel_path, node.start_mark.line + 1, "a Hydra config file must contain a mapping"
+        )
     return None
 
 

@@ -63,7 +63,9 @@ class Checkpoint:
 class RunConfig:
     """What Hydra recorded for a run."""
 
-    choices: Mapping[str, str | None]  # hydra.yaml runtime.choices: "model/architectures" -> "dbnet"
+    choices: Mapping[
+        str, str | None
+    ]  # hydra.yaml runtime.choices: "model/architectures" -> "dbnet"
     values: Mapping[str, object]  # config.yaml flattened to dotted keys (lists stay values)
 
     def lookup(self, path: str) -> object | None:
@@ -136,13 +138,17 @@ def _read_run_config(path: str, rel: str) -> tuple[RunConfig | None, list[str]]:
     values: dict[str, object] = {}
     _flatten(config, "", values)
     hydra, warning = _load_mapping(f"{path}/{HYDRA}/hydra.yaml", f"{rel}/{HYDRA}/hydra.yaml")
-    raw_choices = ((hydra or {}).get("hydra") or {})
-    raw_choices = raw_choices.get("runtime", {}).get("choices") if isinstance(raw_choices, dict) else None
+    raw_choices = (hydra or {}).get("hydra") or {}
+    raw_choices = (
+        raw_choices.get("runtime", {}).get("choices") if isinstance(raw_choices, dict) else None
+    )
     choices = {
         str(k): None if v is None else str(v)
         for k, v in (raw_choices.items() if isinstance(raw_choices, dict) else ())
     }
-    return RunConfig(MappingProxyType(choices), MappingProxyType(values)), [warning] if warning else []
+    return RunConfig(MappingProxyType(choices), MappingProxyType(values)), [
+        warning
+    ] if warning else []
 
 
 class CheckpointIndex:
@@ -206,7 +212,8 @@ class CheckpointIndex:
             self._events = tuple(
                 f"{self._rel(path)}: run folder is gone; "
                 f"{len(state.checkpoints)} checkpoint(s) dropped"
-                for path, state in old_runs.items() if path not in new_runs
+                for path, state in old_runs.items()
+                if path not in new_runs
             )
             checkpoints = sorted(
                 (c for state in new_runs.values() for c in state.checkpoints),
@@ -234,7 +241,7 @@ class CheckpointIndex:
             return self._configs[path]
 
     def _rel(self, path: str) -> str:
-        rel = path[len(self._root) + 1:]
+        rel = path[len(self._root) + 1 :]
         return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
     def _update_warnings(self) -> None:
@@ -244,8 +251,13 @@ class CheckpointIndex:
             found.extend(warnings)
         self._warnings = tuple(found)
 
-    def _visit(self, path: str, depth: int, old: Mapping[str, _Folder | _Run],
-               new: dict[str, _Folder | _Run]) -> None:
+    def _visit(
+        self,
+        path: str,
+        depth: int,
+        old: Mapping[str, _Folder | _Run],
+        new: dict[str, _Folder | _Run],
+    ) -> None:
         stamp = _stamp(path)
         if stamp is None:
             return  # gone: runs that disappear are reported by refresh()
@@ -266,26 +278,33 @@ class CheckpointIndex:
             with os.scandir(path) as entries:
                 subdirs = [(e.name, e.path) for e in entries if e.is_dir()]
         except OSError as exc:
-            new[path] = _Folder(stamp, self._is_settled(stamp), (),
-                                f"{self._rel(path)}: cannot list ({exc.strerror})")
+            new[path] = _Folder(
+                stamp,
+                self._is_settled(stamp),
+                (),
+                f"{self._rel(path)}: cannot list ({exc.strerror})",
+            )
             return
         names = {name for name, _ in subdirs}
         if depth > 0 and (CHECKPOINTS in names or HYDRA in names):
             new[path] = self._scan_run(path, stamp, _stamp(f"{path}/{CHECKPOINTS}"))
             return
-        children = tuple(sorted(p for name, p in subdirs if name[0] != ".")) if depth < MAX_DEPTH else ()
+        children = (
+            tuple(sorted(p for name, p in subdirs if name[0] != ".")) if depth < MAX_DEPTH else ()
+        )
         new[path] = _Folder(stamp, self._is_settled(stamp), children)
         for child in children:
             self._visit(child, depth + 1, old, new)
 
-    def _scan_run(self, path: str, stamp: tuple[int, int],
-                  checkpoints_stamp: tuple[int, int] | None) -> _Run:
+    def _scan_run(
+        self, path: str, stamp: tuple[int, int], checkpoints_stamp: tuple[int, int] | None
+    ) -> _Run:
         rel_run = self._rel(path)
         settled = self._is_settled(stamp)
         if checkpoints_stamp is None:
             return _Run(stamp, None, settled, ())
         settled = settled and self._is_settled(checkpoints_stamp)
-        run_name = rel_run[len(self._rel(self._outputs)) + 1:]
+        run_name = rel_run[len(self._rel(self._outputs)) + 1 :]
         found: list[Checkpoint] = []
         try:
             with os.scandir(f"{path}/{CHECKPOINTS}") as entries:
@@ -301,11 +320,25 @@ class CheckpointIndex:
                         continue  # removed between listing and stat
                     settled = settled and st.st_mtime_ns < self._settled_before
                     epoch, step = parse_checkpoint_name(name)
-                    found.append(Checkpoint(f"{rel_run}/{CHECKPOINTS}/{name}", rel_run, run_name,
-                                            epoch, step, st.st_mtime, st.st_size))
+                    found.append(
+                        Checkpoint(
+                            f"{rel_run}/{CHECKPOINTS}/{name}",
+                            rel_run,
+                            run_name,
+                            epoch,
+                            step,
+                            st.st_mtime,
+                            st.st_size,
+                        )
+                    )
         except OSError as exc:
-            return _Run(stamp, checkpoints_stamp, settled, (),
-                        f"{rel_run}: cannot list {CHECKPOINTS}/ ({exc.strerror}); run skipped")
+            return _Run(
+                stamp,
+                checkpoints_stamp,
+                settled,
+                (),
+                f"{rel_run}: cannot list {CHECKPOINTS}/ ({exc.strerror}); run skipped",
+            )
         return _Run(stamp, checkpoints_stamp, settled, tuple(found))
 
     def _is_settled(self, stamp: tuple[int, int]) -> bool:

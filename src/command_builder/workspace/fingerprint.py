@@ -64,7 +64,8 @@ def scan(configs_dir: str, runners_dir: str) -> Fingerprint:
     _walk_configs(configs_dir, "", config_files)
     try:
         runner_files = sorted(
-            e.name for e in os.scandir(runners_dir)
+            e.name
+            for e in os.scandir(runners_dir)
             if e.name.endswith(RUNNER_SUFFIX) and e.name[0] not in "._"
         )
     except OSError:

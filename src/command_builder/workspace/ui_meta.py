@@ -19,8 +19,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .yaml_files import ConfigIssue, line_of, load_with_node, yaml_error_issue
 
 # defaults key -> compatible key: a default must be one of the compatible choices
-_DEFAULT_KINDS = {"encoder": "encoders", "decoder": "decoders", "head": "heads",
-                  "loss": "losses", "optimizer": "optimizers"}
+_DEFAULT_KINDS = {
+    "encoder": "encoders",
+    "decoder": "decoders",
+    "head": "heads",
+    "loss": "losses",
+    "optimizer": "optimizers",
+}
 
 
 @dataclass(frozen=True)
@@ -127,8 +132,13 @@ def _load(rel_path: str, text: str) -> tuple[object, yaml.Node | None, list[Conf
     return data, node, []
 
 
-def _validate(model: type[_M], data: object, node: yaml.Node | None, rel_path: str,
-              loc: tuple[int | str, ...] = ()) -> tuple[_M | None, list[ConfigIssue]]:
+def _validate(
+    model: type[_M],
+    data: object,
+    node: yaml.Node | None,
+    rel_path: str,
+    loc: tuple[int | str, ...] = (),
+) -> tuple[_M | None, list[ConfigIssue]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -140,16 +150,23 @@ def _validate(model: type[_M], data: object, node: yaml.Node | None, rel_path: s
         return None, issues
 
 
-def _check_name(parsed_name: str | None, stem: str, node: yaml.Node | None,
-                rel_path: str) -> list[ConfigIssue]:
+def _check_name(
+    parsed_name: str | None, stem: str, node: yaml.Node | None, rel_path: str
+) -> list[ConfigIssue]:
     if parsed_name is None or parsed_name == stem:
         return []
-    return [ConfigIssue(rel_path, line_of(node, ("name",)),
-                        f"name: {parsed_name!r} differs from the file name {stem!r}")]
+    return [
+        ConfigIssue(
+            rel_path,
+            line_of(node, ("name",)),
+            f"name: {parsed_name!r} differs from the file name {stem!r}",
+        )
+    ]
 
 
-def parse_architecture(rel_path: str, stem: str, text: str
-                       ) -> tuple[ArchitectureMeta | None, list[ConfigIssue]]:
+def parse_architecture(
+    rel_path: str, stem: str, text: str
+) -> tuple[ArchitectureMeta | None, list[ConfigIssue]]:
     """configs/ui_meta/architectures/<stem>.yaml -> metadata, or None and the issues."""
     data, node, issues = _load(rel_path, text)
     if issues:
@@ -162,13 +179,23 @@ def parse_architecture(rel_path: str, stem: str, text: str
         value = parsed.defaults.get(key)
         choices = parsed.compatible.get(kind)
         if value is not None and choices is not None and value not in choices:
-            issues.append(ConfigIssue(rel_path, line_of(node, ("defaults", key)),
-                                      f"defaults.{key}: {value!r} is not in compatible.{kind}"))
+            issues.append(
+                ConfigIssue(
+                    rel_path,
+                    line_of(node, ("defaults", key)),
+                    f"defaults.{key}: {value!r} is not in compatible.{kind}",
+                )
+            )
     ids = [case.id for case in parsed.use_cases]
     for i, case_id in enumerate(ids):
         if case_id in ids[:i]:
-            issues.append(ConfigIssue(rel_path, line_of(node, ("use_cases", i, "id")),
-                                      f"use_cases: duplicate id {case_id!r}"))
+            issues.append(
+                ConfigIssue(
+                    rel_path,
+                    line_of(node, ("use_cases", i, "id")),
+                    f"use_cases: duplicate id {case_id!r}",
+                )
+            )
     if issues:
         return None, issues
     return ArchitectureMeta(
@@ -187,8 +214,9 @@ def parse_architecture(rel_path: str, stem: str, text: str
     ), []
 
 
-def parse_optimizer(rel_path: str, stem: str, text: str
-                    ) -> tuple[OptimizerMeta | None, list[ConfigIssue]]:
+def parse_optimizer(
+    rel_path: str, stem: str, text: str
+) -> tuple[OptimizerMeta | None, list[ConfigIssue]]:
     """configs/ui_meta/optimizers/<stem>.yaml -> metadata, or None and the issues."""
     data, node, issues = _load(rel_path, text)
     if issues:
@@ -199,8 +227,13 @@ def parse_optimizer(rel_path: str, stem: str, text: str
     issues = _check_name(parsed.name, stem, node, rel_path)
     lr = parsed.learning_rate
     if not (0 < lr.min <= lr.default <= lr.max):
-        issues.append(ConfigIssue(rel_path, line_of(node, ("learning_rate",)),
-                                  "learning_rate: expected 0 < min <= default <= max"))
+        issues.append(
+            ConfigIssue(
+                rel_path,
+                line_of(node, ("learning_rate",)),
+                "learning_rate: expected 0 < min <= default <= max",
+            )
+        )
     if issues:
         return None, issues
     return OptimizerMeta(
@@ -215,8 +248,9 @@ def parse_optimizer(rel_path: str, stem: str, text: str
     ), []
 
 
-def parse_profiles(rel_path: str, text: str
-                   ) -> tuple[dict[str, PreprocessingProfile], list[ConfigIssue]]:
+def parse_profiles(
+    rel_path: str, text: str
+) -> tuple[dict[str, PreprocessingProfile], list[ConfigIssue]]:
     """configs/ui_meta/preprocessing_profiles.yaml -> profiles; an invalid one is left out."""
     data, node, issues = _load(rel_path, text)
     if issues:
@@ -230,5 +264,6 @@ def parse_profiles(rel_path: str, text: str
         issues.extend(profile_issues)
         if profile is not None:
             profiles[name] = PreprocessingProfile(
-                name, profile.label or name, profile.description, tuple(profile.overrides))
+                name, profile.label or name, profile.description, tuple(profile.overrides)
+            )
     return profiles, issues

@@ -42,7 +42,9 @@ def predict_words(rng: random.Random, include_confidence: bool) -> dict:
             width = rng.randint(40, 220)
             if x + width > IMAGE_WIDTH - 20:
                 break
-            word: dict[str, object] = {"points": [[x, y], [x + width, y], [x + width, y + height], [x, y + height]]}
+            word: dict[str, object] = {
+                "points": [[x, y], [x + width, y], [x + width, y + height], [x, y + height]]
+            }
             if include_confidence:
                 word["confidence"] = round(rng.uniform(0.5, 0.99), 4)
             words[f"{len(words) + 1:04d}"] = word
@@ -54,17 +56,23 @@ def predict_words(rng: random.Random, include_confidence: bool) -> dict:
 @hydra.main(config_path="../configs", config_name="predict", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     """DEMO RUNNER: synthetic prediction that writes a competition submission (see module docstring)."""
-    log.info("DEMO RUNNER predict: synthetic stand-in for the OCR project's prediction (no torch, no real model)")
+    log.info(
+        "DEMO RUNNER predict: synthetic stand-in for the OCR project's prediction (no torch, no real model)"
+    )
     load_checkpoint(cfg)  # refuses a missing or foreign checkpoint
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     rng = random.Random(f"{cfg.seed}-{cfg.checkpoint_path}")
     count = cfg.data.splits.test.num_images
     images: dict[str, dict] = {}
     for index in range(count):
-        images[f"drp.en_ko.in_house.selectstar_{index:06d}.jpg"] = predict_words(rng, cfg.include_confidence)
+        images[f"drp.en_ko.in_house.selectstar_{index:06d}.jpg"] = predict_words(
+            rng, cfg.include_confidence
+        )
         if (index + 1) % max(1, count // 4) == 0 or index + 1 == count:
             time.sleep(cfg.demo.epoch_seconds / 4)
-            log.info("Predicting DataLoader 0: %3d%% %d/%d", 100 * (index + 1) // count, index + 1, count)
+            log.info(
+                "Predicting DataLoader 0: %3d%% %d/%d", 100 * (index + 1) // count, index + 1, count
+            )
     folder = run_dir / "submissions"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{datetime.now():%Y%m%d_%H%M%S}.json"

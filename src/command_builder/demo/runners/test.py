@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 @hydra.main(config_path="../configs", config_name="test", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     """DEMO RUNNER: synthetic evaluation of a demo checkpoint (see module docstring)."""
-    log.info("DEMO RUNNER test: synthetic stand-in for the OCR project's evaluation (no torch, no real model)")
+    log.info(
+        "DEMO RUNNER test: synthetic stand-in for the OCR project's evaluation (no torch, no real model)"
+    )
     state = load_checkpoint(cfg)
     log.info("Run folder: %s", HydraConfig.get().runtime.output_dir)
     images = cfg.data.splits.val.num_images
@@ -43,7 +45,11 @@ def main(cfg: DictConfig) -> None:
     precision, recall = min(0.99, hmean + spread), max(0.0, hmean - spread)
     hmean = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     log.info("Test metric         DataLoader 0")
-    for name, value in (("test/precision", precision), ("test/recall", recall), ("test/hmean", hmean)):
+    for name, value in (
+        ("test/precision", precision),
+        ("test/recall", recall),
+        ("test/hmean", hmean),
+    ):
         log.info("%-18s  %.4f", name, value)
 
 

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 def synthetic_metrics(cfg: DictConfig, epoch: int) -> dict[str, float]:
     """Losses and hmean after `epoch` (0-based): a noisy exponential decay, faster with larger lr."""
-    rng = random.Random(f"{cfg.seed}-{cfg.model.architecture_name}-{cfg.model.encoder.model_name}-{epoch}")
+    rng = random.Random(
+        f"{cfg.seed}-{cfg.model.architecture_name}-{cfg.model.encoder.model_name}-{epoch}"
+    )
     rate = 0.15 + min(0.6, 300 * float(cfg.model.optimizer.lr))
     decay = math.exp(-rate * (epoch + 1))
     loss = 0.25 + 1.5 * decay + rng.uniform(-0.03, 0.03)
@@ -64,7 +66,9 @@ def save_checkpoint(cfg: DictConfig, folder: Path, epoch: int, step: int, metric
 @hydra.main(config_path="../configs", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     """DEMO RUNNER: synthetic training that writes real checkpoints (see module docstring)."""
-    log.info("DEMO RUNNER train: synthetic stand-in for the OCR project's training (no torch, no real model)")
+    log.info(
+        "DEMO RUNNER train: synthetic stand-in for the OCR project's training (no torch, no real model)"
+    )
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     start_epoch, step = 0, 0
     if cfg.resume and cfg.checkpoint_path is None:
@@ -73,31 +77,45 @@ def main(cfg: DictConfig) -> None:
         state = load_checkpoint(cfg)
         if cfg.resume:
             start_epoch, step = state["epoch"] + 1, state["global_step"]
-            log.info("Resuming from %s (epoch %d, step %d)", cfg.checkpoint_path, state["epoch"], step)
+            log.info(
+                "Resuming from %s (epoch %d, step %d)", cfg.checkpoint_path, state["epoch"], step
+            )
         else:
             log.info("Initialising weights from %s", cfg.checkpoint_path)
 
-    batches = math.ceil(cfg.data.splits.train.num_images / cfg.dataloaders.train_dataloader.batch_size)
+    batches = math.ceil(
+        cfg.data.splits.train.num_images / cfg.dataloaders.train_dataloader.batch_size
+    )
     steps_per_epoch = max(1, batches // cfg.trainer.accumulate_grad_batches)
     log.info(
         "model=%s encoder=%s decoder=%s head=%s loss=%s optimizer=%s lr=%s weight_decay=%s",
-        cfg.model.architecture_name, cfg.model.encoder.model_name,
-        cfg.model.component_overrides.decoder.name, cfg.model.component_overrides.head.name,
-        cfg.model.component_overrides.loss.name, cfg.model.optimizer._target_,
-        cfg.model.optimizer.lr, cfg.model.optimizer.weight_decay,
+        cfg.model.architecture_name,
+        cfg.model.encoder.model_name,
+        cfg.model.component_overrides.decoder.name,
+        cfg.model.component_overrides.head.name,
+        cfg.model.component_overrides.loss.name,
+        cfg.model.optimizer._target_,
+        cfg.model.optimizer.lr,
+        cfg.model.optimizer.weight_decay,
     )
     log.info(
         "data=%s batch_size=%d/%d precision=%s accumulate_grad_batches=%d gradient_clip_val=%s wandb=%s",
-        cfg.data.dataset_name, cfg.dataloaders.train_dataloader.batch_size,
-        cfg.dataloaders.val_dataloader.batch_size, cfg.trainer.precision,
-        cfg.trainer.accumulate_grad_batches, cfg.trainer.gradient_clip_val,
+        cfg.data.dataset_name,
+        cfg.dataloaders.train_dataloader.batch_size,
+        cfg.dataloaders.val_dataloader.batch_size,
+        cfg.trainer.precision,
+        cfg.trainer.accumulate_grad_batches,
+        cfg.trainer.gradient_clip_val,
         "requested (the demo does not contact W&B)" if cfg.logger.wandb.enabled else "off",
     )
     log.info("Run folder: %s", run_dir)
     max_epochs = cfg.trainer.max_epochs
     if start_epoch >= max_epochs:
-        log.info("Nothing to train: the checkpoint is at epoch %d and trainer.max_epochs=%d",
-                 start_epoch - 1, max_epochs)
+        log.info(
+            "Nothing to train: the checkpoint is at epoch %d and trainer.max_epochs=%d",
+            start_epoch - 1,
+            max_epochs,
+        )
         return
     checkpoints = run_dir / "checkpoints"
     checkpoints.mkdir(parents=True, exist_ok=True)
@@ -107,8 +125,13 @@ def main(cfg: DictConfig) -> None:
         metrics = synthetic_metrics(cfg, epoch)
         log.info(
             "Epoch %d/%d: 100%% %d/%d steps loss=%.3f val/loss=%.3f val/hmean=%.3f",
-            epoch + 1, max_epochs, steps_per_epoch, steps_per_epoch,
-            metrics["train/loss"], metrics["val/loss"], metrics["val/hmean"],
+            epoch + 1,
+            max_epochs,
+            steps_per_epoch,
+            steps_per_epoch,
+            metrics["train/loss"],
+            metrics["val/loss"],
+            metrics["val/hmean"],
         )
         path = save_checkpoint(cfg, checkpoints, epoch, step, metrics)
     log.info("Training finished. Last checkpoint: %s", os.path.relpath(path))
