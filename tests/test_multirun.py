@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from command_builder.commands.launchers import SUBMITIT_SLURM
 from command_builder.jobs.multirun import (
-    SLURM_LAUNCHER,
     MultirunError,
     cancel_subruns,
     discover_multirun,
@@ -191,7 +191,7 @@ def test_slurm_subruns_cancel_through_scancel(tmp_path: Path, monkeypatch) -> No
 
     overrides = ["hydra/launcher=submitit_slurm", "hydra.launcher.partition=gpu", "seed=1,2,3"]
     multirun = discover_multirun(sweep_dir, overrides, parent_status="running")
-    assert multirun.launcher == SLURM_LAUNCHER
+    assert multirun.launcher == SUBMITIT_SLURM
     assert [(s.index, s.job_id, s.overrides) for s in multirun.subruns] == [
         (0, "4242_0", ("seed=1",)),
         (1, "4242_1", ("seed=2",)),
