@@ -39,7 +39,7 @@ fewer than ``max_running_jobs`` run) is one SQLite transaction, so racing launch
 Sub-runs are not stored: they are read from the sweep folder when shown.
 """
 
-from .logs import LogUnavailable, Progress, parse_progress, tail_log
+from .logs import DEFAULT_TAIL_BYTES, LogUnavailable, Progress, parse_progress, tail_log
 from .multirun import Multirun, SubRun, job_multirun
 from .runner import (
     JobRefused,
@@ -54,6 +54,7 @@ from .runner import (
 from .store import FINAL_STATUSES, STATUSES, Job, JobStore, JobStoreError
 
 __all__ = [
+    "DEFAULT_TAIL_BYTES",
     "FINAL_STATUSES",
     "STATUSES",
     "Job",

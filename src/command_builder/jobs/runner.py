@@ -74,8 +74,7 @@ def reconcile(settings: Settings, store: JobStore | None = None) -> list[int]:
         )
         if store.mark_lost(job.id, job.supervisor_pid, message):
             lost.append(job.id)
-    if lost:
-        _start_queued(settings, store)
+    _start_queued(settings, store)  # also after an orphan ended: a free slot is filled at once
     return lost
 
 

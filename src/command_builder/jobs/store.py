@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..settings import Settings
 from .procs import is_alive
@@ -80,9 +81,19 @@ CREATE TABLE IF NOT EXISTS notices (id INTEGER PRIMARY KEY, at REAL NOT NULL, te
 """
 
 _initialized: set[Path] = set()
+_identities: dict[Path, tuple[int, int] | None] = {}  # the file our connection has open
 _connections: dict[Path, sqlite3.Connection] = {}
 _locks: dict[Path, threading.Lock] = {}
 _registry_lock = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode): a store moved aside by another process is a different file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _lock_for(path: Path) -> threading.Lock:
@@ -141,17 +152,25 @@ def _row_to_job(row: sqlite3.Row) -> Job:
     """Decode a row; one that cannot be decoded becomes a `broken` job naming the field."""
     data = dict(row)
     try:
-        argv = json.loads(data["argv"])
-        values = json.loads(data["form_values"])
-        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
-            raise ValueError("argv is not a list of strings")
-        if not isinstance(values, dict):
-            raise ValueError("form_values is not an object")
+        argv = _decoded(data, "argv", list)
+        values = _decoded(data, "form_values", dict)
+        if not all(isinstance(a, str) for a in argv):
+            raise ValueError("argv: not a list of strings")
         data.update(argv=tuple(argv), form_values=values)
         data["cancel_requested"] = bool(data["cancel_requested"])
         return Job(**data)
     except (TypeError, ValueError, KeyError) as exc:
         return _broken_job(data, exc)
+
+
+def _decoded(data: dict[str, object], field: str, kind: type) -> Any:
+    try:
+        value = json.loads(data[field])  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{field}: not valid JSON ({exc})") from exc
+    if not isinstance(value, kind):
+        raise ValueError(f"{field}: not a JSON {kind.__name__}")
+    return value
 
 
 def _broken_job(data: dict[str, object], exc: Exception) -> Job:
@@ -203,8 +222,8 @@ class JobStore:
         self.state_dir = settings.state_dir
         self.path = self.state_dir / DB_NAME
         self.logs_dir = self.state_dir / LOGS_DIR
-        if self.path not in _initialized or not self.path.exists():
-            self._initialize()
+        if self.path not in _initialized or _identities.get(self.path) != _identity(self.path):
+            self._initialize()  # first use here, or the file was deleted or replaced
 
     def _error(self, exc: BaseException) -> JobStoreError:
         hint = ""
@@ -231,7 +250,8 @@ class JobStore:
         creating; a file SQLite cannot read is moved aside, never reused or replaced silently.
         """
         with _lock_for(self.path):
-            if self.path in _initialized and self.path.exists():
+            current = _identity(self.path)
+            if self.path in _initialized and current and _identities.get(self.path) == current:
                 return  # another thread just did it
             stale = _connections.pop(self.path, None)  # its file is gone
             if stale is not None:
@@ -251,6 +271,7 @@ class JobStore:
                             "INSERT INTO notices (at, text) VALUES (?, ?)", (time.time(), notice)
                         )
             _connections[self.path] = conn
+            _identities[self.path] = _identity(self.path)
             _initialized.add(self.path)
 
     def _create(self) -> sqlite3.Connection:

@@ -280,6 +280,8 @@ def _start_watchdog(settings: Settings, job_id: int) -> int | None:
                 str(job_id),
                 "--pipe",
                 str(read_end),
+                "--supervisor",
+                str(os.getpid()),
             ],
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -312,7 +314,11 @@ def supervise(settings: Settings) -> int:
             status, code, error = _run(settings, store, job, cancel, watchdog)
         except Exception as exc:  # record *something*: a job must never stay "running"
             status, code, error = FAILED, None, f"supervisor error: {exc!r}"
-        _finish(store, job.id, status, code, error)  # the record first ...
+        try:
+            _finish(store, job.id, status, code, error)  # the record first ...
+        finally:
+            if watchdog is not None:
+                os.close(watchdog)  # wakes the watchdog: it finds the outcome recorded
         log = _open_log(Path(job.log_path))  # ... the log line best effort
         _log_line(log, f"job {job.id} {status} (exit code {code})")
         if log is not None:
@@ -326,13 +332,12 @@ def _start_next(settings: Settings, store: JobStore) -> None:
         spawn_supervisor(settings)
 
 
-def watch(settings: Settings, job_id: int, pipe: int) -> int:
+def watch(settings: Settings, job_id: int, pipe: int, supervisor: int) -> int:
     """Wait until the supervisor is gone; if it left its job unrecorded, clean up after it.
 
     The orphaned runner's group is stopped before the job is marked lost and before the
     next queued job is started, so it never runs beside its successor.
     """
-    supervisor = os.getppid()
     received = b""
     while chunk := os.read(pipe, 64):
         received += chunk
@@ -363,10 +368,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspace", required=True)
     parser.add_argument("--watch", type=int, metavar="JOB_ID", help="be that job's watchdog")
     parser.add_argument("--pipe", type=int, help="the watchdog's end of the supervisor's pipe")
+    parser.add_argument("--supervisor", type=int, help="the watched supervisor's pid")
     args = parser.parse_args(argv)
     settings = load_settings(args.workspace)
-    if args.watch is not None and args.pipe is not None:
-        return watch(settings, args.watch, args.pipe)
+    if args.watch is not None and args.pipe is not None and args.supervisor is not None:
+        return watch(settings, args.watch, args.pipe, args.supervisor)
     return supervise(settings)
 
 
