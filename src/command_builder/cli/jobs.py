@@ -33,6 +33,7 @@ from ..jobs import (
     submit_job,
     tail_log,
 )
+from ..jobs.logs import tail_offset
 from ..jobs.store import BROKEN
 from ..settings import Settings, WorkspaceError, resolve_workspace
 from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
@@ -137,7 +138,7 @@ def _follow(
     """
     job = get_job(settings, job_id)
     path = Path(log_path or (job.log_path if job else ""))
-    offset = _tail_offset(path)
+    offset = tail_offset(path)
     try:
         while job is not None:
             offset = _print_new(path, offset) if show_output else offset
@@ -160,21 +161,6 @@ def _follow(
         file=sys.stderr,
     )
     return _exit_code(job)
-
-
-def _tail_offset(path: Path) -> int:
-    """Where the last DEFAULT_TAIL_BYTES of the log start, at a line boundary when cut."""
-    try:
-        with open(path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size <= DEFAULT_TAIL_BYTES:
-                return 0
-            start = size - DEFAULT_TAIL_BYTES
-            handle.seek(start)
-            cut = handle.read(DEFAULT_TAIL_BYTES).find(b"\n")
-    except OSError:
-        return 0
-    return start if cut == -1 else start + cut + 1
 
 
 def _print_new(path: Path, offset: int) -> int:
