@@ -257,7 +257,7 @@ def cancel_jobs(launcher: str, folder: Path | None, job_ids: Sequence[str]) -> t
 def _cancel_slurm(folder: Path, job_id: str) -> bool:
     from submitit.slurm.slurm import SlurmJob
 
-    job = SlurmJob(folder / "%j", job_id)
+    job: SlurmJob[object] = SlurmJob(folder / "%j", job_id)
     if job.paths.result_pickle.exists():
         return False
     try:

@@ -91,7 +91,8 @@ def terminate_group(pgid: int, grace_s: float, poll_s: float = 0.05) -> None:
 
 def process_tree(pid: int, limit: int = 256) -> list[int]:
     """`pid` and its descendants, parents first (from /proc's children lists; Linux only)."""
-    found, pending = [], [pid]
+    found: list[int] = []
+    pending = [pid]
     while pending and len(found) < limit:
         current = pending.pop(0)
         found.append(current)

@@ -15,6 +15,7 @@ A row that cannot be decoded is shown as a ``broken`` job, never a crash.
 
 from __future__ import annotations
 
+import builtins
 import errno
 import fcntl
 import json
@@ -393,7 +394,7 @@ class JobStore:
         with self._connect(read_only=True) as conn:
             return int(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
 
-    def notices(self) -> list[str]:
+    def notices(self) -> builtins.list[str]:
         """What the store had to do on its own (e.g. moving an unreadable file aside)."""
         with self._connect(read_only=True) as conn:
             return [r[0] for r in conn.execute("SELECT text FROM notices ORDER BY id")]
@@ -409,7 +410,7 @@ class JobStore:
             rows = conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_row_to_job(r) for r in rows]
 
-    def with_status(self, status: str) -> list[Job]:
+    def with_status(self, status: str) -> builtins.list[Job]:  # `list` is the method here
         with self._connect(read_only=True) as conn:
             rows = conn.execute(
                 "SELECT * FROM jobs WHERE status=? ORDER BY id", (status,)

@@ -138,7 +138,9 @@ def _note(log: BinaryIO | None, write: Callable[..., None], *args: object) -> No
         _log_line(log, f"warning: {exc}")
 
 
-def _cancel_subruns(settings: Settings, job: Job, run_dir: str | None, since: float, log) -> None:
+def _cancel_subruns(
+    settings: Settings, job: Job, run_dir: str | None, since: float, log: BinaryIO | None
+) -> None:
     """A multirun's SLURM sub-runs outlive the runner's group: cancel them through submitit first."""
     if not is_multirun(job.argv):
         return
