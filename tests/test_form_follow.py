@@ -10,7 +10,6 @@ import itertools
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +25,7 @@ from command_builder.form import (
     page_context,
 )
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
-from form_helpers import make_run
+from form_helpers import recorded_run
 
 COMPONENTS = ("encoder", "decoder", "head", "loss", "optimizer")
 
@@ -218,32 +217,6 @@ def test_use_cases_and_architecture_changes_never_leave_component_errors(data) -
 
 
 # --- checkpoints --------------------------------------------------------------------------
-
-
-def recorded_run(
-    settings: Settings,
-    name: str,
-    *,
-    epoch: int = 2,
-    values: dict[str, object] | None = None,
-    **make: str,
-) -> str:
-    """make_run, plus dotted `values` in the run's config.yaml and a checkpoint of `epoch`."""
-    path = make_run(settings, name, **make)
-    run = settings.outputs_dir / name
-    config_file = run / ".hydra" / "config.yaml"
-    config = yaml.safe_load(config_file.read_text())
-    for dotted, value in (values or {}).items():
-        node = config
-        *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    config_file.write_text(yaml.safe_dump(config))
-    old = settings.root / path
-    new = old.with_name(f"epoch={epoch}-step={10 * (epoch + 1)}.ckpt")
-    old.rename(new)
-    return new.relative_to(settings.root).as_posix()
 
 
 DOCTR = {
