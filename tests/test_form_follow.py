@@ -18,6 +18,7 @@ from command_builder.form import (
     PageContext,
     apply_change,
     apply_checkpoint,
+    apply_sweep,
     apply_use_case,
     build_command,
     build_view,
@@ -346,3 +347,35 @@ def test_unreadable_run_config_warns_on_the_checkpoint_field(demo_settings: Sett
     state = pick(ctx, initial_state(ctx.schema, ctx.catalog), path)
     view = build_view(ctx.schema, ctx.catalog, ctx.index, state)
     assert "no readable recorded config" in view.field_warnings["checkpoint"]
+
+
+def test_a_default_architecture_fills_its_components_at_first(train: PageContext) -> None:
+    elements = tuple(
+        e.model_copy(update={"default": "dbnet"}) if e.key == "architecture" else e
+        for e in train.schema.elements
+    )
+    schema = type(train.schema)(**{**train.schema.model_dump(), "elements": elements})
+    state = initial_state(schema, train.catalog)
+    assert state.values.keys() == {e.key for e in schema.elements if e.type != "info"}
+    assert [state.values[k] for k in COMPONENTS] == [
+        "resnet18",
+        "unet",
+        "db_head",
+        "db_loss",
+        "adam",
+    ]
+    assert (state.values["learning_rate"], state.values["weight_decay"]) == (0.001, 1e-4)
+    assert not state.touched and not state.notices
+
+
+def test_a_sweep_over_choices_the_new_architecture_lacks_is_stopped(train: PageContext) -> None:
+    state = change(train, initial_state(train.schema, train.catalog), exp_name="x")
+    state = change(train, state, architecture="dbnet")
+    state = apply_sweep(train.schema, state, "encoder", "resnet50,mobilenetv3_small_050")
+    state = apply_sweep(train.schema, state, "optimizer", "adam,sgd")
+    state = change(train, state, architecture="craft")
+    assert "encoder" not in state.sweeps and state.sweeps["optimizer"] == "adam,sgd"
+    assert "mobilenetv3_small_050" in state.notices["encoder"]
+    assert errors(train, state) == {}
+    kept = apply_sweep(train.schema, state, "encoder", "resnet34,resnet50")
+    assert change(train, kept, architecture="dbnet").sweeps["encoder"] == "resnet34,resnet50"

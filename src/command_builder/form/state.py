@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from ..commands.sweeps import SweepError, parse_sweep_spec
 from ..schema import Element, PageSchema
 
 
@@ -126,13 +127,16 @@ def initial_state(schema: PageSchema, catalog: CatalogLike) -> FormState:
     """Schema defaults, plus the default architecture's and optimizer's metadata defaults."""
     values = {e.key: coerce(e, e.default) for e in schema.elements if e.type != "info"}
     base = FormState(schema.page, FrozenMap(values))
-    if values.get(schema.architecture_key) is None and values.get(schema.optimizer_key) is None:
+    leading = {
+        k: values[k]
+        for k in (schema.architecture_key, schema.optimizer_key)
+        if values.get(k) is not None
+    }
+    if not leading:
         return base
     # From "nothing chosen" to the schema's defaults: the dependent fields follow them.
-    empty = {schema.architecture_key: None, schema.optimizer_key: None}
-    start = replace(base, values=FrozenMap({**values, **empty}))
-    assigned = {k: values[k] for k in empty if k in values}
-    return _transition(schema, catalog, start, assigned, chosen=frozenset())
+    start = replace(base, values=FrozenMap({**values, **dict.fromkeys(leading)}))
+    return _transition(schema, catalog, start, leading, chosen=frozenset())
 
 
 def _element(schema: PageSchema, key: str) -> Element:
@@ -218,6 +222,10 @@ def _transition(
                 f"so it was reset to {new}."
             )
             values[key] = new
+    sweeps = state.sweeps
+    if arch_changed and meta is not None:
+        sweeps, stopped = _supported_sweeps(schema, meta, state.sweeps)
+        notices.update(stopped)
     for key in reset - keys:
         element = schema.by_key[key]
         if not _follows_architecture(element) and not element.optimizer_meta_key:
@@ -235,9 +243,37 @@ def _transition(
         state,
         values=FrozenMap(values),
         touched=touched,
+        sweeps=sweeps,
         use_case_keys=use_case_keys,
         notices=FrozenMap(notices),
     )
+
+
+def _supported_sweeps(
+    schema: PageSchema, meta: Any, sweeps: FrozenMap
+) -> tuple[FrozenMap, dict[str, str]]:
+    """Stop the sweeps over choices the architecture does not support; say which."""
+    kept = dict(sweeps)
+    stopped: dict[str, str] = {}
+    for key, spec in sweeps.items():
+        element = schema.by_key.get(key)
+        compatible = _compatible(element, meta) if element is not None else ()
+        if element is None or not compatible or not isinstance(spec, str):
+            continue
+        try:
+            swept = parse_sweep_spec(spec, numeric=False)
+        except SweepError:
+            continue  # the view reports the spec itself
+        if not isinstance(swept, tuple):
+            continue
+        lacking = [str(v) for v in swept if str(v) not in map(str, compatible)]
+        if lacking:
+            del kept[key]
+            stopped[key] = (
+                f"{element.label}: the sweep {spec} includes {', '.join(lacking)}, which "
+                f"{meta.label} does not support, so the sweep was stopped."
+            )
+    return FrozenMap(kept), stopped
 
 
 def _meta(entries: Mapping, name: object) -> Any:
