@@ -203,11 +203,50 @@ def _transition(
     """
     keys = frozenset(assigned)
     touched = (state.touched - keys) | chosen
-    values = dict(state.values)
-    values.update(assigned)
-    arch_key, opt_key = schema.architecture_key, schema.optimizer_key
-    arch_changed = not same_value(state.values.get(arch_key), values.get(arch_key))
-    meta = _meta(catalog.architectures, values.get(arch_key))
+    values = {**state.values, **assigned}
+    arch_changed = _changed(state.values, values, schema.architecture_key)
+    meta = _meta(catalog.architectures, values.get(schema.architecture_key))
+    notices = _follow_architecture(schema, meta, values, keys, touched, reset, arch_changed)
+    sweeps = state.sweeps
+    if arch_changed and meta is not None:
+        sweeps, stopped = _supported_sweeps(schema, meta, state.sweeps)
+        notices.update(stopped)
+    for key in reset - keys:
+        element = schema.by_key[key]
+        if not _follows_architecture(element) and not element.optimizer_meta_key:
+            values[key] = coerce(element, element.default)
+    follow = arch_changed or _changed(state.values, values, schema.optimizer_key)
+    for element in schema.elements:
+        key = element.key
+        if element.optimizer_meta_key and key not in keys:
+            if key in reset or (follow and key not in touched):
+                values[key] = _optimizer_default(schema, catalog, values, element)
+    return replace(
+        state,
+        values=FrozenMap(values),
+        touched=touched,
+        sweeps=sweeps,
+        use_case_keys=state.use_case_keys - keys if use_case_keys is None else use_case_keys,
+        notices=FrozenMap(notices),
+    )
+
+
+def _changed(before: Mapping[str, object], after: Mapping[str, object], key: str) -> bool:
+    return not same_value(before.get(key), after.get(key))
+
+
+def _follow_architecture(
+    schema: PageSchema,
+    meta: Any,
+    values: dict[str, object],
+    assigned: frozenset[str],
+    touched: frozenset[str],
+    reset: frozenset[str],
+    arch_changed: bool,
+) -> dict[str, str]:
+    """Architecture-dependent fields (not the optimizer-dependent ones) take the
+    architecture's defaults: unchosen ones on a change, resets always, chosen ones the
+    architecture does not support on a change (with a notice, returned by key)."""
     notices: dict[str, str] = {}
     for element in schema.elements:
         key = element.key
@@ -222,31 +261,7 @@ def _transition(
                 f"so it was reset to {new}."
             )
             values[key] = new
-    sweeps = state.sweeps
-    if arch_changed and meta is not None:
-        sweeps, stopped = _supported_sweeps(schema, meta, state.sweeps)
-        notices.update(stopped)
-    for key in reset - keys:
-        element = schema.by_key[key]
-        if not _follows_architecture(element) and not element.optimizer_meta_key:
-            values[key] = coerce(element, element.default)
-    opt_changed = not same_value(state.values.get(opt_key), values.get(opt_key))
-    for element in schema.elements:
-        key = element.key
-        if key in assigned or not element.optimizer_meta_key:
-            continue
-        if key in reset or ((arch_changed or opt_changed) and key not in touched):
-            values[key] = _optimizer_default(schema, catalog, values, element)
-    if use_case_keys is None:
-        use_case_keys = state.use_case_keys - keys
-    return replace(
-        state,
-        values=FrozenMap(values),
-        touched=touched,
-        sweeps=sweeps,
-        use_case_keys=use_case_keys,
-        notices=FrozenMap(notices),
-    )
+    return notices
 
 
 def _supported_sweeps(
