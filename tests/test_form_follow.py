@@ -26,7 +26,7 @@ from command_builder.form import (
     page_context,
 )
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
-from form_helpers import recorded_run
+from form_helpers import recorded_run, run_cli
 
 COMPONENTS = ("encoder", "decoder", "head", "loss", "optimizer")
 
@@ -379,3 +379,25 @@ def test_a_sweep_over_choices_the_new_architecture_lacks_is_stopped(train: PageC
     assert errors(train, state) == {}
     kept = apply_sweep(train.schema, state, "encoder", "resnet34,resnet50")
     assert change(train, kept, architecture="dbnet").sweeps["encoder"] == "resnet34,resnet50"
+
+
+def test_cli_build_warns_nothing_to_train_and_fills_the_run_setup(
+    demo_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = recorded_run(demo_settings, "long_run", epoch=39, data="preprocessing", values=DOCTR)
+    code, out, err = run_cli(
+        capsys,
+        "build",
+        "train",
+        "--workspace",
+        str(demo_settings.root),
+        "--set",
+        "exp_name=more",
+        "--set",
+        "resume=true",
+        "--set",
+        f"checkpoint={path}",
+    )
+    assert code == 0, err
+    assert "data.preprocessing.mode=doctr" in out  # the run's profile, on resume too
+    assert "warning: Max epochs: nothing to train" in err
