@@ -459,6 +459,18 @@ def interpolations(node: object, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield from interpolations(value, f"{prefix}.{key}" if prefix else key)
 
 
+def _opaque_text(text: str) -> str:
+    """`text` with each call of an unknown resolver replaced by a "decided at run time" note.
+
+    Nested calls (`${x:${y}}`) make the whole value opaque.
+    """
+    names = unknown_resolvers(text)
+    for name in names:
+        call = rf"(?<!\\)\$\{{\s*{re.escape(name)}\s*:[^{{}}]*\}}"
+        text = re.sub(call, OPAQUE.format(name), text)
+    return OPAQUE.format(", ".join(names)) if unknown_resolvers(text) else text
+
+
 def unknown_resolvers(text: str) -> list[str]:
     """Resolver names in `text` that this process has not registered (project code's)."""
     from omegaconf import OmegaConf
@@ -495,9 +507,7 @@ def resolve_config(cfg: Any, plain: Mapping[str, Any], *, cwd: str, multirun: bo
     found = [
         (k, t) for k, t in interpolations(plain) if not k.startswith("hydra.") or k.startswith(read)
     ]
-    opaque = {
-        k: OPAQUE.format(", ".join(names)) for k, t in found if (names := unknown_resolvers(t))
-    }
+    opaque = {k: _opaque_text(t) for k, t in found if unknown_resolvers(t)}
     OmegaConf.set_readonly(cfg, False)
     OmegaConf.set_struct(cfg, False)
     root = dict(plain)
@@ -507,7 +517,7 @@ def resolve_config(cfg: Any, plain: Mapping[str, Any], *, cwd: str, multirun: bo
     for key, value in (*opaque.items(), *runtime.items()):
         OmegaConf.update(cfg, key, value, merge=False)
         _place(root, key, value)
-    resolver = _Resolver(root, cfg, dict(opaque))
+    resolver = _Resolver(root, cfg, {})
     if multirun:
         folder = os.path.join(
             str(resolver.get("hydra.sweep.dir")), str(resolver.get("hydra.sweep.subdir"))
@@ -520,8 +530,8 @@ def resolve_config(cfg: Any, plain: Mapping[str, Any], *, cwd: str, multirun: bo
     resolved = {k: v for k, v in plain.items() if k != "hydra"}
     try:
         for key, text in found:
-            if key in opaque or len(resolver.issues) >= MAX_RESOLVE_ISSUES:
-                continue
+            if len(resolver.issues) >= MAX_RESOLVE_ISSUES:
+                break
             if not key.startswith("hydra.") and _HYDRA_NODE.search(text):
                 resolver.issues.append(
                     (key, "the run's config has no `hydra` node: use ${hydra:...}")
@@ -533,9 +543,6 @@ def resolve_config(cfg: Any, plain: Mapping[str, Any], *, cwd: str, multirun: bo
                 _place(resolved, key, value)
     finally:
         resolver.restore()
-    for key, value in opaque.items():
-        if not key.startswith("hydra."):
-            _place(resolved, key, value)
     return Resolved(resolved, tuple(resolver.issues), tuple(opaque))
 
 
@@ -723,3 +730,94 @@ def changed_keys(base: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str
     out.update({k: "changed" for k, v in after.items() if k in before and not same(before[k], v)})
     out.update({k: "removed" for k in before if k not in after})
     return out
+
+
+# --- showing what the run gets ------------------------------------------------------------
+
+
+def config_marks(
+    config: Mapping[str, Any],
+    base: Mapping[str, Any] | None,
+    effects: Sequence[Effect],
+    resolve_issues: Sequence[ResolveIssue] = (),
+) -> dict[str, str]:
+    """Dotted app key -> note: what this command changes (against `base`, the primary
+    config composed without overrides) and where an override takes no effect."""
+    marks = {k: how for k, how in changed_keys(base, config).items()} if base is not None else {}
+    if base is not None:
+        before = flatten({k: v for k, v in base.items() if k != "hydra"})
+        for key, how in marks.items():
+            if how == "changed":
+                marks[key] = f"changed (default {_show(before[key])})"
+    for issue in resolve_issues:
+        marks[issue.key] = f"does not resolve: {issue.message}"
+    for effect in effects:
+        if not effect.key.startswith("hydra."):
+            marks[effect.key] = f"{effect.override} {effect.message()}"
+    return marks
+
+
+def config_yaml(config: Mapping[str, Any], marks: Mapping[str, str] | None = None) -> str:
+    """Block YAML of plain data, one key per line, `# note` after each marked key."""
+    lines: list[str] = []
+    _emit_mapping(config, "", 0, marks or {}, lines)
+    removed = [k for k, how in (marks or {}).items() if how == "removed"]
+    lines.extend(f"# removed by this command: {key}" for key in removed)
+    return "\n".join(lines) + "\n"
+
+
+def config_lines(config: Mapping[str, Any], marks: Mapping[str, str], query: str) -> str:
+    """`dotted.key: value  # note` for the keys containing `query` (case-insensitive)."""
+    needle = query.strip().lower()
+    out = []
+    for key, value in flatten(config).items():
+        if needle in key.lower():
+            note = marks.get(key)
+            out.append(f"{key}: {_scalar(value)}" + (f"  # {_one_line(note)}" if note else ""))
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _scalar(value: object) -> str:
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, width=1 << 30, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _emit_mapping(
+    node: Mapping[str, Any], prefix: str, depth: int, marks: Mapping[str, str], lines: list[str]
+) -> None:
+    pad = "  " * depth
+    for key, value in node.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        note = marks.get(path)
+        comment = f"  # {_one_line(note)}" if note else ""
+        if isinstance(value, Mapping) and value:
+            lines.append(f"{pad}{_scalar(str(key))}:{comment}")
+            _emit_mapping(value, path, depth + 1, marks, lines)
+        elif isinstance(value, list) and any(isinstance(v, (Mapping, list)) for v in value):
+            lines.append(f"{pad}{_scalar(str(key))}:{comment}")
+            _emit_sequence(value, path, depth + 1, marks, lines)
+        else:
+            lines.append(f"{pad}{_scalar(str(key))}: {_scalar(value)}{comment}")
+
+
+def _emit_sequence(
+    items: list[Any], prefix: str, depth: int, marks: Mapping[str, str], lines: list[str]
+) -> None:
+    pad = "  " * depth
+    for index, item in enumerate(items):
+        path = f"{prefix}.{index}"
+        if isinstance(item, Mapping) and item:
+            start = len(lines)
+            _emit_mapping(item, path, depth + 1, marks, lines)
+            lines[start] = f"{pad}- {lines[start][len(pad) + 2 :]}"
+        elif isinstance(item, list) and item:
+            lines.append(f"{pad}-")
+            _emit_sequence(item, path, depth + 1, marks, lines)
+        else:
+            lines.append(f"{pad}- {_scalar(item)}")
