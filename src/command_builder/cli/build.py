@@ -190,9 +190,10 @@ def effect_lines(result: ComposeResult) -> list[str]:
         more = f" (and {len(found) - 1} more keys)" if len(found) > 1 else ""
         lines.append(f"{override}: {found[0].message()}{more}")
     for issue in result.resolve_issues:
-        who = issue.override or issue.key
+        head = f"{issue.override}: " if issue.override else ""
+        key = f"{issue.key}: " if issue.key else ""
         where = f" (set by {issue.source})" if issue.source else ""
-        lines.append(f"{who}: does not resolve: {issue.key}: {issue.message}{where}")
+        lines.append(f"{head}does not resolve: {key}{issue.message}{where}")
     return lines
 
 

@@ -525,7 +525,9 @@ def resolve_config(cfg: Any, plain: Mapping[str, Any], *, cwd: str, multirun: bo
     else:
         folder = str(resolver.get("hydra.run.dir"))
     output_dir = os.path.abspath(os.path.join(cwd, folder))
+    OmegaConf.set_readonly(cfg.hydra, False)
     cfg.hydra.runtime.output_dir = output_dir
+    resolver.refresh_hydra()  # Hydra sets output_dir before HydraConfig
     _place(root, "hydra.runtime.output_dir", output_dir)
     resolved = {k: v for k, v in plain.items() if k != "hydra"}
     try:
@@ -572,6 +574,13 @@ class _Resolver:
         self.issues: list[tuple[str, str]] = []
         self.active: set[str] = set()
         self.hydra_set: Any = None  # HydraConfig's config before this check set it
+
+    def refresh_hydra(self) -> None:
+        """Give HydraConfig the current config if this check already set it."""
+        from hydra.core.hydra_config import HydraConfig
+
+        if self.hydra_set is not None:
+            HydraConfig.instance().set_config(self.cfg)
 
     def restore(self) -> None:
         """Put HydraConfig back as it was (it is process-global)."""
@@ -782,7 +791,13 @@ def _one_line(text: str) -> str:
 
 
 def _scalar(value: object) -> str:
+    """One-line YAML of a value; text with line breaks or control characters is escaped."""
+    import json
+
     import yaml
+
+    if isinstance(value, str) and not value.isprintable():
+        return json.dumps(value)  # a JSON string is a YAML double-quoted scalar
 
     text = yaml.safe_dump(value, default_flow_style=True, width=1 << 30, allow_unicode=True)
     return text.removesuffix("\n").removesuffix("\n...").strip()

@@ -326,12 +326,15 @@ def _effect_check(
     loader = _loader(settings.configs_dir)
     try:
         entries = fx.tree_entries(defaults_list, lambda path: _plain_config(loader, path))
-    except fx.EffectsUnavailable:
-        return (), (), None
-    merged = fx.provenance(entries)
-    found = fx.check_effects(config, defaults_list, entries, parsed, merged)
-    resolved = fx.resolve_config(cfg, config, cwd=str(settings.root), multirun=multirun)
-    issues = fx.attribute_resolve_issues(resolved.issues, defaults_list, entries, parsed, merged)
+        merged = fx.provenance(entries)
+        found = fx.check_effects(config, defaults_list, entries, parsed, merged)
+        resolved = fx.resolve_config(cfg, config, cwd=str(settings.root), multirun=multirun)
+        issues = fx.attribute_resolve_issues(
+            resolved.issues, defaults_list, entries, parsed, merged
+        )
+    except Exception as exc:  # noqa: BLE001 - never let the effect check break the compose check
+        note = fx.ResolveIssue(None, "", f"the effect check failed: {exc}", None)
+        return (), (note,), None
     return found, issues, resolved.config
 
 
