@@ -358,8 +358,8 @@ def _group_nodes(tree: Any, key: str) -> list[object]:
     """Tree nodes of the group choice `key` (Hydra's own override key), not deleted."""
     from hydra.core.default_element import GroupDefault
 
-    found = []
-    stack = [tree]
+    found: list[object] = []
+    stack: list[Any] = [tree]
     while stack:
         item = stack.pop()
         node = getattr(item, "node", item)
@@ -401,8 +401,10 @@ def _group_effects(
             effects.append(Effect(text, key, expected, None, deleter, "deleted"))
         else:
             winner = entries[merged[key][1]] if key in merged else None
-            source = winner.name if winner is None or winner.is_self else winner.parent
-            set_by = winner.name if winner is not None else None
+            source = set_by = None
+            if winner is not None:
+                set_by = winner.name
+                source = winner.name if winner.is_self else winner.parent or winner.name
             effects.append(Effect(text, key, expected, actual, source, "overridden", set_by))
         if len(effects) >= MAX_EFFECTS_PER_OVERRIDE:
             break
@@ -511,12 +513,12 @@ def resolve_config(cfg: Any, plain: Mapping[str, Any], *, cwd: str, multirun: bo
     OmegaConf.set_readonly(cfg, False)
     OmegaConf.set_struct(cfg, False)
     root = dict(plain)
-    runtime = {"hydra.runtime.cwd": cwd}
+    runtime: dict[str, object] = {"hydra.runtime.cwd": cwd}
     if multirun:
         runtime.update({"hydra.job.num": 0, "hydra.job.id": "0"})
-    for key, value in (*opaque.items(), *runtime.items()):
-        OmegaConf.update(cfg, key, value, merge=False)
-        _place(root, key, value)
+    for key, setting in (*opaque.items(), *runtime.items()):
+        OmegaConf.update(cfg, key, setting, merge=False)
+        _place(root, key, setting)
     resolver = _Resolver(root, cfg, {})
     if multirun:
         folder = os.path.join(

@@ -308,8 +308,9 @@ def _check(
     missing = tuple(sorted(_missing_keys(app)))
     if not recorded:  # a Hydra upgrade moved the defaults list: the canary test says so
         return ComposeResult(True, (), config, missing)  # type: ignore[arg-type]
+    plain: dict[str, Any] = config  # type: ignore[assignment]
     found, resolve_issues, resolved = _effect_check(
-        settings, cfg, config, recorded[-1], parsed, multirun
+        settings, cfg, plain, recorded[-1], parsed, multirun
     )
     return ComposeResult(True, (), config, missing, found, resolve_issues, resolved)  # type: ignore[arg-type]
 
@@ -361,7 +362,9 @@ def _plain_config(loader: Any, config_path: str) -> tuple[dict[str, Any], str]:
         key = (f"{source.provider}:{source.path}", config_path)
         if key not in _STRUCTURED:
             data = OmegaConf.to_container(source.load_config(config_path).config, resolve=False)
-            _STRUCTURED[key] = data if isinstance(data, dict) else {}
+            _STRUCTURED[key] = (
+                {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+            )
         return _STRUCTURED[key], f"{config_path} (Hydra's)"
     return {}, config_path
 
