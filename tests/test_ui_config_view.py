@@ -57,3 +57,23 @@ def test_ineffective_choice_is_flagged_next_to_run(
     lines = [c for c in _codes(at) if c.startswith("model/optimizers=adam: takes no effect")]
     assert lines and "model.optimizer._target_ is torch.optim.AdamW" in lines[0]
     assert not at.button(key="train.ui.run").disabled  # warnings do not block Run
+
+
+def test_field_messages_key_warnings_by_form_field(demo_settings: Settings) -> None:
+    from command_builder.commands.validate import compose_check
+    from command_builder.form import page_context
+    from command_builder.ui import config_view
+
+    _reapply_adamw_later(demo_settings)
+    result = compose_check(demo_settings, "train", ("model/optimizers=adam", "seed=3"))
+    schema = page_context(demo_settings, "train").schema
+    by_field = config_view.field_messages(result, schema)
+    element = schema.by_path["model/optimizers"]
+    messages = by_field[element.key]
+    assert messages[0] == (
+        "takes no effect: model.optimizer._target_ is torch.optim.AdamW, set later by"
+        " train.yaml (its defaults list applies model/optimizers/adamw.yaml)"
+    )
+    assert len(messages) == 3  # _target_, lr and weight_decay all come from adamw
+    assert list(by_field) == [element.key]  # seed takes effect: no warning
+    assert config_view.effect_messages(result)["model/optimizers=adam"] == messages
