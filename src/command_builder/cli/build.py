@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ..commands.command_line import CommandParseError, parse_command_line
+from ..commands.overrides import OverrideSyntaxError, parse_override
 from ..commands.validate import compose_check
 from ..form import (
     FormState,
@@ -25,6 +26,7 @@ from ..form import (
     initial_state,
     page_context,
     state_from_overrides,
+    with_extra_overrides,
 )
 from ..schema import Element, SchemaError
 from ..settings import Settings, WorkspaceError, resolve_workspace
@@ -60,22 +62,42 @@ def parse_value(element: Element, text: str) -> object:
     return text
 
 
+_PATH_MARKS = (".", "/", "+", "~", "@")
+
+
 def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> FormState:
+    """--set KEY=VALUE: KEY is a field key or a config path (`trainer.max_epochs`, `data`,
+    `+callbacks`); a path no field writes becomes an extra override Hydra then judges."""
     schema = context.schema
     for item in sets:
         key, sep, text = item.partition("=")
-        if not sep:
+        key = key.strip()
+        if not sep and not key.startswith("~"):
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
-        element = schema.by_key.get(key.strip())
+        element = schema.by_key.get(key) or schema.by_path.get(key)
         if element is None or element.type == "info":
+            if any(mark in key for mark in _PATH_MARKS):
+                state = _with_override(state, item.strip())
+                continue
             valid = ", ".join(e.key for e in schema.elements if e.type != "info")
-            raise UsageError(f"--set {item!r}: unknown key {key!r}; valid keys: {valid}")
+            raise UsageError(
+                f"--set {item!r}: unknown key {key!r}; valid keys: {valid} "
+                "(or a config path such as trainer.max_epochs)"
+            )
         value = parse_value(element, text)
         if element.key == schema.checkpoint_key and context.index is not None:
             state, _ = apply_checkpoint(schema, context.catalog, context.index, state, value)
         else:
             state = apply_change(schema, context.catalog, state, element.key, value)
     return state
+
+
+def _with_override(state: FormState, text: str) -> FormState:
+    try:
+        parse_override(text)
+    except OverrideSyntaxError as exc:
+        raise UsageError(f"--set {text!r}: not a Hydra override: {exc.message}") from None
+    return with_extra_overrides(state, (*state.extra_overrides, text))
 
 
 def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) -> FormState:
@@ -92,8 +114,13 @@ def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) 
 
 
 def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
+    from ..pages import page_entry, page_names
+
     try:
         settings = resolve_workspace(args.workspace)
+        if page and page_entry(settings, page) is None:
+            known = ", ".join(page_names(settings)) or "none found"
+            raise UsageError(f"unknown runner {page!r}; this workspace's runners: {known}")
         context = page_context(settings, page) if page else None
     except (WorkspaceError, SchemaError) as exc:
         raise UsageError(str(exc)) from None
@@ -136,7 +163,8 @@ def run_build(args: argparse.Namespace) -> int:
     errors = list(built.errors)
     if not errors:  # form errors first: Hydra would only repeat them in its own words
         result = compose_check(settings, args.page, built.overrides, multirun=built.multirun)
-        errors.extend(_issue_text(i.override, i.message) for i in result.issues)
+        sets = frozenset(item.strip() for item in args.sets) & set(state.extra_overrides)
+        errors.extend(_issue_text(i.override, i.message, sets) for i in result.issues)
     if args.json:
         payload = built.as_dict()
         payload["errors"] = errors
@@ -152,7 +180,10 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if errors else EXIT_OK
 
 
-def _issue_text(override: str | None, message: str) -> str:
+def _issue_text(override: str | None, message: str, sets: frozenset[str] = frozenset()) -> str:
+    """Hydra's message, attributed to its override (`--set X` when the user gave it so)."""
+    if override in sets:
+        return f"--set {override}: {message}"
     return f"{override}: {message}" if override else message
 
 

@@ -1,0 +1,98 @@
+"""Compose a runner's primary config and read its defaults tree: the generic form's input.
+
+The generic form (form/generic.py) is pure; this module asks Hydra, with the runner's
+own config dir, primary config and version base (the loader compose-validation uses),
+for the composed config and for each config group of the defaults tree: its current
+choice, whether it is optional, and its options (Hydra's repository, so groups from
+the search path count too). Results are cached per (root, page, config fingerprint).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from ..form.generic import ConfigTree, GroupChoice
+from ..settings import Settings
+from .overrides import HYDRA_LOCK
+from .validate import _compose, _loader, compose_target, config_fingerprint, hydra_message
+
+_cache: dict[tuple[str, str], tuple[str, ConfigTree]] = {}
+_lock = threading.Lock()
+
+
+class PrimaryConfigError(Exception):
+    """The runner's primary config does not compose (Hydra's own message)."""
+
+
+def primary_tree(settings: Settings, page: str) -> ConfigTree:
+    """The composed primary config of `page`'s runner and its config groups (cached)."""
+    target = compose_target(settings, page)
+    token = config_fingerprint(target.config_dir)
+    key = (str(settings.root), page)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    primary = target.primary
+    shown = (
+        primary.relative_to(settings.root).as_posix()
+        if primary is not None and settings.root in primary.parents
+        else str(primary or target.config_dir)
+    )
+    with HYDRA_LOCK:
+        try:
+            cfg = _compose(settings, page, [], False)
+            groups = _groups(target.config_dir, target.config_name)
+        except Exception as exc:  # Hydra raises many types; the page shows its message
+            raise PrimaryConfigError(f"{shown}: {hydra_message(exc)}") from exc
+    config = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(config, dict)
+    tree = ConfigTree(
+        primary=shown,
+        config={k: v for k, v in config.items() if k != "hydra"},
+        groups=groups,
+    )
+    with _lock:
+        _cache[key] = (token, tree)
+    return tree
+
+
+def _groups(config_dir: Any, config_name: str | None) -> tuple[GroupChoice, ...]:
+    """Config groups of the defaults tree (not Hydra's own), first occurrence of each."""
+    from hydra.core.default_element import GroupDefault
+    from hydra.types import RunMode
+
+    loader = _loader(config_dir)
+    defaults = loader.compute_defaults_list(
+        config_name=config_name, overrides=[], run_mode=RunMode.RUN
+    )
+    found: dict[str, GroupChoice] = {}
+    stack = [defaults.defaults_tree]
+    while stack:
+        node = stack.pop(0)
+        element = getattr(node, "node", node)
+        children = list(getattr(node, "children", None) or [])
+        stack[0:0] = children
+        if not isinstance(element, GroupDefault):
+            continue
+        path = element.get_group_path().lstrip("/")
+        if path in found or path == "hydra" or path.startswith("hydra/"):
+            continue
+        choice = element.get_name()
+        if choice is not None and not isinstance(choice, str):
+            continue  # a list of options (`group: [a, b]`) has no single select
+        found[path] = GroupChoice(
+            path=path,
+            choice=choice,
+            options=tuple(loader.get_group_options(path)),
+            optional=bool(element.optional) or choice is None,
+        )
+    return tuple(found.values())
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
