@@ -101,7 +101,10 @@ def _runner_of(token: str, settings: Settings) -> tuple[str, str] | None:
 def _not_a_runner(token: str, settings: Settings) -> str:
     """Why `token` is refused as a runner (missing file, or no @hydra.main in it)."""
     if _inside(token, settings) and not settings.inside(token).is_file():
-        return f"unknown runner {token}: {settings.inside(token)} does not exist"
+        return (
+            f"unknown runner {token}: {settings.inside(token)} does not exist "
+            "(not a runner of this workspace)"
+        )
     return f"{token} is not a runner of this workspace (a Python file with @hydra.main)"
 
 

@@ -307,8 +307,6 @@ def _assign_pages(runners: list[Runner]) -> tuple[Runner, ...]:
     return tuple(sorted(named, key=lambda r: r.page))
 
 
-
-
 # --- the shared, cached discovery ---------------------------------------------------------
 
 
