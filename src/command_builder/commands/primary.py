@@ -9,6 +9,7 @@ the search path count too). Results are cached per (root, page, config fingerpri
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..settings import Settings
 from .overrides import HYDRA_LOCK
 from .validate import _compose, _loader, compose_target, config_fingerprint, hydra_message
 
+MAX_PROBES = 8  # mandatory groups probed per primary config
+_MANDATORY = re.compile(r"You must specify '([\w/-]+)'")
 _cache: dict[tuple[str, str], tuple[str, ConfigTree]] = {}
 _lock = threading.Lock()
 
@@ -44,8 +47,7 @@ def primary_tree(settings: Settings, page: str) -> ConfigTree:
     )
     with HYDRA_LOCK:
         try:
-            cfg = _compose(settings, page, [], False)
-            groups = _groups(target.config_dir, target.config_name)
+            cfg, groups = _compose_probing(settings, page, target.config_dir, target.config_name)
         except Exception as exc:  # Hydra raises many types; the page shows its message
             raise PrimaryConfigError(f"{shown}: {hydra_message(exc)}") from exc
     config = OmegaConf.to_container(cfg, resolve=False)
@@ -60,14 +62,38 @@ def primary_tree(settings: Settings, page: str) -> ConfigTree:
     return tree
 
 
-def _groups(config_dir: Any, config_name: str | None) -> tuple[GroupChoice, ...]:
+def _compose_probing(
+    settings: Settings, page: str, config_dir: Any, config_name: str | None
+) -> tuple[Any, tuple[GroupChoice, ...]]:
+    """Compose the primary config; a mandatory group (`domain: ???`) is composed with its
+    first option, so the form still has the leaves, and marked mandatory."""
+    from hydra.errors import ConfigCompositionException
+
+    probes: dict[str, str] = {}
+    for _ in range(MAX_PROBES):
+        overrides = [f"{group}={option}" for group, option in probes.items()]
+        try:
+            cfg = _compose(settings, page, overrides, False)
+            return cfg, _groups(config_dir, config_name, overrides, frozenset(probes))
+        except ConfigCompositionException as exc:
+            match = _MANDATORY.search(str(exc))
+            options = _loader(config_dir).get_group_options(match.group(1)) if match else []
+            if match is None or not options or match.group(1) in probes:
+                raise
+            probes[match.group(1)] = options[0]
+    raise PrimaryConfigError(f"more than {MAX_PROBES} mandatory config groups")
+
+
+def _groups(
+    config_dir: Any, config_name: str | None, overrides: list[str], mandatory: frozenset[str]
+) -> tuple[GroupChoice, ...]:
     """Config groups of the defaults tree (not Hydra's own), first occurrence of each."""
     from hydra.core.default_element import GroupDefault
     from hydra.types import RunMode
 
     loader = _loader(config_dir)
     defaults = loader.compute_defaults_list(
-        config_name=config_name, overrides=[], run_mode=RunMode.RUN
+        config_name=config_name, overrides=overrides, run_mode=RunMode.RUN
     )
     found: dict[str, GroupChoice] = {}
     stack = [defaults.defaults_tree]
@@ -78,7 +104,7 @@ def _groups(config_dir: Any, config_name: str | None) -> tuple[GroupChoice, ...]
         stack[0:0] = children
         if not isinstance(element, GroupDefault):
             continue
-        path = element.get_group_path().lstrip("/")
+        path = element.get_override_key().lstrip("/")
         if path in found or path == "hydra" or path.startswith("hydra/"):
             continue
         choice = element.get_name()
@@ -87,8 +113,9 @@ def _groups(config_dir: Any, config_name: str | None) -> tuple[GroupChoice, ...]
         found[path] = GroupChoice(
             path=path,
             choice=choice,
-            options=tuple(loader.get_group_options(path)),
+            options=tuple(loader.get_group_options(element.get_group_path().lstrip("/"))),
             optional=bool(element.optional) or choice is None,
+            mandatory=path in mandatory,
         )
     return tuple(found.values())
 

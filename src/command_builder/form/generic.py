@@ -30,6 +30,7 @@ MAX_DEPTH = 12
 _REFINED = ("label", "help", "section", "validation", "default", "step", "format")
 _PATH_PART = re.compile(r"[A-Za-z_][\w-]*")
 _KEY_CHARS = re.compile(r"[^a-z0-9_]+")
+_GROUP_PATH = re.compile(r"[A-Za-z_][\w-]*(?:/[A-Za-z_][\w-]*)*")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class GroupChoice:
     choice: str | None  # None: the group is null (nothing selected)
     options: tuple[str, ...]
     optional: bool  # may be left out (`optional` in the defaults list, or null now)
+    mandatory: bool = False  # `group: ???`: the user must choose (the tree shows the first)
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,28 @@ class _Keys:
 
 
 def _selectable(group: GroupChoice) -> bool:
-    return bool(group.options) and not group.path.startswith("hydra")
+    """Groups with options whose override is the plain group path (not `g@pkg`)."""
+    return bool(group.options) and _GROUP_PATH.fullmatch(group.path) is not None
 
 
 def _group_element(group: GroupChoice, keys: _Keys, top_level: list[str]) -> Element:
     options = list(group.options)
     if group.choice is not None and group.choice not in options:
         options.insert(0, group.choice)  # an option Hydra found elsewhere (search path)
-    if group.optional:
+    if group.optional and not group.mandatory:
         options.insert(0, NO_CHOICE)
     head = group.path.split("/")[0]
+    if group.mandatory:
+        return Element(
+            key=keys(group.path),
+            type="selectbox",
+            label=group.path,
+            help=f"Config group {group.path}: required (`???` in the defaults list)",
+            section=head if head in top_level else GENERAL,
+            options=tuple(options),
+            hydra_override=(group.path,),
+            validation=Validation(required=True),
+        )
     return Element(
         key=keys(group.path),
         type="selectbox",
@@ -106,7 +120,7 @@ def _group_element(group: GroupChoice, keys: _Keys, top_level: list[str]) -> Ele
         section=head if head in top_level else GENERAL,
         default=group.choice if group.choice is not None else NO_CHOICE,
         options=tuple(options),
-        option_labels={NO_CHOICE: "none"} if group.optional else None,
+        option_labels={NO_CHOICE: "none"} if NO_CHOICE in options else None,
         hydra_override=(group.path,),
         omit_if_default=True,
     )
