@@ -278,3 +278,89 @@ def test_command_of_a_generic_page_runs_the_discovered_runner(lightning: Setting
     catalog = get_catalog(lightning)
     view = build_view(schema, catalog, None, initial_state(schema, catalog))
     assert command_of(lightning, view).argv[len(lightning.command_prefix)] == "src/train.py"
+
+
+# --- the app: a page per runner -----------------------------------------------------------
+
+
+def _app_script() -> None:
+    import streamlit as st
+
+    from command_builder import pages
+    from command_builder.ui import context, nav
+
+    settings = context.current_settings()
+    st.session_state["nav_urls"] = [p.url_path for p in nav.all_pages()]
+    entry = pages.page_entry(settings, st.session_state["test_page"])
+    assert entry is not None
+    nav._renderer(entry)()
+
+
+def _open(monkeypatch: pytest.MonkeyPatch, settings: Settings, page: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("COMMAND_BUILDER_WORKSPACE", str(settings.root))
+    at = AppTest.from_function(_app_script, default_timeout=60)
+    at.session_state["test_page"] = page
+    return at.run()
+
+
+def _about_required(text: str) -> bool:
+    """The one error a fresh form may show: its required fields are not set yet."""
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    return all(line.endswith(": required") or "You must specify" in line for line in lines)
+
+
+@pytest.mark.parametrize("fixture", ["lightning", "ocr_newest", "demo_settings"])
+def test_every_runner_gets_a_page_that_opens_cleanly(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, fixture: str
+) -> None:
+    settings: Settings = request.getfixturevalue(fixture)
+    names = [e.name for e in pages.builder_pages(settings)]
+    assert names == [r.page for r in discover_runners(settings.root).runners] or fixture == (
+        "demo_settings"
+    )
+    for name in names:
+        at = _open(monkeypatch, settings, name)
+        assert not at.exception, (name, [e.value for e in at.exception])
+        unexpected = [e.value for e in at.error if not _about_required(e.value)]
+        assert not unexpected, (name, unexpected)
+        assert at.session_state["nav_urls"] == [
+            "",
+            *names,
+            "jobs",
+        ]  # the hidden default entry first
+        assert at.title and at.title[0].value == pages.page_entry(settings, name).title
+
+
+def test_a_required_field_blocks_run_until_set(
+    monkeypatch: pytest.MonkeyPatch, lightning: Settings
+) -> None:
+    at = _open(monkeypatch, lightning, "eval")
+    assert at.button(key="eval.ui.run").disabled
+    at.text_input(key="eval.field.ckpt_path").input("/tmp/best.ckpt").run()
+    assert not at.exception
+    assert not at.button(key="eval.ui.run").disabled
+
+
+def test_the_mandatory_domain_blocks_run_until_chosen(
+    monkeypatch: pytest.MonkeyPatch, ocr_newest: Settings
+) -> None:
+    at = _open(monkeypatch, ocr_newest, "train")
+    assert at.button(key="train.ui.run").disabled
+    at.selectbox(key="train.field.domain").select("recognition").run()
+    assert not at.exception and not at.button(key="train.ui.run").disabled
+
+
+def test_search_opens_the_matching_field(
+    monkeypatch: pytest.MonkeyPatch, lightning: Settings
+) -> None:
+    at = _open(monkeypatch, lightning, "train")
+    key = "train.field.trainer__max_epochs"
+    assert key not in [w.key for w in at.number_input]  # another section is showing
+    at.text_input(key="train.ui.search").input("max_ep").run()
+    field = at.number_input(key=key)
+    assert field.value == 10
+    field.set_value(3).run()
+    assert not at.exception
+    assert any("trainer.max_epochs=3" in c.value for c in at.code)
