@@ -15,6 +15,7 @@ Importing this module imports neither Streamlit nor Hydra.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 
@@ -69,7 +70,7 @@ def _entry(runner: Runner) -> PageEntry:
     )
 
 
-def builder_pages(settings: Settings, *, max_age_s: float = 2.0) -> tuple[PageEntry, ...]:
+def builder_pages(settings: Settings, *, max_age_s: float = math.inf) -> tuple[PageEntry, ...]:
     """The form pages of the workspace: OCR pages first (train, test, predict), then A-Z."""
     runners = get_runners(settings, max_age_s=max_age_s).runners
     entries = [_entry(r) for r in runners]
@@ -77,12 +78,12 @@ def builder_pages(settings: Settings, *, max_age_s: float = 2.0) -> tuple[PageEn
     return tuple(sorted(entries, key=lambda e: (e.generic, rank.get(e.name, 0), e.name)))
 
 
-def all_pages(settings: Settings, *, max_age_s: float = 2.0) -> tuple[PageEntry, ...]:
+def all_pages(settings: Settings, *, max_age_s: float = math.inf) -> tuple[PageEntry, ...]:
     """Builder pages, then the Jobs page."""
     return (*builder_pages(settings, max_age_s=max_age_s), JOBS)
 
 
-def page_entry(settings: Settings, name: str, *, max_age_s: float = 2.0) -> PageEntry | None:
+def page_entry(settings: Settings, name: str, *, max_age_s: float = math.inf) -> PageEntry | None:
     return next((e for e in builder_pages(settings, max_age_s=max_age_s) if e.name == name), None)
 
 

@@ -23,7 +23,7 @@ def search_key(page: str) -> str:
 
 
 def render(settings: Settings, page: str) -> None:
-    entry = pages.page_entry(settings, page, max_age_s=float("inf"))
+    entry = pages.page_entry(settings, page)
     title = entry.title if entry is not None else page
     form_page.render(settings, page, title, search=_search)
 

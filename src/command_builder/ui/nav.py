@@ -10,7 +10,6 @@ the revalidation thread (context.py) re-walks the workspace for new runners.
 from __future__ import annotations
 
 import importlib
-import math
 from collections.abc import Callable
 
 import streamlit as st
@@ -21,7 +20,7 @@ from .context import current_settings
 
 
 def _entries() -> tuple[PageEntry, ...]:
-    return pages.all_pages(current_settings(), max_age_s=math.inf)
+    return pages.all_pages(current_settings())
 
 
 def builder_page_names() -> tuple[str, ...]:

@@ -15,6 +15,7 @@ workspace root and re-checked with a stat-only walk at most every `max_age_s`.
 from __future__ import annotations
 
 import ast
+import math
 import os
 import re
 import threading
@@ -350,10 +351,13 @@ def _discover(
     return Runners(_assign_pages(runners), tuple(issues))
 
 
-def get_runners(settings: Settings, *, max_age_s: float = 2.0) -> Runners:
+def get_runners(settings: Settings, *, max_age_s: float = math.inf) -> Runners:
     """The workspace's runners, shared by all threads; re-walked when older than max_age_s.
 
-    A re-walk stats files only; a file is parsed again only when its mtime or size changed.
+    By default the first call walks and later calls read the cache, so a page run or
+    the job gate never scans: the app's revalidation thread and Refresh button re-walk
+    with max_age_s=0. A re-walk stats files; a file is parsed again only when its mtime
+    or size changed.
     """
     key = str(settings.root)
     with _entries_lock:
