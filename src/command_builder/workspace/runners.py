@@ -46,6 +46,7 @@ SKIP_DIRS = frozenset(
         "lightning_logs",
     }
 )
+MISS_RECHECK_S = 1.0  # a lookup that misses re-walks when the last walk is older than this
 RESERVED_PAGES = frozenset({"jobs", "start"})  # the app's own pages
 DEFAULT_CONFIG_DIR = "configs"
 HYDRA_1_1 = "1.1"  # what Hydra assumes when version_base is not given
@@ -375,8 +376,13 @@ def get_runners(settings: Settings, *, max_age_s: float = math.inf) -> Runners:
 
 
 def find_runner(settings: Settings, page: str) -> Runner | None:
-    """The runner behind `page`, or None when the workspace has no such runner."""
-    return get_runners(settings).by_page.get(page)
+    """The runner behind `page`, or None when the workspace has no such runner.
+
+    A miss re-walks (at most every MISS_RECHECK_S): a runner added since the first walk
+    is found without a restart.
+    """
+    found = get_runners(settings).by_page.get(page)
+    return found or get_runners(settings, max_age_s=MISS_RECHECK_S).by_page.get(page)
 
 
 def runner_of_path(settings: Settings, token: str) -> Runner | None:
@@ -388,4 +394,5 @@ def runner_of_path(settings: Settings, token: str) -> Runner | None:
         rel = candidate.resolve().relative_to(settings.root.resolve()).as_posix()
     except (OSError, ValueError):
         return None
-    return get_runners(settings).by_path.get(rel)
+    found = get_runners(settings).by_path.get(rel)
+    return found or get_runners(settings, max_age_s=MISS_RECHECK_S).by_path.get(rel)
