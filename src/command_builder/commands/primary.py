@@ -74,50 +74,69 @@ def _compose_probing(
         overrides = [f"{group}={option}" for group, option in probes.items()]
         try:
             cfg = _compose(settings, page, overrides, False)
-            return cfg, _groups(config_dir, config_name, overrides, frozenset(probes))
         except ConfigCompositionException as exc:
             match = _MANDATORY.search(str(exc))
             options = _loader(config_dir).get_group_options(match.group(1)) if match else []
             if match is None or not options or match.group(1) in probes:
                 raise
             probes[match.group(1)] = options[0]
+            continue
+        optional = _optional_groups(config_dir, config_name)
+        return cfg, _groups(cfg, config_dir, optional, frozenset(probes))
     raise PrimaryConfigError(f"more than {MAX_PROBES} mandatory config groups")
 
 
 def _groups(
-    config_dir: Any, config_name: str | None, overrides: list[str], mandatory: frozenset[str]
+    cfg: Any, config_dir: Any, optional: frozenset[str], mandatory: frozenset[str]
 ) -> tuple[GroupChoice, ...]:
-    """Config groups of the defaults tree (not Hydra's own), first occurrence of each."""
-    from hydra.core.default_element import GroupDefault
-    from hydra.types import RunMode
+    """The composed config's group choices (hydra.runtime.choices, in defaults-list order),
+    without Hydra's own groups; their options from Hydra's repository.
 
+    Why choices and not the defaults tree: computing the tree again costs as much as the
+    composition itself (seconds on a wide tree); the choices come with the composition.
+    """
     loader = _loader(config_dir)
-    defaults = loader.compute_defaults_list(
-        config_name=config_name, overrides=overrides, run_mode=RunMode.RUN
-    )
-    found: dict[str, GroupChoice] = {}
-    stack = [defaults.defaults_tree]
-    while stack:
-        node = stack.pop(0)
-        element = getattr(node, "node", node)
-        children = list(getattr(node, "children", None) or [])
-        stack[0:0] = children
-        if not isinstance(element, GroupDefault):
+    choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
+    assert isinstance(choices, dict)
+    found = []
+    for key, choice in reversed(list(choices.items())):  # Hydra records them last first
+        path = str(key)
+        group = path.split("@", 1)[0]
+        if group == "hydra" or group.startswith("hydra/"):
             continue
-        path = element.get_override_key().lstrip("/")
-        if path in found or path == "hydra" or path.startswith("hydra/"):
-            continue
-        choice = element.get_name()
         if choice is not None and not isinstance(choice, str):
             continue  # a list of options (`group: [a, b]`) has no single select
-        found[path] = GroupChoice(
-            path=path,
-            choice=choice,
-            options=tuple(loader.get_group_options(element.get_group_path().lstrip("/"))),
-            optional=bool(element.optional) or choice is None,
-            mandatory=path in mandatory,
+        found.append(
+            GroupChoice(
+                path=path,
+                choice=choice,
+                options=tuple(loader.get_group_options(group)),
+                optional=group in optional or choice is None,
+                mandatory=group in mandatory,
+            )
         )
-    return tuple(found.values())
+    return tuple(found)
+
+
+def _optional_groups(config_dir: Any, config_name: str | None) -> frozenset[str]:
+    """Groups the primary config's own defaults list marks `optional`."""
+    import yaml
+
+    if config_name is None:
+        return frozenset()
+    try:
+        with open(f"{config_dir}/{config_name}.yaml", encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError):
+        return frozenset()
+    defaults = data.get("defaults") if isinstance(data, dict) else None
+    names = set()
+    for item in defaults if isinstance(defaults, list) else ():
+        for key in item if isinstance(item, dict) else ():
+            words = str(key).split()
+            if "optional" in words[:-1]:
+                names.add(words[-1].lstrip("/").split("@", 1)[0])
+    return frozenset(names)
 
 
 def clear_cache() -> None:
