@@ -54,7 +54,7 @@ def primary_tree(settings: Settings, page: str) -> ConfigTree:
     assert isinstance(config, dict)
     tree = ConfigTree(
         primary=shown,
-        config={k: v for k, v in config.items() if k != "hydra"},
+        config={str(k): v for k, v in config.items() if k != "hydra"},
         groups=groups,
     )
     with _lock:

@@ -106,7 +106,8 @@ class Runners:
 
 def _hydra_names(tree: ast.Module) -> tuple[set[str], set[str]]:
     """Names bound to the `hydra` module and to `hydra.main` by the file's imports."""
-    modules, mains = set(), set()
+    modules: set[str] = set()
+    mains: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             modules.update(a.asname or a.name for a in node.names if a.name == "hydra")
