@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..settings import Settings, WorkspaceError
+from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, parse_override
 
-MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
 _CONTINUATION = re.compile(r"\\\r?\n")
 
 # Overrides that would make Hydra run code or change the process environment: the job
