@@ -1,6 +1,6 @@
 """`command-builder`: the CLI's whole surface, every subcommand and flag, in one place.
 
-Handlers live in `serve.py`, `build.py` and `jobs.py` and are imported only
+Handlers live in `serve.py`, `build.py`, `runners.py` and `jobs.py` and are imported only
 when their subcommand runs: `serve` must start without importing Hydra or the
 form engine, which `build` and `run` need. Each handler is
 ``func(args) -> int``, the exit code: 0 ok, 1 validation errors or a failed
@@ -13,8 +13,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-
-from .. import PAGES
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 WORKSPACE_HELP = "project folder (default: $COMMAND_BUILDER_WORKSPACE, else the embedded demo)"
@@ -31,7 +29,9 @@ def _handler(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 def _form_arguments(parser: argparse.ArgumentParser) -> None:
     """The form inputs that `build` and `run` share."""
-    parser.add_argument("page", choices=PAGES)
+    parser.add_argument(
+        "page", metavar="RUNNER", help="a runner of the workspace (see `command-builder runners`)"
+    )
     parser.add_argument("--workspace", help=WORKSPACE_HELP)
     parser.add_argument(
         "--set",
@@ -39,7 +39,8 @@ def _form_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a field value; KEY is a schema element key (repeatable)",
+        help="a field value; KEY is a field key or a config path: trainer.max_epochs=3, "
+        "data=mnist, +callbacks=rich_progress_bar (repeatable)",
     )
     parser.add_argument(
         "--sweep",
@@ -87,6 +88,13 @@ def _add_build(subparsers: argparse._SubParsersAction) -> None:
         " (default: print a warning, exit 0)",
     )
     validate.set_defaults(func=_handler("build", "run_validate"))
+
+    runners = subparsers.add_parser(
+        "runners", help="list the workspace's @hydra.main runners and their primary configs"
+    )
+    runners.add_argument("--workspace", help=WORKSPACE_HELP)
+    runners.add_argument("--json", action="store_true", help="print a JSON object")
+    runners.set_defaults(func=_handler("runners", "run"))
 
 
 def _add_jobs(subparsers: argparse._SubParsersAction) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..commands import effects as fx
 from ..commands.command_line import CommandParseError, parse_command_line
+from ..commands.overrides import OverrideSyntaxError, parse_override
 from ..commands.validate import ComposeResult, compose_check
 from ..form import (
     FormState,
@@ -26,6 +27,7 @@ from ..form import (
     initial_state,
     page_context,
     state_from_overrides,
+    with_extra_overrides,
 )
 from ..schema import Element, SchemaError
 from ..settings import Settings, WorkspaceError, resolve_workspace
@@ -61,22 +63,42 @@ def parse_value(element: Element, text: str) -> object:
     return text
 
 
+_PATH_MARKS = (".", "/", "+", "~", "@")
+
+
 def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> FormState:
+    """--set KEY=VALUE: KEY is a field key or a config path (`trainer.max_epochs`, `data`,
+    `+callbacks`); a path no field writes becomes an extra override Hydra then judges."""
     schema = context.schema
     for item in sets:
         key, sep, text = item.partition("=")
-        if not sep:
+        key = key.strip()
+        if not sep and not key.startswith("~"):
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
-        element = schema.by_key.get(key.strip())
+        element = schema.by_key.get(key) or schema.by_path.get(key)
         if element is None or element.type == "info":
+            if any(mark in key for mark in _PATH_MARKS):
+                state = _with_override(state, item.strip())
+                continue
             valid = ", ".join(e.key for e in schema.elements if e.type != "info")
-            raise UsageError(f"--set {item!r}: unknown key {key!r}; valid keys: {valid}")
+            raise UsageError(
+                f"--set {item!r}: unknown key {key!r}; valid keys: {valid} "
+                "(or a config path such as trainer.max_epochs)"
+            )
         value = parse_value(element, text)
         if element.key == schema.checkpoint_key and context.index is not None:
             state, _ = apply_checkpoint(schema, context.catalog, context.index, state, value)
         else:
             state = apply_change(schema, context.catalog, state, element.key, value)
     return state
+
+
+def _with_override(state: FormState, text: str) -> FormState:
+    try:
+        parse_override(text)
+    except OverrideSyntaxError as exc:
+        raise UsageError(f"--set {text!r}: not a Hydra override: {exc.message}") from None
+    return with_extra_overrides(state, (*state.extra_overrides, text))
 
 
 def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) -> FormState:
@@ -93,8 +115,13 @@ def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) 
 
 
 def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
+    from ..pages import page_entry, page_names
+
     try:
         settings = resolve_workspace(args.workspace)
+        if page and page_entry(settings, page) is None:
+            known = ", ".join(page_names(settings)) or "none found"
+            raise UsageError(f"unknown runner {page!r}; this workspace's runners: {known}")
         context = page_context(settings, page) if page else None
     except (WorkspaceError, SchemaError) as exc:
         raise UsageError(str(exc)) from None
@@ -138,7 +165,8 @@ def run_build(args: argparse.Namespace) -> int:
     result = None
     if not errors:  # form errors first: Hydra would only repeat them in its own words
         result = compose_check(settings, args.page, built.overrides, multirun=built.multirun)
-        errors.extend(_issue_text(i.override, i.message) for i in result.issues)
+        sets = frozenset(item.strip() for item in args.sets) & set(state.extra_overrides)
+        errors.extend(_issue_text(i.override, i.message, sets) for i in result.issues)
     shown = _shown_config(settings, args.page, result) if args.show_config else None
     if args.json:
         payload = built.as_dict()
@@ -197,7 +225,10 @@ def effect_lines(result: ComposeResult) -> list[str]:
     return lines
 
 
-def _issue_text(override: str | None, message: str) -> str:
+def _issue_text(override: str | None, message: str, sets: frozenset[str] = frozenset()) -> str:
+    """Hydra's message, attributed to its override (`--set X` when the user gave it so)."""
+    if override in sets:
+        return f"--set {override}: {message}"
     return f"{override}: {message}" if override else message
 
 

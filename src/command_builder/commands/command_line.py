@@ -11,7 +11,6 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from ..settings import Settings, WorkspaceError
 from .launchers import MULTIRUN_FLAGS
@@ -40,7 +39,8 @@ class ParsedCommand:
     """A pasted command split into its parts.
 
     `runner` is the runner path relative to the workspace root (posix, e.g.
-    "runners/train.py") however it was written; `page` is its file stem.
+    "runners/train.py") however it was written; `page` is its page name (the file stem,
+    unless two runners share one; see workspace/runners.py).
     """
 
     prefix: tuple[str, ...]
@@ -54,7 +54,7 @@ def build_argv(
     settings: Settings, page: str, overrides: Sequence[str], *, multirun: bool = False
 ) -> list[str]:
     """prefix + runner + [--multirun] + overrides: what the job runner starts (cwd = root)."""
-    argv = [*settings.command_prefix, settings.runner_path(page)]
+    argv = [*settings.command_prefix, runner_path(settings, page)]
     if multirun:
         argv.append("--multirun")
     argv.extend(overrides)
@@ -82,23 +82,37 @@ def split_command_line(text: str) -> list[str]:
         raise CommandParseError(f"cannot read the command line: {hint}") from None
 
 
-def _runner_relative(token: str, settings: Settings) -> str | None:
-    """`runners/<name>.py` if `token` names a file directly in the runners folder, else None."""
-    try:
-        resolved = settings.inside(token)
-    except WorkspaceError:
-        return None
-    runners = settings.runners_dir.resolve()
-    if resolved.parent != runners or resolved.suffix != ".py":
-        return None
-    return settings.runner_path(resolved.stem)
+def runner_path(settings: Settings, page: str) -> str:
+    """The page's runner relative to the root: the discovered one, else `runners/<page>.py`."""
+    from ..workspace.runners import find_runner
+
+    runner = find_runner(settings, page)
+    return runner.path if runner is not None else settings.runner_path(page)
+
+
+def _runner_of(token: str, settings: Settings) -> tuple[str, str] | None:
+    """(runner path, page) if `token` names a discovered @hydra.main runner, else None."""
+    from ..workspace.runners import runner_of_path
+
+    runner = runner_of_path(settings, token) if _inside(token, settings) else None
+    return None if runner is None else (runner.path, runner.page)
+
+
+def _not_a_runner(token: str, settings: Settings) -> str:
+    """Why `token` is refused as a runner (missing file, or no @hydra.main in it)."""
+    if _inside(token, settings) and not settings.inside(token).is_file():
+        return (
+            f"unknown runner {token}: {settings.inside(token)} does not exist "
+            "(not a runner of this workspace)"
+        )
+    return f"{token} is not a runner of this workspace (a Python file with @hydra.main)"
 
 
 def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
     """Read a pasted command: any prefix (`uv run python`, `python`...), one runner, overrides.
 
-    The runner is the first `*.py` word; it must be a file in the workspace's runners
-    folder (relative to the root or absolute). `--multirun`/`-m` may appear anywhere after
+    The runner is the first `*.py` word; it must be one of the workspace's discovered
+    @hydra.main runners (relative to the root or absolute). `--multirun`/`-m` may appear anywhere after
     it. Overrides are not checked here (compose_check reports each bad one).
     """
     words = split_command_line(text)
@@ -111,16 +125,12 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
             f"{settings.runner_path('train')} followed by Hydra overrides"
         )
     token = words[index]
-    runner = _runner_relative(token, settings)
-    if runner is None:
-        where = settings.runners_dir
-        if not _inside(token, settings):
-            raise CommandParseError(f"{token} is outside the workspace {settings.root}")
-        raise CommandParseError(
-            f"{token} is not a runner of this workspace (runners live in {where})"
-        )
-    if not (settings.root / runner).is_file():
-        raise CommandParseError(f"unknown runner {token}: {settings.root / runner} does not exist")
+    if not _inside(token, settings):
+        raise CommandParseError(f"{token} is outside the workspace {settings.root}")
+    found = _runner_of(token, settings)
+    if found is None:
+        raise CommandParseError(_not_a_runner(token, settings))
+    runner, page = found
     multirun = False
     overrides: list[str] = []
     for word in words[index + 1 :]:
@@ -135,7 +145,7 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
     return ParsedCommand(
         prefix=tuple(words[:index]),
         runner=runner,
-        page=PurePath(runner).stem,
+        page=page,
         overrides=tuple(overrides),
         multirun=multirun,
     )
@@ -163,7 +173,7 @@ def is_workspace_command(argv: Sequence[str], settings: Settings) -> str | None:
 
     Strict on purpose (the job runner starts argv without a shell, but still must not
     start arbitrary programs): the prefix must equal settings.command_prefix, the next
-    word must be an existing `runners/<name>.py` inside the workspace, and every other
+    word must be one of the workspace's discovered @hydra.main runners, and every other
     word must be `--multirun`/`-m` or an override Hydra's grammar accepts.
     """
     if isinstance(argv, str) or not all(isinstance(w, str) for w in argv):
@@ -177,10 +187,10 @@ def is_workspace_command(argv: Sequence[str], settings: Settings) -> str | None:
     token = rest[0]
     if token.startswith("-"):
         return f"option {token} before the runner is not allowed"
-    runner = _runner_relative(token, settings)
-    if runner is None:
-        return f"{token} is not a runner of this workspace ({settings.runners_dir})"
-    if not (settings.root / runner).is_file():
+    found = _runner_of(token, settings)
+    if found is None:
+        return _not_a_runner(token, settings)
+    if not (settings.root / found[0]).is_file():
         return f"runner {token} does not exist"
     for word in rest[1:]:
         if word in MULTIRUN_FLAGS:

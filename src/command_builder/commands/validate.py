@@ -265,16 +265,43 @@ def _loader(configs_dir: Path) -> Any:
     return loader
 
 
+@dataclass(frozen=True)
+class ComposeTarget:
+    """What a page's runner composes: its @hydra.main config dir, primary config, version."""
+
+    config_dir: Path
+    config_name: str | None
+    version_base: str | None
+    job_name: str
+
+    @property
+    def primary(self) -> Path | None:
+        return None if self.config_name is None else self.config_dir / f"{self.config_name}.yaml"
+
+
+def compose_target(settings: Settings, page: str) -> ComposeTarget:
+    """The discovered runner's contract; configs/<page>.yaml (Hydra 1.3) for a page without one."""
+    from ..workspace.runners import find_runner
+
+    runner = find_runner(settings, page)
+    if runner is None:
+        return ComposeTarget(settings.configs_dir, page, "1.3", page)
+    return ComposeTarget(
+        runner.config_dir_path(settings), runner.config_name, runner.version_base, runner.job_name
+    )
+
+
 def _compose(settings: Settings, page: str, overrides: list[str], multirun: bool) -> DictConfig:
     from hydra import version
     from hydra.core.utils import JobRuntime
     from hydra.types import RunMode
 
-    version.setbase("1.3")
-    JobRuntime().set("name", page)  # what @hydra.main sets from the runner's file name
+    target = compose_target(settings, page)
+    version.setbase(target.version_base)
+    JobRuntime().set("name", target.job_name)  # what @hydra.main sets from the runner's file name
     STATS.compositions += 1
-    return _loader(settings.configs_dir).load_configuration(
-        config_name=page,
+    return _loader(target.config_dir).load_configuration(
+        config_name=target.config_name,
         overrides=overrides,
         run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN,
         from_shell=False,
@@ -284,8 +311,8 @@ def _compose(settings: Settings, page: str, overrides: list[str], multirun: bool
 def _check(
     settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool
 ) -> ComposeResult:
-    primary = settings.configs_dir / f"{page}.yaml"
-    if not primary.is_file():
+    primary = compose_target(settings, page).primary
+    if primary is not None and not primary.is_file():
         return ComposeResult(False, (ComposeIssue(None, f"no primary config {primary}"),), None)
     issues: list[ComposeIssue] = []
     parsed: list[tuple[str, Any]] = []
@@ -310,13 +337,14 @@ def _check(
         return ComposeResult(True, (), config, missing)  # type: ignore[arg-type]
     plain: dict[str, Any] = config  # type: ignore[assignment]
     found, resolve_issues, resolved = _effect_check(
-        settings, cfg, plain, recorded[-1], parsed, multirun
+        settings, page, cfg, plain, recorded[-1], parsed, multirun
     )
     return ComposeResult(True, (), config, missing, found, resolve_issues, resolved)  # type: ignore[arg-type]
 
 
 def _effect_check(
     settings: Settings,
+    page: str,
     cfg: DictConfig,
     config: dict[str, Any],
     defaults_list: Any,
@@ -324,7 +352,7 @@ def _effect_check(
     multirun: bool,
 ) -> tuple[tuple[Effect, ...], tuple[ResolveIssue, ...], dict[str, Any] | None]:
     """Effects of each override and the run-time resolution of the composed `cfg`."""
-    loader = _loader(settings.configs_dir)
+    loader = _loader(compose_target(settings, page).config_dir)
     try:
         entries = fx.tree_entries(defaults_list, lambda path: _plain_config(loader, path))
         merged = fx.provenance(entries)
@@ -498,6 +526,13 @@ def _attribute(exc: BaseException, candidates: list[tuple[str, Any]]) -> str | N
         value = ov.value()
         if isinstance(value, str) and f"'{ov.key_or_group}/{value}'" in message:
             return text
+    named = [  # "Multiple values for callbacks": the key as a bare word, if only one matches
+        text
+        for text, ov in candidates
+        if re.search(rf"(?<![\w./-]){re.escape(ov.key_or_group)}(?![\w/-])", message)
+    ]
+    if len(named) == 1:
+        return named[0]
     full_keys = [str(k) for e in chain if (k := getattr(e, "full_key", None))]
     for text, ov in candidates:
         key = ov.key_or_group

@@ -19,6 +19,7 @@ from ..commands.command_line import (
     build_argv,
     display_command,
     parse_command_line,
+    runner_path,
 )
 from ..commands.launchers import format_additional_parameters
 from ..commands.overrides import (
@@ -30,7 +31,7 @@ from ..commands.overrides import (
     parse_override,
 )
 from ..commands.sweeps import SweepError, follows, parse_sweep_spec
-from ..schema import Element, PageSchema, load_page_schema
+from ..schema import Element, PageSchema
 from ..settings import Settings
 from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
 from .view import CheckpointIndexLike, FormView, build_view
@@ -76,9 +77,10 @@ class PageContext:
 
 def page_context(settings: Settings, page: str) -> PageContext:
     """Schema (SchemaError if broken), shared catalog, and the checkpoint index if the page uses it."""
+    from ..pages import load_schema
     from ..workspace import get_catalog, get_checkpoint_index
 
-    schema = load_page_schema(settings, page)
+    schema = load_schema(settings, page)
     uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
     index = get_checkpoint_index(settings) if uses_checkpoints else None
     return PageContext(schema, get_catalog(settings), index)
@@ -116,7 +118,7 @@ def state_from_command(settings: Settings, page: str, text: str) -> FormState:
     if parsed.page != page:
         raise CommandParseError(
             f"this is a command of {parsed.runner}, not of the {page} page "
-            f"({settings.runner_path(page)})"
+            f"({runner_path(settings, page)})"
         )
     context = page_context(settings, page)
     return state_from_overrides(context.schema, context.catalog, parsed.overrides)

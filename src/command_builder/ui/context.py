@@ -16,9 +16,11 @@ import threading
 import time
 
 from ..export import Submission, list_submissions
-from ..schema import PageSchema, SchemaError, load_page_schema
+from ..pages import load_schema
+from ..schema import PageSchema, SchemaError
 from ..settings import Settings, resolve_workspace
 from ..workspace import Catalog, CheckpointIndex, get_catalog, get_checkpoint_index, refresh_catalog
+from ..workspace.runners import get_runners
 from .server import WORKSPACE_ENV
 
 REVALIDATE_EVERY_S = 1.0
@@ -70,7 +72,7 @@ def schema(settings: Settings, page: str) -> PageSchema:
 
 def _load_schema(settings: Settings, page: str) -> PageSchema | SchemaError:
     try:
-        return load_page_schema(settings, page)
+        return load_schema(settings, page)
     except SchemaError as exc:
         return exc
 
@@ -123,6 +125,7 @@ def _revalidate_forever() -> None:
 
 
 def _revalidate(settings: Settings) -> None:
+    get_runners(settings, max_age_s=0.0)
     get_catalog(settings)
     get_checkpoint_index(settings)
     root = str(settings.root)
@@ -133,6 +136,7 @@ def _revalidate(settings: Settings) -> None:
 def refresh_workspace(settings: Settings) -> None:
     """Rebuild the catalog and rescan checkpoints now (the sidebar's Refresh button)."""
     refresh_catalog(settings)
+    get_runners(settings, max_age_s=0.0)
     get_checkpoint_index(settings).refresh(force=True)
     root = str(settings.root)
     _submissions.pop(root, None)

@@ -20,6 +20,7 @@ from . import checkpoint_picker, command_panel, state, sweeps, widgets
 from .state import PageData
 
 Hook = Callable[[PageData], None]
+Search = Callable[[PageData], "list[FieldView] | None"]
 
 
 def render(
@@ -30,8 +31,12 @@ def render(
     before_field: Mapping[str, Hook] | None = None,
     after_field: Mapping[str, Hook] | None = None,
     after_form: Hook | None = None,
+    search: Search | None = None,
 ) -> None:
-    """Render a form page; hooks add the page's own parts next to a field, or after the form."""
+    """Render a form page; hooks add the page's own parts next to a field, or after the form.
+
+    `search` (the generic page's search box) may return fields to show instead of a section.
+    """
     st.title(title)
     try:
         data = state.load(settings, page)
@@ -42,7 +47,11 @@ def render(
     form_column, command_column = st.columns([3, 2], gap="large")
     with form_column:
         _messages(data)
-        _fields(data, before_field or {}, after_field or {})
+        found = search(data) if search is not None else None
+        if found is not None:
+            _section(data, found, before_field or {}, after_field or {})
+        else:
+            _fields(data, before_field or {}, after_field or {})
         if after_form:
             after_form(data)
     with command_column:

@@ -37,7 +37,6 @@ LOG_TAIL_BYTES = 64 * 1024
 PROGRESS_TAIL_BYTES = 8 * 1024
 LOG_LINES = 300
 LIST_LIMIT = 100
-BUILDER_PAGES = ("train", "test", "predict")
 SELECTED_KEY = "jobs_selected"
 SUBRUN_KEY = "jobs_subrun"
 SUBRUN_LOG_LINES = 200
@@ -141,7 +140,7 @@ def _actions(settings: Settings, job: Job) -> None:
         "Open in builder",
         key="jobs_open",
         width="stretch",
-        disabled=job.page not in BUILDER_PAGES,
+        disabled=job.page not in nav.builder_page_names(),
         help="Restore this job's form on its page",
     ):
         st.session_state[PENDING_FORM_KEY] = {
