@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ..commands.command_line import CommandParseError, parse_command_line
 from ..commands.validate import compose_check
+from ..errors import CommandError
 from ..form import (
     FormState,
     PageContext,
@@ -27,14 +28,14 @@ from ..form import (
     state_from_overrides,
 )
 from ..schema import Element, SchemaError
-from ..settings import Settings, WorkspaceError, resolve_workspace
-from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from ..settings import Settings, resolve_workspace
+from . import EXIT_ERRORS, EXIT_OK
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-class UsageError(Exception):
+class UsageError(CommandError):
     """Bad command-line input: printed, exit 2."""
 
 
@@ -92,23 +93,15 @@ def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) 
 
 
 def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
-    try:
-        settings = resolve_workspace(args.workspace)
-        context = page_context(settings, page) if page else None
-    except (WorkspaceError, SchemaError) as exc:
-        raise UsageError(str(exc)) from None
+    settings = resolve_workspace(args.workspace)
+    context = page_context(settings, page) if page else None
     if context is not None and context.index is not None:
         context.index.refresh()
     return settings, context
 
 
-def _fail(exc: Exception) -> int:
-    print(f"command-builder: {exc}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, FormState]:
-    """The form that `--from-command`, `--set` and `--sweep` describe (UsageError, CommandParseError).
+    """The form that `--from-command`, `--set` and `--sweep` describe (CommandError if not).
 
     Shared by `build` and `run`, so both read values the same way (`--set
     checkpoint=...` fills the components from that run, as the page does).
@@ -127,10 +120,7 @@ def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, For
 
 
 def run_build(args: argparse.Namespace) -> int:
-    try:
-        settings, context, state = form_from_args(args)
-    except (UsageError, CommandParseError) as exc:
-        return _fail(exc)
+    settings, context, state = form_from_args(args)
     view = build_view(context.schema, context.catalog, context.index, state)
     built = command_of(settings, view)
     errors = list(built.errors)
@@ -158,10 +148,7 @@ def _issue_text(override: str | None, message: str) -> str:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Compose the command and report per override, naming the form field where there is one."""
-    try:
-        settings, _ = _load(args, None)
-    except UsageError as exc:
-        return _fail(exc)
+    settings, _ = _load(args, None)
     problems: list[dict[str, object]] = []
     warnings: list[str] = []
     page = None

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from ..errors import CommandError
 from ..settings import Settings, WorkspaceError
 from .overrides import OverrideSyntaxError, parse_override
 
@@ -31,7 +32,7 @@ _REFUSED_KEY_PREFIXES = (
 )
 
 
-class CommandParseError(ValueError):
+class CommandParseError(CommandError, ValueError):
     """A pasted command line that cannot be read; the message says why and what to do."""
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..errors import CommandError
 from .overrides import format_value
 
 # sbatch long option names (submitit writes `#SBATCH --<key>=<value>`, `_` as `-`).
 _SBATCH_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
-class LauncherError(ValueError):
+class LauncherError(CommandError, ValueError):
     """A line of additional parameters that cannot be used; `message` names the line."""
 
     def __init__(self, message: str) -> None:

@@ -36,6 +36,8 @@ from hydra.core.override_parser.types import (
 )
 from hydra.errors import HydraException
 
+from ..errors import CommandError
+
 OverrideKind = Literal["value", "group", "append", "force_append", "delete"]
 
 _PREFIX: dict[str, str] = {
@@ -73,7 +75,7 @@ _OMEGACONF_INTERPOLATION = re.compile(r"(\\*)\$\{")
 MISSING_ESCAPED = "${oc.decode:'???'}"
 
 
-class OverrideSyntaxError(ValueError):
+class OverrideSyntaxError(CommandError, ValueError):
     """An override Hydra would refuse; `message` is Hydra's own text."""
 
     def __init__(self, text: str, message: str) -> None:

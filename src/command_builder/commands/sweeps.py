@@ -21,6 +21,7 @@ from typing import NamedTuple
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.types import FloatRange, Override, RangeSweep, ValueType
 
+from ..errors import CommandError
 from .overrides import (
     OverrideKind,
     OverrideSyntaxError,
@@ -40,7 +41,7 @@ _FOLLOWER = re.compile(r"\$\{([A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*)\}")
 SPEC_HELP = "values separated by commas (1e-3,5e-4) or range(start, stop, step)"
 
 
-class SweepError(ValueError):
+class SweepError(CommandError, ValueError):
     """A sweep the user must fix; `message` is meant to be shown next to the field."""
 
     def __init__(self, message: str) -> None:

@@ -33,6 +33,7 @@ import yaml
 
 from ..commands.command_line import CommandParseError, display_command, parse_command_line
 from ..commands.sweeps import SweepError, expand_runs
+from ..errors import JobError
 from ..settings import Settings
 from .store import Job
 
@@ -66,7 +67,7 @@ except AttributeError:  # PyYAML without libyaml
     _YAML_LOADER = yaml.SafeLoader
 
 
-class MultirunError(Exception):
+class MultirunError(JobError):
     """A cancel that could not be delivered (e.g. scancel missing); the message says why."""
 
 

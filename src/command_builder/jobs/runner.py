@@ -13,6 +13,7 @@ import signal
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..errors import JobError
 from ..settings import Settings
 from .launch import spawn_supervisor
 from .multirun import MultirunError, cancel_multirun
@@ -20,7 +21,7 @@ from .procs import is_alive, terminate_group
 from .store import CANCELLED, LOST, RUNNING, Job, JobStore, JobStoreError
 
 
-class JobRefused(ValueError):
+class JobRefused(JobError, ValueError):
     """The command is not one of the workspace's runners with its prefix."""
 
 

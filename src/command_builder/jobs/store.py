@@ -20,6 +20,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import JobError
 from ..settings import Settings
 
 DB_NAME = "jobs.sqlite3"
@@ -77,7 +78,7 @@ def _lock_for(path: Path) -> threading.Lock:
         return _locks.setdefault(path, threading.Lock())
 
 
-class JobStoreError(Exception):
+class JobStoreError(JobError):
     """The store cannot be read or written (unwritable folder, full disk, ...)."""
 
 
