@@ -163,7 +163,7 @@ def parse_sweep_spec(text: str, *, numeric: bool = False) -> SweepValues:
 def _parsed_range(spec: str, override: Override, *, numeric: bool) -> SweepRange:
     if not numeric:
         raise SweepError("range() needs a number field; list the values separated by commas")
-    sweep = override._value
+    sweep = override.value()
     assert isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None
     if sweep.shuffle:
         raise SweepError(f"{spec!r}: shuffle() is not supported here; use range(start, stop, step)")
@@ -208,7 +208,7 @@ def _parse_all(overrides: Sequence[str]) -> list[Override]:
 def _override_count(override: Override) -> int:
     text = override.input_line or override.key_or_group
     if override.is_range_sweep():
-        sweep = override._value
+        sweep = override.value()
         assert isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None
         try:
             return SweepRange(sweep.start, sweep.stop, sweep.step).count()
