@@ -142,7 +142,7 @@ def _quoted_by_the_rules(text: str) -> str:
     return q + body + q
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(TEXT)
 def test_hydras_with_quotes_follows_the_documented_rules(text: str) -> None:
     # quote() delegates to QuotedString.with_quotes(): a Hydra upgrade that changes its
@@ -171,6 +171,7 @@ def test_compose_sample(demo_settings: Settings) -> None:
     assert [cfg.nasty[f"k{i}"] for i in range(len(NASTY))] == NASTY
 
 
+@pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

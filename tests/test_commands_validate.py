@@ -158,6 +158,7 @@ def test_config_edit_seen_through_fingerprint(demo_settings: Settings, monkeypat
     )
 
 
+@pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 def test_threads_compose_at_once(demo_settings: Settings) -> None:
     errors: list[BaseException] = []
     results: dict[int, object] = {}

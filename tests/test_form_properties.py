@@ -32,6 +32,8 @@ from command_builder.schema import Element
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
 from form_helpers import make_run
 
+pytestmark = pytest.mark.slow  # hundreds of real Hydra composes; not in `make test-fast`
+
 PAGES = ("train", "test", "predict")
 EXTRAS = ("trainer.devices=2", "+trainer.benchmark=true", "data.image_size=512")
 SLURM_LINES = "slurm_additional_parameters"  # sbatch `key=value` lines, written with `++`
