@@ -113,7 +113,9 @@ def _add_jobs(subparsers: argparse._SubParsersAction) -> None:
         if name == "list":
             sub.add_argument("--limit", type=int, default=50)
         if name == "logs":
-            sub.add_argument("--bytes", type=int, default=64 * 1024, help="how much of the end")
+            sub.add_argument(
+                "--bytes", type=int, help="how much of the end (default: the jobs' tail size)"
+            )
             sub.add_argument(
                 "--subrun",
                 type=int,

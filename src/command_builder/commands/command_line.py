@@ -15,9 +15,9 @@ from pathlib import PurePath
 
 from ..errors import CommandError
 from ..settings import Settings, WorkspaceError
+from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, parse_override
 
-MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
 _CONTINUATION = re.compile(r"\\\r?\n")
 
 # Overrides that would make Hydra run code or change the process environment: the job
