@@ -29,8 +29,8 @@ def submit_job(
     settings: Settings, page: str, argv: Sequence[str], form_values: Mapping[str, object]
 ) -> int:
     """Record the job as queued, start its supervisor when a slot is free, return its id."""
-    # Imported here, though `.multirun` above already loads Hydra's grammar (~1 s), and so
-    # does the supervisor (jobs/supervise.py imports multirun -> command_line -> overrides).
+    # Imported here: it loads Hydra's grammar (~1 s), which neither this module's other
+    # callers nor the supervisor (jobs/supervise.py) import.
     from ..commands.command_line import is_workspace_command
 
     argv = list(argv)
