@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/page_switch.py [--rounds 30] [--workspace-size demo|large]
         [--with-running-job] [--compare-config runner.postScriptGC=true] [--json]
 
-Method (shared/DESIGN.md "Measuring speed"): headless Chromium; inside the page
+Method (README, Speed): headless Chromium; inside the page
 a DOM click on the sidebar nav link, then a MutationObserver until the target
 page's title h1 and its first field label are on screen ("visible") and the
 script state is back to notRunning ("idle"); performance.now() deltas, so

@@ -1,4 +1,4 @@
-"""A warm page run does no file-system scan, no YAML parse and no subprocess (DESIGN.md).
+"""A warm page run does no file-system scan, no YAML parse and no subprocess (README, Speed).
 
 A profile hook on every thread records calls made from the package's own code
 while pages are switched in one session; the caches were filled by the first

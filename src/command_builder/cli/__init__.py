@@ -4,7 +4,8 @@ Handlers live in `serve.py`, `build.py`, `runners.py` and `jobs.py` and are impo
 when their subcommand runs: `serve` must start without importing Hydra or the
 form engine, which `build` and `run` need. Each handler is
 ``func(args) -> int``, the exit code: 0 ok, 1 validation errors or a failed
-job, 2 usage errors.
+job, 2 usage errors. A `CommandBuilderError` a handler lets through is printed
+once here and exits with its kind's code (2 for bad input, 1 for a job).
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from ..errors import EXIT_ERRORS as EXIT_ERRORS
+from ..errors import EXIT_USAGE as EXIT_USAGE
+from ..errors import CommandBuilderError
+
+EXIT_OK = 0
+DISTRIBUTION = "ocr-command-builder"  # the name in pyproject.toml, where the version is read
 WORKSPACE_HELP = "project folder (default: $COMMAND_BUILDER_WORKSPACE, else the embedded demo)"
 
 
@@ -146,6 +153,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="command-builder",
         description="Compose, check, launch and follow the Hydra commands of an OCR project.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version(DISTRIBUTION)}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in (_add_serve, _add_build, _add_jobs):
         add(subparsers)
@@ -153,8 +161,13 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; its errors are shown as one line, never as a traceback."""
     args = make_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except CommandBuilderError as exc:
+        print(f"command-builder: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from ..commands import effects as fx
 from ..commands.command_line import CommandParseError, parse_command_line
 from ..commands.overrides import OverrideSyntaxError, parse_override
 from ..commands.validate import ComposeResult, compose_check
+from ..errors import CommandError
 from ..form import (
     FormState,
     PageContext,
@@ -30,14 +31,14 @@ from ..form import (
     with_extra_overrides,
 )
 from ..schema import Element, SchemaError
-from ..settings import Settings, WorkspaceError, resolve_workspace
-from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from ..settings import Settings, resolve_workspace
+from . import EXIT_ERRORS, EXIT_OK
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-class UsageError(Exception):
+class UsageError(CommandError):
     """Bad command-line input: printed, exit 2."""
 
 
@@ -117,26 +118,18 @@ def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) 
 def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
     from ..pages import page_entry, page_names
 
-    try:
-        settings = resolve_workspace(args.workspace)
-        if page and page_entry(settings, page) is None:
-            known = ", ".join(page_names(settings)) or "none found"
-            raise UsageError(f"unknown runner {page!r}; this workspace's runners: {known}")
-        context = page_context(settings, page) if page else None
-    except (WorkspaceError, SchemaError) as exc:
-        raise UsageError(str(exc)) from None
+    settings = resolve_workspace(args.workspace)
+    if page and page_entry(settings, page) is None:
+        known = ", ".join(page_names(settings)) or "none found"
+        raise UsageError(f"unknown runner {page!r}; this workspace's runners: {known}")
+    context = page_context(settings, page) if page else None
     if context is not None and context.index is not None:
         context.index.refresh()
     return settings, context
 
 
-def _fail(exc: Exception) -> int:
-    print(f"command-builder: {exc}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, FormState]:
-    """The form that `--from-command`, `--set` and `--sweep` describe (UsageError, CommandParseError).
+    """The form that `--from-command`, `--set` and `--sweep` describe (CommandError if not).
 
     Shared by `build` and `run`, so both read values the same way (`--set
     checkpoint=...` fills the components from that run, as the page does).
@@ -155,10 +148,7 @@ def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, For
 
 
 def run_build(args: argparse.Namespace) -> int:
-    try:
-        settings, context, state = form_from_args(args)
-    except (UsageError, CommandParseError) as exc:
-        return _fail(exc)
+    settings, context, state = form_from_args(args)
     view = build_view(context.schema, context.catalog, context.index, state)
     built = command_of(settings, view)
     errors = list(built.errors)
@@ -234,10 +224,7 @@ def _issue_text(override: str | None, message: str, sets: frozenset[str] = froze
 
 def run_validate(args: argparse.Namespace) -> int:
     """Compose the command and report per override, naming the form field where there is one."""
-    try:
-        settings, _ = _load(args, None)
-    except UsageError as exc:
-        return _fail(exc)
+    settings, _ = _load(args, None)
     problems: list[dict[str, object]] = []
     warnings: list[str] = []
     page = None

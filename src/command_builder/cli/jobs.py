@@ -21,7 +21,6 @@ from ..commands.command_line import display_command
 from ..jobs import (
     DEFAULT_TAIL_BYTES,
     Job,
-    JobRefused,
     JobStore,
     JobStoreError,
     LogUnavailable,
@@ -79,14 +78,10 @@ def _fail(message: str, code: int = EXIT_ERRORS) -> int:
 
 @_pipe_safe
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..commands.command_line import CommandParseError
     from ..form import build_view, command_of
-    from .build import UsageError, form_from_args
+    from .build import form_from_args
 
-    try:
-        settings, context, state = form_from_args(args)
-    except (UsageError, CommandParseError) as exc:
-        return _fail(str(exc), EXIT_USAGE)
+    settings, context, state = form_from_args(args)
     built = command_of(settings, build_view(context.schema, context.catalog, context.index, state))
     for warning in built.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -99,10 +94,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"not run: this sweep makes {built.run_count} runs, more than "
             f"{settings.sweep_confirm_threshold}; add --yes to start them all"
         )
-    try:
-        job_id = submit_job(settings, args.page, built.argv, dict(state.values))
-    except (JobRefused, JobStoreError) as exc:
-        return _fail(str(exc))
+    job_id = submit_job(settings, args.page, built.argv, dict(state.values))
     if args.json:
         print(json.dumps(_job_json(get_job(settings, job_id))), flush=True)
     else:

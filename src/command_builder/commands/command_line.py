@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import CommandError
 from ..settings import Settings, WorkspaceError
 from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, parse_override
@@ -30,7 +31,7 @@ _REFUSED_KEY_PREFIXES = (
 )
 
 
-class CommandParseError(ValueError):
+class CommandParseError(CommandError, ValueError):
     """A pasted command line that cannot be read; the message says why and what to do."""
 
 
@@ -66,9 +67,38 @@ def display_command(argv: Sequence[str]) -> str:
     return shlex.join(argv)
 
 
+def join_continuations(text: str) -> str:
+    """Drop each backslash-newline where a POSIX shell does: everywhere but inside '...'.
+
+    Not one regex substitution: inside single quotes the pair is literal text (a value
+    may hold it), and an escaped backslash before a newline is no continuation.
+    """
+    out: list[str] = []
+    quote = ""  # the open quote character, "" outside quotes
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "\\":
+            continuation = _CONTINUATION.match(text, i)
+            step = continuation.end() - i if continuation else 2
+            if not continuation:
+                out.append(text[i : i + step])
+            i += step
+            continue
+        elif char == '"':
+            quote = "" if quote == '"' else '"'
+        elif char == "'" and not quote:
+            quote = "'"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def split_command_line(text: str) -> list[str]:
-    """shlex.split with backslash-newline continuations joined (as a shell does)."""
-    joined = _CONTINUATION.sub("", text)
+    """shlex.split after joining backslash-newline continuations as a shell does."""
+    joined = join_continuations(text)
     try:
         return shlex.split(joined, comments=False, posix=True)
     except ValueError as exc:

@@ -35,6 +35,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..settings import Settings
 from . import effects as fx
+from .compose_fallback import PublicLoader
 from .effects import Effect, ResolveIssue
 from .overrides import HYDRA_LOCK, OverrideSyntaxError, parse_override
 
@@ -247,20 +248,13 @@ def _caching_source_class(scheme: str) -> type:
 
 def _loader(configs_dir: Path) -> Any:
     """One Hydra ConfigLoaderImpl per config dir (search path incl. plugins, built once)."""
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
-    from hydra._internal.utils import create_config_search_path
-
     key = str(configs_dir.resolve())
     loader = _LOADERS.get(key)
     if loader is None:
-        loader = ConfigLoaderImpl(config_search_path=create_config_search_path(key))
-        wrapped = {scheme: _caching_source_class(scheme) for scheme in ("file", "pkg")}
-        loader.repository.sources = [
-            wrapped[s.scheme()](s.provider, f"{s.scheme()}://{s.path}")
-            if s.scheme() in wrapped
-            else s
-            for s in loader.repository.sources
-        ]
+        try:
+            loader = _hooked_loader(key)
+        except (ImportError, AttributeError, TypeError) as exc:  # Hydra's internals moved
+            loader = PublicLoader(key, exc)
         _LOADERS[key] = loader
     return loader
 
@@ -289,6 +283,20 @@ def compose_target(settings: Settings, page: str) -> ComposeTarget:
     return ComposeTarget(
         runner.config_dir_path(settings), runner.config_name, runner.version_base, runner.job_name
     )
+
+
+def _hooked_loader(key: str) -> Any:
+    """The private hook (hydra._internal); tests/test_hydra_canary.py watches it."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra._internal.utils import create_config_search_path
+
+    loader = ConfigLoaderImpl(config_search_path=create_config_search_path(key))
+    wrapped = {scheme: _caching_source_class(scheme) for scheme in ("file", "pkg")}
+    loader.repository.sources = [
+        wrapped[s.scheme()](s.provider, f"{s.scheme()}://{s.path}") if s.scheme() in wrapped else s
+        for s in loader.repository.sources
+    ]
+    return loader
 
 
 def _compose(settings: Settings, page: str, overrides: list[str], multirun: bool) -> DictConfig:

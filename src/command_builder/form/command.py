@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from hydra.core.override_parser.types import Override, QuotedString, Sweep
+from hydra.core.override_parser.types import Override
 
 from ..commands.command_line import (
     CommandParseError,
@@ -124,19 +124,18 @@ def state_from_command(settings: Settings, page: str, text: str) -> FormState:
     return state_from_overrides(context.schema, context.catalog, parsed.overrides)
 
 
-def _literal(override: object) -> tuple[bool, object]:
+def _literal(override: Override) -> tuple[bool, object]:
     """(True, python value) for a plain `key=value` the form can hold; (False, None) otherwise.
 
     Sweeps and `${...}` interpolations are not literal values: a field would write them
     back escaped (as text), which changes their meaning, so they stay extra overrides.
     """
-    raw = override._value  # type: ignore[attr-defined]
-    if isinstance(raw, Sweep) or override.is_sweep_override():  # type: ignore[attr-defined]
+    if override.is_sweep_override():
         return False, None
-    text = raw.text if isinstance(raw, QuotedString) else raw
-    if has_interpolation(text) or _nested_interpolation(raw):
+    value = override.value()  # quoted strings as their text
+    if has_interpolation(value) or _nested_interpolation(value):
         return False, None
-    return True, override_value(override)  # type: ignore[arg-type]
+    return True, override_value(override)
 
 
 def _nested_interpolation(raw: object) -> bool:
@@ -147,7 +146,7 @@ def _nested_interpolation(raw: object) -> bool:
     return False
 
 
-def _parse_all(overrides: Sequence[str]) -> list[tuple[str, object]]:
+def _parse_all(overrides: Sequence[str]) -> list[tuple[str, Override]]:
     parsed = []
     for text in overrides:
         try:
@@ -157,15 +156,15 @@ def _parse_all(overrides: Sequence[str]) -> list[tuple[str, object]]:
     return parsed
 
 
-def _signature(override: object) -> tuple[str, str, object]:
-    kind = override_kind(override)  # type: ignore[arg-type]
+def _signature(override: Override) -> tuple[str, str, object]:
+    kind = override_kind(override)
     literal, value = _literal(override)
-    return kind, override_key(override), (value if literal else repr(override))  # type: ignore[arg-type]
+    return kind, override_key(override), (value if literal else repr(override))
 
 
 def _take_profile(
-    schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, object]]
-) -> tuple[str | None, list[tuple[str, object]]]:
+    schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, Override]]
+) -> tuple[str | None, list[tuple[str, Override]]]:
     """The preprocessing profile whose overrides all appear (the most specific one), consumed."""
     if not any(e.options_source == "preprocessing_profiles" for e in schema.elements):
         return None, parsed
@@ -217,14 +216,14 @@ def state_from_overrides(
     sweeps: dict[str, str] = {}
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
-        for element in schema.elements:
-            if element.options_source == "preprocessing_profiles":
-                values[element.key] = profile
-                touched.add(element.key)
+        for holder in schema.elements:
+            if holder.options_source == "preprocessing_profiles":
+                values[holder.key] = profile
+                touched.add(holder.key)
     by_path = schema.by_path
     for text, override in remaining:
-        element = by_path.get(override_key(override))  # type: ignore[arg-type]
-        spec = None if element is None else _sweep_spec(element, text, override, touched)  # type: ignore[arg-type]
+        element = by_path.get(override_key(override))
+        spec = None if element is None else _sweep_spec(element, text, override, touched)
         if element is not None and spec is not None:
             sweeps[element.key] = spec
             touched.add(element.key)
@@ -234,7 +233,7 @@ def state_from_overrides(
                 extras.append(text)
             continue
         literal, value = _literal(override)
-        kind = override_kind(override)  # type: ignore[arg-type]
+        kind = override_kind(override)
         if (
             element is not None
             and element.value_format == "key_value_lines"

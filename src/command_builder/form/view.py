@@ -50,7 +50,7 @@ class RunConfigLike(Protocol):
 
 
 class CheckpointIndexLike(Protocol):
-    """What the engine reads from workspace.CheckpointIndex (see CONTRACTS)."""
+    """What the engine reads from workspace.CheckpointIndex (README, Architecture)."""
 
     @property
     def checkpoints(self) -> tuple: ...
