@@ -18,7 +18,7 @@ from .. import form
 from ..form import FieldView
 from ..settings import Settings
 from ..workspace import Checkpoint, CheckpointIndex
-from . import labels, nav, state
+from . import labels, nav, state, widgets
 from .state import PageData
 from .text import md
 
@@ -58,6 +58,7 @@ def render(data: PageData, field: FieldView) -> None:
         on_change=_picked,
         args=(data.settings, data.page, field.key),
     )
+    widgets.note(field)
     st.text_input(
         "Filter checkpoints",
         key=filter_key(data.page),

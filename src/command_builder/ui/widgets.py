@@ -32,7 +32,13 @@ def render_field(data: PageData, field: FieldView) -> None:
         _raw_text(data, field)
     else:
         _RENDERERS[field.type](data, field)
-    if field.error and field.touched:  # untouched fields' errors are listed by the command panel
+    note(field)
+
+
+def note(field: FieldView) -> None:
+    """Under a field: its error once touched (the command panel lists the others), else a
+    calm "Required" mark while a required field is empty (a page opens without red)."""
+    if field.error and field.touched:
         st.caption(f":red[{md(field.error)}]")
     elif field.required and field.value in (None, "", [], ()):
         st.caption("Required")
@@ -106,7 +112,10 @@ def _multiselect(data: PageData, field: FieldView) -> None:
     chosen = tuple(field.value or ())
     state.seed(data.page, field.key, list(chosen))
     st.multiselect(
-        md(field.label), _options(field, chosen), format_func=_label_of(field), **_common(data, field)
+        md(field.label),
+        _options(field, chosen),
+        format_func=_label_of(field),
+        **_common(data, field),
     )
 
 
