@@ -97,7 +97,7 @@ def write_run(
 
 def plain(markdown: str) -> str:
     """The text a markdown source renders as (the UI escapes data: ui.text.md)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(elements: object) -> list[str]:

@@ -7,6 +7,10 @@ button, radio, segmented-control and page-link labels. A value shown there goes 
 exactly that), so `![a](x)` stays those characters and no image is fetched.
 st.code, st.text, dataframes and select options show plain text already: values go
 there as they are (escaping them would show the backslashes).
+
+Escapes do not stop GFM's autolinks (`http://...`, `www.x`, `a@b.c`: Streamlit's
+markdown finds them in the parsed text), so a WORD JOINER (U+2060, invisible) goes
+before `://`, after `www` and after `@`.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import re
 from collections.abc import Iterable
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=[Ww]{3})(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 MAX_LISTED = 20
 
 
 def md(value: object) -> str:
     """`value` as markdown source that renders as exactly its text."""
-    return _PUNCTUATION.sub(r"\\\1", str(value))
+    return _PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(value)))
 
 
 def bullets(items: Iterable[object], limit: int = MAX_LISTED) -> str:
