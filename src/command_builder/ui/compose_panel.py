@@ -7,9 +7,11 @@ known renders at once; otherwise a small fragment polls until it is done and
 then renders it, together with whatever depends on it (the Run button: it is
 enabled only once the check passed for the very command shown).
 
-The fragment never reruns the whole page: a server-initiated rerun right after
-a session's first run can reach the browser before the widgets of that first
-run are mounted, and a widget then loses the value its key was seeded with.
+Once the result is in, the fragment reruns the page, which renders it without
+the fragment, so polling stops. Not on a session's first run: a
+server-initiated rerun right after it can reach the browser before the widgets
+of that first run are mounted, and a widget then loses the value its key was
+seeded with; there the fragment keeps polling, cheaply, until the next full run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .text import bullets, md
 POLL_EVERY_S = 0.25
 MAX_REMEMBERED = 256
 PENDING = "Waiting for Hydra's check of this command."
+RUNS_KEY = "compose_panel.page_runs"
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
 Key = tuple[
@@ -75,6 +78,7 @@ def render(future: Future[ComposeResult], *, form_ok: bool, then: Then) -> None:
     With form errors the overrides are incomplete, so a success says only that
     what is there composes (not that the command is ready to run).
     """
+    st.session_state[RUNS_KEY] = st.session_state.get(RUNS_KEY, 0) + 1
     if future.done():
         _result(future, form_ok, then)
     else:
@@ -83,8 +87,10 @@ def render(future: Future[ComposeResult], *, form_ok: bool, then: Then) -> None:
 
 @st.fragment(run_every=POLL_EVERY_S)
 def _pending(future: Future[ComposeResult], form_ok: bool, then: Then) -> None:
-    """Polls until the check is done, and cheaply after that until the next full run drops it."""
+    """Polls until the check is done, then reruns the page (see the module doc)."""
     if future.done():
+        if st.session_state.get(RUNS_KEY, 0) > 1:
+            st.rerun()
         _result(future, form_ok, then)
     else:
         then(PENDING)
