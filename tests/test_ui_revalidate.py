@@ -21,9 +21,13 @@ from ui_apptest import open_app, texts
 PICK = "test.field.checkpoint"
 
 
-def _checks_after(done: int) -> None:
-    """Wait for two more background checks (one may have started before the file changed)."""
-    wait_for(lambda: context.checks_done >= done + 2, timeout=30)
+def _checks_after(settings: Settings, done: int) -> None:
+    """Wait for two more checks of this workspace (one may have begun before the change)."""
+    wait_for(lambda: _done(settings) >= done + 2, timeout=30)
+
+
+def _done(settings: Settings) -> int:
+    return context.checks_done.get(str(settings.root), 0)
 
 
 @pytest.fixture
@@ -47,17 +51,17 @@ def test_a_hostile_schema_neither_stops_the_thread_nor_sticks(
 
     deep = "(" * 3000 + "architecture" + ")" * 3000
     schema.write_text(good.replace("visible_if: architecture", f"visible_if: '{deep}'"), "utf-8")
-    done = context.checks_done
+    done = _done(demo_settings)
     at.run()  # asks for a check
-    _checks_after(done)
+    _checks_after(demo_settings, done)
     at.run()
     assert not at.exception
     assert "schemas/test.yaml" in " ".join(texts(at.error))  # the page names the bad file
 
     schema.write_text(good.replace("label: Checkpoint\n", "label: Checkpoint file\n"), "utf-8")
-    done = context.checks_done
+    done = _done(demo_settings)
     at.run()
-    _checks_after(done)
+    _checks_after(demo_settings, done)
     at.run()
     assert not at.error
     assert at.selectbox(key=PICK).label == "Checkpoint file"
@@ -83,16 +87,16 @@ def test_any_exception_of_a_check_is_logged_and_the_loop_goes_on(
 
     monkeypatch.setattr(context, "get_checkpoint_index", fails_once)
     caplog.set_level(logging.ERROR, logger=context.__name__)
-    done = context.checks_done
+    done = _done(demo_settings)
     at.run()
-    _checks_after(done)
+    _checks_after(demo_settings, done)
     assert failed.is_set()
     assert "disk on fire" in caplog.text
     assert context._worker is not None and context._worker.is_alive()
     (demo_settings.root / "outputs" / "later" / "checkpoints").mkdir(parents=True)
     (demo_settings.root / "outputs" / "later" / "checkpoints" / "last.ckpt").write_bytes(b"x")
-    done = context.checks_done
+    done = _done(demo_settings)
     at.run()
-    _checks_after(done)
+    _checks_after(demo_settings, done)
     at.run()
     assert any("later" in o for o in at.selectbox(key=PICK).options)

@@ -42,7 +42,7 @@ _worker: threading.Thread | None = None
 _last_check: dict[str, float] = {}  # root -> when a page run last asked for a check
 _watched: dict[str, tuple[Settings, float]] = {}  # root -> (settings, last asked)
 _checked_at: dict[str, float] = {}  # root -> when its last check (background or not) ended
-checks_done = 0  # every check attempted, failed ones included (tests wait on it)
+checks_done: dict[str, int] = {}  # root -> checks attempted, failed ones too (tests wait on it)
 _submissions: dict[str, tuple[float, tuple[Submission, ...]]] = {}  # root -> (listed at, list)
 _schemas: dict[tuple[str, str], PageSchema | SchemaError] = {}
 
@@ -157,14 +157,13 @@ def _revalidate_forever() -> None:
 
 def _check_logged(settings: Settings) -> None:
     """One check; whatever it raises is logged, never passed on (the loop must go on)."""
-    global checks_done
     try:
         _revalidate(settings)
     except Exception:  # noqa: BLE001 - a broken workspace file must not stop the app
         log.exception("re-checking the workspace %s failed; trying again later", settings.root)
     finally:
         _checked_at[str(settings.root)] = time.monotonic()
-        checks_done += 1
+        checks_done[str(settings.root)] = checks_done.get(str(settings.root), 0) + 1
 
 
 def _revalidate(settings: Settings) -> None:
