@@ -68,6 +68,7 @@ def test_warm_page_switches_touch_no_files(
     monkeypatch.setattr(
         context, "REVALIDATE_EVERY_S", 1e9
     )  # the background re-check is not a page run
+    monkeypatch.setattr(context, "SYNC_AFTER_S", 1e9)  # nor is a first paint's check
     at = open_app(monkeypatch, demo_settings)
     for page in ("test", "predict", "train"):  # first visits fill the caches
         at = switch(at, page)

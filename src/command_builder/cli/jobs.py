@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..commands.command_line import display_command
 from ..jobs import (
@@ -36,6 +37,9 @@ from ..jobs.logs import tail_offset
 from ..jobs.store import BROKEN
 from ..settings import Settings, WorkspaceError, resolve_workspace
 from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from ..form import BuiltCommand
 
 FOLLOW_POLL_S = 0.2
 FOLLOW_CHUNK = 1 << 16
@@ -94,6 +98,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"not run: this sweep makes {built.run_count} runs, more than "
             f"{settings.sweep_confirm_threshold}; add --yes to start them all"
         )
+    refused = _compose_refusal(settings, args.page, built)
+    if refused:
+        return _fail(refused)
     job_id = submit_job(settings, args.page, built.argv, dict(state.values))
     if args.json:
         print(json.dumps(_job_json(get_job(settings, job_id))), flush=True)
@@ -102,6 +109,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.wait:
         return EXIT_OK
     return _follow(settings, job_id, show_output=not args.json)
+
+
+def _compose_refusal(settings: Settings, page: str, built: BuiltCommand) -> str | None:
+    """Run = what the app's Run does: nothing starts unless Hydra composes this very command."""
+    from ..commands.validate import compose_check
+
+    result = compose_check(settings, page, built.overrides, multirun=built.multirun)
+    if result.ok:
+        return None
+    for issue in result.issues:
+        print(
+            f"error: {issue.override + ': ' if issue.override else ''}{issue.message}",
+            file=sys.stderr,
+        )
+    return f"not run: Hydra does not compose this command: {built.command}"
 
 
 def _job_json(job: Job | None) -> dict[str, object] | None:
