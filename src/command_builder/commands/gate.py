@@ -117,16 +117,22 @@ class _Override:
 
 def check_job(settings: Settings, argv: Sequence[str]) -> None:
     """Refuse (GateRefused) unless argv is a workspace command whose composed config is safe."""
-    reason = is_workspace_command(argv, settings)
+    prefix = len(settings.command_prefix)
+    reason = is_workspace_command(list(argv[: prefix + 1]), settings)
     if reason is not None:
         raise GateRefused([GateProblem(None, reason)])
-    prefix = len(settings.command_prefix)
     page = PurePath(argv[prefix]).stem
     words = list(argv[prefix + 1 :])
     texts = [w for w in words if w not in MULTIRUN_FLAGS]
-    overrides = [_read(text) for text in texts]
+    overrides: list[_Override] = []
+    problems: list[GateProblem] = []
+    for text in texts:
+        try:
+            overrides.append(_read(text))
+        except OverrideSyntaxError as exc:
+            problems.append(GateProblem(text, f"not a Hydra override: {exc.message}"))
     multirun = len(texts) < len(words) or any(_sets_multirun(o) for o in overrides)
-    problems = [p for o in overrides for p in _spelling_problems(o)]
+    problems += [p for o in overrides for p in _spelling_problems(o)]
     if not problems:
         try:
             with hydra_lock(GATE_LOCK_TIMEOUT_S):
@@ -138,10 +144,10 @@ def check_job(settings: Settings, argv: Sequence[str]) -> None:
 
 
 def _read(text: str) -> _Override:
-    try:
-        parsed = parse_override(text)
-    except OverrideSyntaxError:  # is_workspace_command parsed every word already
-        raise AssertionError(text) from None
+    """The override and the config path it writes; OverrideSyntaxError if it is none."""
+    if text.startswith("-"):
+        raise OverrideSyntaxError(text, "options other than --multirun/-m are not allowed")
+    parsed = parse_override(text)
     package = parsed.package
     if package is not None and package.removeprefix("_global_").strip("."):
         dest = package.removeprefix("_global_").strip(".")
@@ -431,7 +437,7 @@ class _Judge:
             with open_dict(context):
                 context.hydra.runtime.output_dir = str(run_dir)
             hydra_config.set_config(context)
-            OmegaConf.set_readonly(context, False)
+            OmegaConf.set_readonly(context.hydra, False)
             problems += self._value_problems(context, run_dir)
             return problems
         finally:

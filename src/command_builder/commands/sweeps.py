@@ -40,6 +40,8 @@ MAX_RUNS = 10_000
 # the closed formula is used.
 _EXACT_FLOAT_COUNT = MAX_RUNS + 2
 
+MODE_KEY = "hydra.mode"
+MULTIRUN_MODE = f"{MODE_KEY}=MULTIRUN"
 _FOLLOWER = re.compile(r"\$\{([A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*)\}")
 SPEC_HELP = "values separated by commas (1e-3,5e-4) or range(start, stop, step)"
 
@@ -264,7 +266,13 @@ class OverrideRuns(NamedTuple):
 
     key: str  # the sweeper's key (`a.b`, `+a.b`, `group`); the last override of a key wins
     count: int  # values it contributes (1 unless it sweeps)
-    sweeps: bool  # a sweep override: the command needs --multirun (even for one value)
+    sweeps: bool  # a sweep, or hydra.mode=MULTIRUN: the command needs --multirun
+
+
+def is_multirun_mode(override: Override) -> bool:
+    """`hydra.mode=MULTIRUN`: Hydra runs the command as a multirun, as --multirun does."""
+    value = override.value() if not override.is_delete() else None
+    return override.key_or_group == MODE_KEY and str(value).upper() == "MULTIRUN"
 
 
 @lru_cache(maxsize=4096)
@@ -272,7 +280,8 @@ def override_runs(text: str) -> OverrideRuns:
     """How one override counts in a multirun; cached, as commands repeat between keystrokes."""
     override = _parse_all([text])[0]
     count = 1 if override.is_hydra_override() else _override_count(override)
-    return OverrideRuns(override.get_key_element(), count, override.is_sweep_override())
+    needs_multirun = override.is_sweep_override() or is_multirun_mode(override)
+    return OverrideRuns(override.get_key_element(), count, needs_multirun)
 
 
 def count_runs(overrides: Sequence[str]) -> int:
