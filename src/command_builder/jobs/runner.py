@@ -44,13 +44,13 @@ def submit_job(
     from ..commands.gate import GateRefused, check_job
 
     argv = list(argv)
-    reason = is_workspace_command(argv, settings)
-    if reason is not None:
-        raise JobRefused(f"refused to run this command: {reason}")
     try:
         check_job(settings, argv)
     except GateRefused as exc:
         raise JobRefused(f"refused to run this command: {exc}", exc.problems) from exc
+    reason = is_workspace_command(argv, settings)  # a second, independent check
+    if reason is not None:
+        raise JobRefused(f"refused to run this command: {reason}")
     store = JobStore(settings)
     job_id = store.insert(page, argv, form_values, str(settings.root))
     _start_queued(settings, store)
