@@ -93,9 +93,11 @@ class HydraBusy(RuntimeError):
 
 
 @contextmanager
-def hydra_lock(timeout_s: float = COMPOSE_LOCK_TIMEOUT_S) -> Iterator[None]:
-    """HYDRA_LOCK, or HydraBusy after `timeout_s`: no request waits forever for another."""
-    if not HYDRA_LOCK.acquire(timeout=timeout_s):
+def hydra_lock(timeout_s: float | None = None) -> Iterator[None]:
+    """HYDRA_LOCK, or HydraBusy after `timeout_s` (default COMPOSE_LOCK_TIMEOUT_S, read at
+    call time): no request waits forever for another."""
+    wait = COMPOSE_LOCK_TIMEOUT_S if timeout_s is None else timeout_s
+    if not HYDRA_LOCK.acquire(timeout=wait):
         raise HydraBusy(BUSY_MESSAGE)
     try:
         yield
