@@ -53,3 +53,29 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def recorded_run(
+    settings: Settings,
+    name: str,
+    *,
+    epoch: int = 2,
+    values: dict[str, object] | None = None,
+    **make: str,
+) -> str:
+    """make_run, plus dotted `values` in the run's config.yaml and a checkpoint of `epoch`."""
+    path = make_run(settings, name, **make)
+    run = settings.outputs_dir / name
+    config_file = run / ".hydra" / "config.yaml"
+    config = yaml.safe_load(config_file.read_text())
+    for dotted, value in (values or {}).items():
+        node = config
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    config_file.write_text(yaml.safe_dump(config))
+    old = settings.root / path
+    new = old.with_name(f"epoch={epoch}-step={10 * (epoch + 1)}.ckpt")
+    old.rename(new)
+    return new.relative_to(settings.root).as_posix()

@@ -25,6 +25,24 @@ RUNNERS = {
         "args = dict(a.split('=', 1) for a in sys.argv[1:])\n"
         "time.sleep(float(args.get('seconds', 60)))\n"
     ),
+    # waits (silently) until the file `until=NAME` (default: release) exists in its cwd
+    "hold": (
+        "import os, sys, time\n"
+        "args = dict(a.split('=', 1) for a in sys.argv[1:])\n"
+        "deadline = time.monotonic() + 300\n"
+        "while not os.path.exists(args.get('until', 'release')) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+    ),
+    # writes to probe.txt whether the process in orphan.pid still runs (not a zombie)
+    "probe": (
+        "import pathlib\n"
+        "pid = pathlib.Path('orphan.pid').read_text().strip()\n"
+        "try:\n"
+        "    state = pathlib.Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]\n"
+        "except FileNotFoundError:\n"
+        "    state = 'gone'\n"
+        "pathlib.Path('probe.txt').write_text('alive' if state not in ('Z', 'gone') else 'dead')\n"
+    ),
     # spawns a grandchild that ignores SIGTERM, records its pid, then sleeps
     "tree": (
         "import subprocess, sys, time\n"
@@ -65,6 +83,11 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.
         time.sleep(interval)
         value = check()
     return value
+
+
+def release(settings: Settings, name: str = "release") -> None:
+    """Let every `hold` runner waiting for `name` end."""
+    (settings.root / name).write_text("go")
 
 
 def job(settings: Settings, job_id: int) -> Job:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from command_builder.cli import main
-from command_builder.jobs import JobStore, submit_job
+from command_builder.jobs import DEFAULT_TAIL_BYTES, JobStore, submit_job
 from command_builder.settings import Settings
 from jobs_helpers import argv, script_workspace, stop_all, wait_status
 
@@ -122,3 +128,53 @@ def test_run_with_a_checkpoint_fills_its_components(ws: Settings, capfd) -> None
     capfd.readouterr()
     assert cli(ws, "run", "test", "--set", f"checkpoint={checkpoint.as_posix()}", "--wait") == 0
     assert "model/architectures=craft" in capfd.readouterr().out
+
+
+def test_times_are_human_in_text_and_epoch_seconds_in_json(ws: Settings, capfd) -> None:
+    job_id = submit_job(ws, "ok", argv(ws, "ok"), {})
+    done = wait_status(ws, job_id, "succeeded", "failed")
+    assert cli(ws, "jobs", "show", str(job_id)) == 0
+    lines = [line.split(":", 1) for line in capfd.readouterr().out.splitlines()]
+    shown = {key.strip(): value.strip() for key, value in lines}
+    local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(done.created_at))
+    assert shown["created_at"] == local
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", shown["ended_at"])
+    assert cli(ws, "jobs", "list") == 0
+    assert time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(done.started_at)) in (
+        capfd.readouterr().out
+    )
+    assert cli(ws, "jobs", "show", str(job_id), "--json") == 0
+    data = json.loads(capfd.readouterr().out)
+    assert data["created_at"] == done.created_at and isinstance(data["ended_at"], float)
+
+
+def test_follow_on_a_2gb_log_starts_from_its_tail(ws: Settings, capfd) -> None:
+    job_id = submit_job(ws, "ok", argv(ws, "ok"), {})
+    log = Path(wait_status(ws, job_id, "succeeded", "failed").log_path)
+    with open(log, "r+b") as handle:  # a sparse 2 GB file: instant, and no disk used
+        handle.truncate(2 << 30)
+        handle.seek(0, os.SEEK_END)
+        handle.write(b"".join(b"line %d\n" % n for n in range(20_000)))
+    capfd.readouterr()
+    assert cli(ws, "jobs", "logs", str(job_id), "--follow") == 0
+    out = capfd.readouterr().out
+    assert out.endswith("line 19999\n") and len(out) <= DEFAULT_TAIL_BYTES
+    assert re.match(r"line \d+\n", out)  # starts at a line boundary
+
+
+def test_jobs_list_into_a_closed_pipe_is_quiet(ws: Settings) -> None:
+    store = JobStore(ws)
+    for n in range(400):  # more than a pipe buffer of rows
+        store.insert("ok", [*argv(ws, "ok"), f"comment={'x' * 300}{n}"], {}, str(ws.root))
+    code = "import sys; from command_builder.cli import main; sys.exit(main(sys.argv[1:]))"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code, "jobs", "list", "--limit", "400", "--workspace", str(ws.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.readline().startswith(b"ID")  # like `| head -1`
+    reader.stdout.close()
+    err = reader.stderr.read().decode()
+    assert reader.wait(60) == 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err

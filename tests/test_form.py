@@ -176,7 +176,7 @@ def test_use_case_sets_exactly_its_values_and_reports_changes(train) -> None:
     assert new.values["architecture"] == "dbnetpp"
     for key, value in train.catalog.architectures["dbnetpp"].use_cases[1].values.items():
         assert same_value(new.values[key], value) or new.values[key] == value
-        assert key in new.touched
+        assert key in new.use_case_keys and key not in new.touched  # set, not chosen
     assert new.values["exp_name"] == "x"
     assert {"architecture", "optimizer", "learning_rate", "max_epochs"} <= changed
     assert "exp_name" not in changed

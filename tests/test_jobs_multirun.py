@@ -58,6 +58,10 @@ def test_two_value_sweep_through_submitit_local(demo_settings: Settings, capfd) 
 
     code, out, _ = cli(capfd, demo_settings, "jobs", "logs", str(job_id), "--subrun", "1")
     assert code == 0 and "Epoch 2/2" in out
+    code, out, err = cli(
+        capfd, demo_settings, "jobs", "logs", str(job_id), "--subrun", "1", "--follow"
+    )
+    assert code == 0 and "Epoch 2/2" in out and f"job {job_id} succeeded" in err  # followed
     code, _, err = cli(capfd, demo_settings, "jobs", "logs", str(job_id), "--subrun", "5")
     assert code == 1 and "has no sub-run 5" in err
 

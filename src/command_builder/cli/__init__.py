@@ -68,12 +68,24 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
 def _add_build(subparsers: argparse._SubParsersAction) -> None:
     build = subparsers.add_parser("build", help="build a page's command from field values")
     _form_arguments(build)
+    build.add_argument(
+        "--show-config",
+        action="store_true",
+        help="also print the resolved config the run gets, as YAML: the keys this command"
+        " changes and the overrides that take no effect are marked",
+    )
     build.set_defaults(func=_handler("build", "run_build"))
 
     validate = subparsers.add_parser("validate", help="check a command with Hydra's compose API")
     validate.add_argument("command_text", metavar="CMD")
     validate.add_argument("--workspace", help=WORKSPACE_HELP)
     validate.add_argument("--json", action="store_true", help="print a JSON object")
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when an override takes no effect or a value does not resolve"
+        " (default: print a warning, exit 0)",
+    )
     validate.set_defaults(func=_handler("build", "run_validate"))
 
 
@@ -107,7 +119,9 @@ def _add_jobs(subparsers: argparse._SubParsersAction) -> None:
         if name == "list":
             sub.add_argument("--limit", type=int, default=50)
         if name == "logs":
-            sub.add_argument("--bytes", type=int, default=64 * 1024, help="how much of the end")
+            sub.add_argument(
+                "--bytes", type=int, help="how much of the end (default: the jobs' tail size)"
+            )
             sub.add_argument(
                 "--subrun",
                 type=int,

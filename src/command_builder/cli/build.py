@@ -12,8 +12,9 @@ import json
 import sys
 from collections.abc import Sequence
 
+from ..commands import effects as fx
 from ..commands.command_line import CommandParseError, parse_command_line
-from ..commands.validate import compose_check
+from ..commands.validate import ComposeResult, compose_check
 from ..form import (
     FormState,
     PageContext,
@@ -134,22 +135,66 @@ def run_build(args: argparse.Namespace) -> int:
     view = build_view(context.schema, context.catalog, context.index, state)
     built = command_of(settings, view)
     errors = list(built.errors)
+    result = None
     if not errors:  # form errors first: Hydra would only repeat them in its own words
         result = compose_check(settings, args.page, built.overrides, multirun=built.multirun)
         errors.extend(_issue_text(i.override, i.message) for i in result.issues)
+    shown = _shown_config(settings, args.page, result) if args.show_config else None
     if args.json:
         payload = built.as_dict()
         payload["errors"] = errors
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        if result is not None:
+            payload["effects"] = [e.as_dict() for e in result.effects]
+            payload["resolve_issues"] = [i.as_dict() for i in result.resolve_issues]
+        if shown is not None:
+            payload["config"], payload["marks"] = shown
+        print(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
         print(built.command)
         for message in errors:
             print(f"error: {message}", file=sys.stderr)
         for message in built.warnings:
             print(f"warning: {message}", file=sys.stderr)
+        for line in effect_lines(result) if result is not None else ():
+            print(f"warning: {line}", file=sys.stderr)
         if built.multirun:
             print(f"sweep: {built.run_count} runs", file=sys.stderr)
+        if shown is not None:
+            print(f"# Composed config of this command, resolved as the run gets it; {_LEGEND}")
+            print(fx.config_yaml(*shown), end="")
     return EXIT_ERRORS if errors else EXIT_OK
+
+
+_LEGEND = "'# note' marks keys it changes from the primary config's defaults"
+
+
+def _shown_config(
+    settings: Settings, page: str, result: ComposeResult | None
+) -> tuple[dict[str, object], dict[str, str]] | None:
+    """(resolved config, marks) for --show-config; None when the command does not compose."""
+    if result is None or result.resolved is None or result.config is None:
+        return None
+    base = compose_check(settings, page, ())
+    marks = fx.config_marks(result.config, base.config, result.effects, result.resolve_issues)
+    return result.resolved, marks
+
+
+def effect_lines(result: ComposeResult) -> list[str]:
+    """One line per ineffective override (its first key, the winning value and file), then
+    one per interpolation that does not resolve."""
+    lines = []
+    by_override: dict[str, list[fx.Effect]] = {}
+    for effect in result.effects:
+        by_override.setdefault(effect.override, []).append(effect)
+    for override, found in by_override.items():
+        more = f" (and {len(found) - 1} more keys)" if len(found) > 1 else ""
+        lines.append(f"{override}: {found[0].message()}{more}")
+    for issue in result.resolve_issues:
+        head = f"{issue.override}: " if issue.override else ""
+        key = f"{issue.key}: " if issue.key else ""
+        where = f" (set by {issue.source})" if issue.source else ""
+        lines.append(f"{head}does not resolve: {key}{issue.message}{where}")
+    return lines
 
 
 def _issue_text(override: str | None, message: str) -> str:
@@ -165,21 +210,36 @@ def run_validate(args: argparse.Namespace) -> int:
     problems: list[dict[str, object]] = []
     warnings: list[str] = []
     page = None
+    result = None
+    fields: dict[str, str] = {}
     try:
         parsed = parse_command_line(args.command_text, settings)
         page = parsed.page
     except CommandParseError as exc:
         problems.append({"override": None, "field": None, "message": str(exc)})
     if page is not None:
-        problems, warnings = _validate_parsed(settings, page, parsed.overrides, parsed.multirun)
-    if args.json:
-        print(
-            json.dumps(
-                {"page": page, "ok": not problems, "issues": problems, "warnings": warnings},
-                indent=2,
-                ensure_ascii=False,
-            )
+        problems, warnings, result, fields = _validate_parsed(
+            settings, page, parsed.overrides, parsed.multirun
         )
+    ineffective = result is not None and bool(result.effects or result.resolve_issues)
+    if args.json:
+        payload: dict[str, object] = {
+            "page": page,
+            "ok": not problems,
+            "issues": problems,
+            "warnings": warnings,
+            "effects": [],
+            "resolve_issues": [],
+        }
+        if result is not None:
+            payload["effects"] = [
+                {**e.as_dict(), "field": fields.get(e.override)} for e in result.effects
+            ]
+            payload["resolve_issues"] = [
+                {**i.as_dict(), "field": fields.get(i.override or "")}
+                for i in result.resolve_issues
+            ]
+        print(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
         for problem in problems:
             where = problem["override"] or "command"
@@ -187,14 +247,26 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"{where}{field}: {problem['message']}")
         for message in warnings:
             print(f"warning: {message}")
+        for line in effect_lines(result) if result is not None else ():
+            print(f"warning: {line}")
         if not problems:
-            print("ok: the command composes")
-    return EXIT_ERRORS if problems else EXIT_OK
+            print(
+                "ok: the command composes"
+                + (
+                    ", with the warnings above"
+                    if ineffective
+                    else " and every override takes effect"
+                )
+            )
+    if problems or (args.strict and ineffective):
+        return EXIT_ERRORS
+    return EXIT_OK
 
 
 def _validate_parsed(
     settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool
-) -> tuple[list[dict[str, object]], list[str]]:
+) -> tuple[list[dict[str, object]], list[str], ComposeResult, dict[str, str]]:
+    """Problems, warnings, the compose result and the form field of each override."""
     problems: list[dict[str, object]] = []
     warnings: list[str] = []
     try:
@@ -235,7 +307,7 @@ def _validate_parsed(
             }
         )
     warnings.extend(f"{key} is mandatory and not set (???)" for key in result.missing)
-    return problems, warnings
+    return problems, warnings, result, fields
 
 
 def _field_of(context: PageContext, text: str) -> str | None:

@@ -9,15 +9,20 @@ outlives this process unless `--wait` is given and the job is cancelled.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..commands.command_line import display_command
 from ..jobs import (
+    DEFAULT_TAIL_BYTES,
     Job,
     JobRefused,
+    JobStore,
     JobStoreError,
     LogUnavailable,
     cancel_job,
@@ -28,11 +33,35 @@ from ..jobs import (
     submit_job,
     tail_log,
 )
+from ..jobs.logs import tail_offset
+from ..jobs.store import BROKEN
 from ..settings import Settings, WorkspaceError, resolve_workspace
 from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
 FOLLOW_POLL_S = 0.2
 FOLLOW_CHUNK = 1 << 16
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # local time; --json keeps epoch seconds
+TIME_FIELDS = ("created_at", "started_at", "ended_at")
+
+
+def _pipe_safe(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """`jobs list | head`: a reader that stops early ends the output quietly, no traceback."""
+
+    @functools.wraps(handler)
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except BrokenPipeError:
+            # Python flushes stdout again at exit: point it at /dev/null so that flush is quiet.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return EXIT_OK
+
+    return wrapped
+
+
+def _when(timestamp: float | None) -> str:
+    return "" if timestamp is None else time.strftime(TIME_FORMAT, time.localtime(timestamp))
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
@@ -48,6 +77,7 @@ def _fail(message: str, code: int = EXIT_ERRORS) -> int:
     return code
 
 
+@_pipe_safe
 def cmd_run(args: argparse.Namespace) -> int:
     from ..commands.command_line import CommandParseError
     from ..form import build_view, command_of
@@ -98,15 +128,22 @@ def _exit_code(job: Job) -> int:
     return code if code is not None and 0 < code < 256 else EXIT_ERRORS
 
 
-def _follow(settings: Settings, job_id: int, show_output: bool = True) -> int:
-    """Print the log as it grows until the job ends; exit with the job's code."""
-    offset = 0
+def _follow(
+    settings: Settings, job_id: int, show_output: bool = True, log_path: str | None = None
+) -> int:
+    """Print the log (`log_path`, else the job's) as it grows until the job ends.
+
+    It starts with the log's last DEFAULT_TAIL_BYTES, like `jobs logs`: a 2 GB log is not
+    printed from its start. Exits with the job's code.
+    """
     job = get_job(settings, job_id)
+    path = Path(log_path or (job.log_path if job else ""))
+    offset = tail_offset(path)
     try:
         while job is not None:
-            offset = _print_new(Path(job.log_path), offset) if show_output else offset
+            offset = _print_new(path, offset) if show_output else offset
             if job.finished:
-                offset = _print_new(Path(job.log_path), offset) if show_output else offset
+                offset = _print_new(path, offset) if show_output else offset
                 break
             time.sleep(FOLLOW_POLL_S)
             job = get_job(settings, job_id)
@@ -155,33 +192,32 @@ def _progress(job: Job) -> str:
     return f"{progress.fraction:.0%}" if progress else ""
 
 
+@_pipe_safe
 def cmd_list(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return EXIT_USAGE
     try:
         jobs = list_jobs(settings, args.limit)
+        notices = JobStore(settings).notices()
     except JobStoreError as exc:
         return _fail(str(exc))
+    for notice in notices:
+        print(f"warning: {notice}", file=sys.stderr)
     if args.json:
         print(json.dumps([_job_json(j) for j in jobs], indent=2))
         return EXIT_OK
     rows = [("ID", "STATUS", "PAGE", "STARTED", "DURATION", "PROGRESS", "COMMAND")]
     for job in jobs:
-        started = (
-            time.strftime("%m-%d %H:%M:%S", time.localtime(job.started_at))
-            if job.started_at
-            else ""
-        )
         rows.append(
             (
                 str(job.id),
                 job.status,
                 job.page,
-                started,
+                _when(job.started_at),
                 _duration(job),
                 _progress(job),
-                display_command(job.argv),
+                display_command(job.argv) if job.status != BROKEN else job.error or "",
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
@@ -205,6 +241,7 @@ def _one(args: argparse.Namespace) -> tuple[Settings, Job] | int:
     return settings, job
 
 
+@_pipe_safe
 def cmd_show(args: argparse.Namespace) -> int:
     found = _one(args)
     if isinstance(found, int):
@@ -218,7 +255,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return EXIT_OK
     for key, value in data.items():  # type: ignore[union-attr]
-        if key not in ("argv", "form_values"):
+        if key in TIME_FIELDS:
+            print(f"{key:>16}: {_when(value)}")  # type: ignore[arg-type]
+        elif key not in ("argv", "form_values"):
             print(f"{key:>16}: {'' if value is None else value}")
     print(f"{'form_values':>16}: {json.dumps(job.form_values)}")
     if multirun is not None:
@@ -230,6 +269,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_pipe_safe
 def cmd_logs(args: argparse.Namespace) -> int:
     found = _one(args)
     if isinstance(found, int):
@@ -248,10 +288,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
         if not subrun.logs:
             return _fail(f"sub-run {args.subrun} of job {job.id} has no log yet ({subrun.status})")
         log_path = str(subrun.logs[0])
-    elif args.follow:
-        return _follow(settings, job.id)
+    if args.follow:
+        return _follow(settings, job.id, log_path=log_path)
     try:
-        text = tail_log(log_path, args.bytes)
+        text = tail_log(log_path, args.bytes or DEFAULT_TAIL_BYTES)
     except LogUnavailable as exc:
         return _fail(str(exc))
     if args.json:
@@ -261,6 +301,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_pipe_safe
 def cmd_cancel(args: argparse.Namespace) -> int:
     found = _one(args)
     if isinstance(found, int):

@@ -11,29 +11,75 @@
   serialized by `HYDRA_LOCK`, cached in a bounded LRU.
 """
 
-from .command_line import (
-    CommandParseError,
-    ParsedCommand,
-    build_argv,
-    display_command,
-    is_workspace_command,
-    parse_command_line,
-    split_command_line,
-)
-from .overrides import (
-    HYDRA_LOCK,
-    OverrideKind,
-    OverrideSyntaxError,
-    format_override,
-    format_sweep,
-    format_value,
-    has_interpolation,
-    override_key,
-    override_kind,
-    override_value,
-    parse_override,
-)
-from .validate import ComposeIssue, ComposeResult, compose_check
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .command_line import (
+        CommandParseError,
+        ParsedCommand,
+        build_argv,
+        display_command,
+        is_workspace_command,
+        parse_command_line,
+        split_command_line,
+    )
+    from .overrides import (
+        HYDRA_LOCK,
+        OverrideKind,
+        OverrideSyntaxError,
+        format_override,
+        format_sweep,
+        format_value,
+        has_interpolation,
+        override_key,
+        override_kind,
+        override_value,
+        parse_override,
+    )
+    from .validate import ComposeIssue, ComposeResult, compose_check
+
+# Loaded on first use, so importing one Hydra-free submodule (launchers, for the detached
+# supervisor) does not load Hydra's grammar through this package.
+_HOMES = {
+    **dict.fromkeys(
+        (
+            "CommandParseError",
+            "ParsedCommand",
+            "build_argv",
+            "display_command",
+            "is_workspace_command",
+            "parse_command_line",
+            "split_command_line",
+        ),
+        "command_line",
+    ),
+    **dict.fromkeys(
+        (
+            "HYDRA_LOCK",
+            "OverrideKind",
+            "OverrideSyntaxError",
+            "format_override",
+            "format_sweep",
+            "format_value",
+            "has_interpolation",
+            "override_key",
+            "override_kind",
+            "override_value",
+            "parse_override",
+        ),
+        "overrides",
+    ),
+    **dict.fromkeys(("ComposeIssue", "ComposeResult", "compose_check"), "validate"),
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{home}", __name__), name)
+
 
 __all__ = [
     "HYDRA_LOCK",

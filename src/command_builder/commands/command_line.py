@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..settings import Settings, WorkspaceError
+from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, parse_override
 from .sweeps import MULTIRUN_MODE, is_multirun_mode
 
-MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
 # Bounds of a pasted command: a real one is a few hundred characters and tens of words.
 MAX_COMMAND_CHARS = 100_000
 MAX_COMMAND_WORDS = 2_000

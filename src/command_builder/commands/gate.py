@@ -43,7 +43,8 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from ..settings import Settings, WorkspaceError
-from .command_line import MULTIRUN_FLAGS, is_workspace_command
+from .command_line import is_workspace_command
+from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, override_value, parse_override, unescape_omegaconf
 from .sweeps import run_cap_issue
 from .validate import HydraBusy, _attribute, _compose, compose_check, hydra_lock, hydra_message

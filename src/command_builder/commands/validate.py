@@ -36,6 +36,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from ..settings import Settings
+from . import effects as fx
+from .effects import Effect, ResolveIssue
 from .overrides import HYDRA_LOCK, OverrideSyntaxError, parse_override
 from .sweeps import run_cap_issue
 
@@ -63,13 +65,20 @@ class ComposeResult:
 
     `missing` lists app keys still `???` (mandatory, unset): Hydra composes them but the
     runner fails when it reads one, so callers usually show them; they do not make ok
-    False. Results are shared through the cache: do not mutate `config`.
+    False. Neither do `effects` (overrides the run does not get as written) nor
+    `resolve_issues` (interpolations the run cannot resolve): both are warnings, with
+    the override that caused them. `resolved` is the app config (no `hydra`) as the run
+    resolves it, opaque and failed values as marker text. Results are shared through
+    the cache: do not mutate `config` or `resolved`.
     """
 
     ok: bool
     issues: tuple[ComposeIssue, ...]
     config: dict[str, Any] | None
     missing: tuple[str, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    resolve_issues: tuple[ResolveIssue, ...] = ()
+    resolved: dict[str, Any] | None = None
 
 
 class _Stats:
@@ -258,6 +267,18 @@ def _caching_source_class(scheme: str) -> type:
                 is_schema_source=loaded.is_schema_source,
             )
 
+        def has_parsed(self, config_path: str) -> bool:
+            """Whether a composition loaded `config_path` from this source."""
+            return config_path in self._parsed
+
+        def plain_config(self, config_path: str) -> Any:
+            """The config's parsed data (shared: do not mutate), loading it if stale."""
+            known = self._parsed.get(config_path)
+            if known is None or known[0] != self._stamp(config_path):
+                self.load_config(config_path)
+                known = self._parsed[config_path]
+            return known[2]
+
     CachingSource.__name__ = f"Caching{base.__name__}"
     return CachingSource
 
@@ -312,7 +333,8 @@ def _check(
         except OverrideSyntaxError as exc:
             issues.append(ComposeIssue(text, exc.message))
 
-    cfg = _compose_attributing(settings, page, parsed, multirun, issues)
+    with fx.recorded_defaults() as recorded:
+        cfg = _compose_attributing(settings, page, parsed, multirun, issues)
     if cfg is not None and multirun:
         for job, origin in _sweep_jobs(parsed):
             _compose_attributing(settings, page, job, False, issues, origin)
@@ -321,7 +343,68 @@ def _check(
     config = OmegaConf.to_container(cfg, resolve=False)
     assert isinstance(config, dict)
     app = {k: v for k, v in config.items() if k != "hydra"}
-    return ComposeResult(True, (), config, tuple(sorted(_missing_keys(app))))  # type: ignore[arg-type]
+    missing = tuple(sorted(_missing_keys(app)))
+    if not recorded:  # a Hydra upgrade moved the defaults list: the canary test says so
+        return ComposeResult(True, (), config, missing)  # type: ignore[arg-type]
+    plain: dict[str, Any] = config  # type: ignore[assignment]
+    found, resolve_issues, resolved = _effect_check(
+        settings, cfg, plain, recorded[-1], parsed, multirun
+    )
+    return ComposeResult(True, (), config, missing, found, resolve_issues, resolved)  # type: ignore[arg-type]
+
+
+def _effect_check(
+    settings: Settings,
+    cfg: DictConfig,
+    config: dict[str, Any],
+    defaults_list: Any,
+    parsed: list[tuple[str, Any]],
+    multirun: bool,
+) -> tuple[tuple[Effect, ...], tuple[ResolveIssue, ...], dict[str, Any] | None]:
+    """Effects of each override and the run-time resolution of the composed `cfg`."""
+    loader = _loader(settings.configs_dir)
+    try:
+        entries = fx.tree_entries(defaults_list, lambda path: _plain_config(loader, path))
+        merged = fx.provenance(entries)
+        found = fx.check_effects(config, defaults_list, entries, parsed, merged)
+        resolved = fx.resolve_config(cfg, config, cwd=str(settings.root), multirun=multirun)
+        issues = fx.attribute_resolve_issues(
+            resolved.issues, defaults_list, entries, parsed, merged
+        )
+    except Exception as exc:  # noqa: BLE001 - never let the effect check break the compose check
+        note = fx.ResolveIssue(None, "", f"the effect check failed: {exc}", None)
+        return (), (note,), None
+    return found, issues, resolved.config
+
+
+_STRUCTURED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _plain_config(loader: Any, config_path: str) -> tuple[dict[str, Any], str]:
+    """(parsed data, display name) of the config Hydra loads for `config_path`.
+
+    Workspace and package files come from the caching sources (parsed during the
+    compose); Hydra's structured configs (ConfigStore) never change in a process.
+    """
+    sources = loader.repository.sources
+    loaded = next(
+        (s for s in sources if hasattr(s, "has_parsed") and s.has_parsed(config_path)), None
+    )
+    for source in [loaded] if loaded is not None else sources:
+        if loaded is None and not source.is_config(config_path):
+            continue
+        if hasattr(source, "plain_config"):
+            own = source.scheme() == "file"
+            name = f"{config_path}.yaml" if own else f"{config_path}.yaml (Hydra's)"
+            return source.plain_config(config_path), name
+        key = (f"{source.provider}:{source.path}", config_path)
+        if key not in _STRUCTURED:
+            data = OmegaConf.to_container(source.load_config(config_path).config, resolve=False)
+            _STRUCTURED[key] = (
+                {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+            )
+        return _STRUCTURED[key], f"{config_path} (Hydra's)"
+    return {}, config_path
 
 
 def _missing_keys(node: object, prefix: str = "") -> Iterable[str]:

@@ -8,18 +8,32 @@ Public API (exact signatures)
 -----------------------------
 State (state.py)
     FormState(page: str, values: FrozenMap, touched: frozenset[str] = frozenset(),
-              extra_overrides: tuple[str, ...] = (), sweeps: FrozenMap = FrozenMap())
+              extra_overrides: tuple[str, ...] = (), sweeps: FrozenMap = FrozenMap(),
+              use_case_keys: frozenset[str] = frozenset(), notices: FrozenMap = FrozenMap())
                                                                 frozen, hashable
+        touched: keys the user chose (widget, --set, pasted command, link); use cases and
+        checkpoints fill without touching. use_case_keys: what the applied use case set
+        and nobody changed since. notices: key -> what the last change did to a field the
+        user had chosen (a component reset because the new architecture lacks it).
     FrozenMap(mapping)                      read-only Mapping, typed equality (True != 1 != 1.0)
     initial_state(schema, catalog) -> FormState
     apply_change(schema, catalog, state, key, value) -> FormState
-        sets one field, marks it touched; architecture -> untouched metadata_default_key
-        fields take its defaults; optimizer -> untouched learning rate / weight decay take
-        the optimizer's defaults. KeyError for an unknown key.
+        the user sets one field (touched); architecture -> every architecture-dependent
+        field (metadata_default_key / filter_by_architecture_key) the user did not choose
+        takes the new architecture's default, a chosen one it does not support is reset to
+        it with a notice; optimizer (or architecture) -> learning rate / weight decay the
+        user did not choose take their defaults (the architecture's own learning rate
+        while its default optimizer is chosen). KeyError for an unknown key.
+    apply_values(schema, catalog, state, values, *, chosen=frozenset()) -> FormState
+        several fields at once, winning over what follows them (a checkpoint's run)
     apply_use_case(schema, catalog, state, architecture, use_case_id)
         -> tuple[FormState, frozenset[str]]                     (new state, changed keys)
+        sets every field it names (untouched, in use_case_keys); the previous use case's
+        fields it does not name and the user did not change go back to their defaults
     apply_checkpoint(schema, catalog, index, state, path | None)
         -> tuple[FormState, frozenset[str]]                     (new state, changed keys)
+        fills the fill_from_checkpoint fields (architecture, components, dataset,
+        preprocessing profile) from the run (run_match.recorded_values), untouched
     apply_sweep(schema, state, key, spec | None) -> FormState
         sweeps a `sweep: true` field over "v1,v2,..." or "range(a,b,step)" (None/blank: stop);
         KeyError unknown key, ValueError if the field cannot sweep; a bad spec is a field error
@@ -31,7 +45,11 @@ View (view.py)
     build_view(schema, catalog, checkpoint_index | None, state) -> FormView
     FormView: page, title, fields: tuple[FieldView, ...] (visible, schema order),
         sections: tuple[str, ...], errors: Mapping[key, "Label: message"] (key may be
-        "extra_overrides"), warnings: tuple[str, ...], overrides: tuple[str, ...],
+        "extra_overrides"), warnings: tuple[str, ...] (all, field_warnings' included),
+        field_warnings: Mapping[key, "Label: message"] (where a field disagrees with the
+        chosen checkpoint's run; "nothing to train" on max epochs when resuming with
+        max epochs <= the checkpoint's epoch + 1, Lightning counting from 0; see
+        run_match.py), overrides: tuple[str, ...],
         state, by_key, run_count (Hydra's sweep product), multirun;
         .ok, .field(key) -> FieldView | None, .active_values() -> dict
     FieldView: key, type, label, help, section, value, value_type, options (filtered by
@@ -84,6 +102,7 @@ from .state import (
     apply_change,
     apply_sweep,
     apply_use_case,
+    apply_values,
     changed_keys,
     coerce,
     initial_state,
@@ -105,6 +124,7 @@ __all__ = [
     "apply_checkpoint",
     "apply_sweep",
     "apply_use_case",
+    "apply_values",
     "build_command",
     "build_view",
     "changed_keys",

@@ -1,14 +1,15 @@
-"""Choosing a checkpoint fills the form from what its run recorded.
+"""Choosing a checkpoint brings its setup: the form is filled from what its run recorded.
 
 Mismatches are not remembered here: build_view compares the form with the chosen
-checkpoint's recorded config on every build, so a later edit, a pasted command or
-a shared link that disagrees with the run all show the same warning.
+checkpoint's run on every build (run_match.py), so a later edit, a pasted command or
+a shared link that disagrees with the run all show the same per-field warning.
 """
 
 from __future__ import annotations
 
 from ..schema import PageSchema
-from .state import CatalogLike, FormState, apply_change, changed_keys
+from .run_match import recorded_values
+from .state import CatalogLike, FormState, apply_values, changed_keys
 from .view import CheckpointIndexLike, find_checkpoint
 
 
@@ -21,26 +22,18 @@ def apply_checkpoint(
 ) -> tuple[FormState, frozenset[str]]:
     """Select checkpoint `path` and fill the fill_from_checkpoint fields from its run.
 
-    Returns the new state and the changed keys. The architecture goes first (through
-    apply_change, so untouched metadata defaults follow), then each recorded value;
-    filled fields count as touched. An unknown or deleted checkpoint is still selected
-    (the view shows the error) and fills nothing.
+    Returns the new state and the changed keys. Architecture, components, dataset and
+    preprocessing profile take the run's values in one step, so what the run did not
+    record follows the run's architecture; the filled fields are not touched (the user
+    did not choose them), a component the user chose that the run's architecture does
+    not support is reset with a notice. An unknown or deleted checkpoint is still
+    selected (the view shows the error) and fills nothing.
     """
-    new = apply_change(schema, catalog, state, schema.checkpoint_key, path)
     checkpoint = find_checkpoint(index, path)
     config = index.run_config(checkpoint.run_dir) if checkpoint is not None else None
-    if config is None:
-        return new, changed_keys(state, new)
-    recorded = {
-        e.key: config.lookup(e.hydra_override[0])
-        for e in schema.elements
-        if e.fill_from_checkpoint and e.hydra_override
-    }
-    recorded = {k: v for k, v in recorded.items() if v is not None}
-    if schema.architecture_key in recorded:
-        new = apply_change(
-            schema, catalog, new, schema.architecture_key, recorded.pop(schema.architecture_key)
-        )
-    for key, value in recorded.items():
-        new = apply_change(schema, catalog, new, key, value)
+    filled = recorded_values(schema, catalog, config) if config is not None else {}
+    picked = {schema.checkpoint_key: path}
+    new = apply_values(
+        schema, catalog, state, {**filled, **picked}, chosen=frozenset({schema.checkpoint_key})
+    )
     return new, changed_keys(state, new)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
+from ..commands.sweeps import SweepError, parse_sweep_spec
 from ..schema import Element, PageSchema
 
 
@@ -65,11 +66,16 @@ def same_value(a: object, b: object) -> bool:
 class FormState:
     """What one page's form holds.
 
-    touched: keys the user (or a use case, pasted command, link, checkpoint) set;
-    metadata defaults never overwrite them. extra_overrides: overrides the form has
-    no field for, kept verbatim and emitted after the form's own. sweeps: key -> the
-    sweep spec typed for a sweep element ("1e-3,5e-4", "range(10,40,10)"), kept as
-    typed like values; while set, it replaces the field's value in the command.
+    touched: keys the user chose explicitly (a widget, --set, a pasted command, a link);
+    the engine never moves them, except a component the new architecture does not
+    support (reset, with a notice). Values a use case or a checkpoint filled are not
+    touched: they follow a later architecture or optimizer change like defaults do.
+    extra_overrides: overrides the form has no field for, kept verbatim and emitted
+    after the form's own. sweeps: key -> the sweep spec typed for a sweep element
+    ("1e-3,5e-4", "range(10,40,10)"), kept as typed like values; while set, it replaces
+    the field's value in the command. use_case_keys: keys the applied use case set and
+    nobody changed since (the next use case resets those it does not name). notices:
+    key -> what the last change did to a field the user had chosen.
     """
 
     page: str
@@ -77,6 +83,8 @@ class FormState:
     touched: frozenset[str] = frozenset()
     extra_overrides: tuple[str, ...] = field(default=())
     sweeps: FrozenMap = field(default_factory=FrozenMap)
+    use_case_keys: frozenset[str] = frozenset()
+    notices: FrozenMap = field(default_factory=FrozenMap)
 
 
 class CatalogLike(Protocol):
@@ -118,12 +126,17 @@ def coerce(element: Element, value: object) -> object:
 def initial_state(schema: PageSchema, catalog: CatalogLike) -> FormState:
     """Schema defaults, plus the default architecture's and optimizer's metadata defaults."""
     values = {e.key: coerce(e, e.default) for e in schema.elements if e.type != "info"}
-    touched: frozenset[str] = frozenset()
-    if values.get(schema.architecture_key) is not None:
-        _architecture_defaults(schema, catalog, values, touched)
-    elif values.get(schema.optimizer_key) is not None:
-        _optimizer_defaults(schema, catalog, values, touched, skip=frozenset())
-    return FormState(schema.page, FrozenMap(values), touched)
+    base = FormState(schema.page, FrozenMap(values))
+    leading = {
+        k: values[k]
+        for k in (schema.architecture_key, schema.optimizer_key)
+        if values.get(k) is not None
+    }
+    if not leading:
+        return base
+    # From "nothing chosen" to the schema's defaults: the dependent fields follow them.
+    start = replace(base, values=FrozenMap({**values, **dict.fromkeys(leading)}))
+    return _transition(schema, catalog, start, leading, chosen=frozenset())
 
 
 def _element(schema: PageSchema, key: str) -> Element:
@@ -137,64 +150,207 @@ def _element(schema: PageSchema, key: str) -> Element:
 def apply_change(
     schema: PageSchema, catalog: CatalogLike, state: FormState, key: str, value: object
 ) -> FormState:
-    """Set one field (marking it touched) and let untouched dependent fields follow.
+    """The user sets one field (it becomes touched); the fields depending on it follow.
 
-    Architecture -> untouched fields with a metadata_default_key take its defaults;
-    optimizer -> untouched learning rate / weight decay take its metadata defaults.
-    Raises KeyError for a key the page does not have.
+    Architecture -> every architecture-dependent field the user has not chosen takes the
+    new architecture's default; a chosen one the architecture does not support is reset
+    to that default with a notice. Optimizer -> learning rate / weight decay the user has
+    not chosen take its defaults. Raises KeyError for a key the page does not have.
     """
     element = _element(schema, key)
-    new = coerce(element, value)
-    old = state.values.get(key)
-    values = dict(state.values)
-    values[key] = new
-    touched = state.touched | {key}
-    if not same_value(old, new):
-        if key == schema.architecture_key:
-            _architecture_defaults(schema, catalog, values, touched)
-        elif key == schema.optimizer_key:
-            _optimizer_defaults(schema, catalog, values, touched, skip=frozenset())
-    return replace(state, values=FrozenMap(values), touched=touched)
+    return _transition(
+        schema, catalog, state, {key: coerce(element, value)}, chosen=frozenset({key})
+    )
 
 
-def _architecture_defaults(
-    schema: PageSchema, catalog: CatalogLike, values: dict[str, object], touched: frozenset[str]
-) -> None:
-    meta = catalog.architectures.get(values.get(schema.architecture_key))
-    if meta is None:
-        return
-    optimizer_before = values.get(schema.optimizer_key)
-    named: set[str] = set()
-    for element in schema.elements:
-        name = element.metadata_default_key
-        if name and element.key not in touched and name in meta.defaults:
-            values[element.key] = coerce(element, meta.defaults[name])
-            named.add(element.key)
-    if not same_value(values.get(schema.optimizer_key), optimizer_before):
-        # The architecture's own defaults (e.g. its learning rate) win over the optimizer's.
-        _optimizer_defaults(schema, catalog, values, touched, skip=frozenset(named))
-
-
-def _optimizer_defaults(
+def apply_values(
     schema: PageSchema,
     catalog: CatalogLike,
-    values: dict[str, object],
-    touched: frozenset[str],
-    skip: frozenset[str],
-) -> None:
-    meta = catalog.optimizers.get(values.get(schema.optimizer_key))
-    if meta is None:
-        return
+    state: FormState,
+    values: Mapping[str, object],
+    *,
+    chosen: frozenset[str] = frozenset(),
+) -> FormState:
+    """Set several fields at once (a checkpoint's run): they win over what follows them.
+
+    Keys in `chosen` become touched, the others untouched (filled, not chosen); keys
+    the page lacks are skipped.
+    """
+    assigned = {
+        k: coerce(schema.by_key[k], v)
+        for k, v in values.items()
+        if k in schema.by_key and schema.by_key[k].type != "info"
+    }
+    return _transition(schema, catalog, state, assigned, chosen=chosen)
+
+
+def _transition(
+    schema: PageSchema,
+    catalog: CatalogLike,
+    state: FormState,
+    assigned: Mapping[str, object],
+    *,
+    chosen: frozenset[str],
+    reset: frozenset[str] = frozenset(),
+    use_case_keys: frozenset[str] | None = None,
+) -> FormState:
+    """The one state transition: set `assigned`, then let the dependent fields follow.
+
+    `chosen` (a subset of assigned) become touched, the rest of assigned untouched.
+    `reset` keys go back to their default (the previous use case's values). Order:
+    architecture-dependent fields, then the other resets, then optimizer-dependent ones
+    (their defaults depend on the final architecture and optimizer).
+    """
+    keys = frozenset(assigned)
+    touched = (state.touched - keys) | chosen
+    values = {**state.values, **assigned}
+    arch_changed = _changed(state.values, values, schema.architecture_key)
+    meta = _meta(catalog.architectures, values.get(schema.architecture_key))
+    notices = _follow_architecture(schema, meta, values, keys, touched, reset, arch_changed)
+    sweeps = state.sweeps
+    if arch_changed and meta is not None:
+        sweeps, stopped = _supported_sweeps(schema, meta, state.sweeps)
+        notices.update(stopped)
+    for key in reset - keys:
+        element = schema.by_key[key]
+        if not _follows_architecture(element) and not element.optimizer_meta_key:
+            values[key] = coerce(element, element.default)
+    follow = arch_changed or _changed(state.values, values, schema.optimizer_key)
     for element in schema.elements:
-        if element.optimizer_meta_key is None or element.key in touched or element.key in skip:
+        key = element.key
+        if element.optimizer_meta_key and key not in keys:
+            if key in reset or (follow and key not in touched):
+                values[key] = _optimizer_default(schema, catalog, values, element)
+    return replace(
+        state,
+        values=FrozenMap(values),
+        touched=touched,
+        sweeps=sweeps,
+        use_case_keys=state.use_case_keys - keys if use_case_keys is None else use_case_keys,
+        notices=FrozenMap(notices),
+    )
+
+
+def _changed(before: Mapping[str, object], after: Mapping[str, object], key: str) -> bool:
+    return not same_value(before.get(key), after.get(key))
+
+
+def _follow_architecture(
+    schema: PageSchema,
+    meta: Any,
+    values: dict[str, object],
+    assigned: frozenset[str],
+    touched: frozenset[str],
+    reset: frozenset[str],
+    arch_changed: bool,
+) -> dict[str, str]:
+    """Architecture-dependent fields (not the optimizer-dependent ones) take the
+    architecture's defaults: unchosen ones on a change, resets always, chosen ones the
+    architecture does not support on a change (with a notice, returned by key)."""
+    notices: dict[str, str] = {}
+    for element in schema.elements:
+        key = element.key
+        if key in assigned or element.optimizer_meta_key or not _follows_architecture(element):
             continue
+        if key in reset or (arch_changed and key not in touched):
+            values[key] = _architecture_default(element, meta, values.get(key))
+        elif arch_changed and meta is not None and not _supports(element, meta, values.get(key)):
+            new = _architecture_default(element, meta, values.get(key))
+            notices[key] = (
+                f"{element.label}: {values.get(key)} is not compatible with {meta.label}, "
+                f"so it was reset to {new}."
+            )
+            values[key] = new
+    return notices
+
+
+def _supported_sweeps(
+    schema: PageSchema, meta: Any, sweeps: FrozenMap
+) -> tuple[FrozenMap, dict[str, str]]:
+    """Stop the sweeps over choices the architecture does not support; say which."""
+    kept = dict(sweeps)
+    stopped: dict[str, str] = {}
+    for key, spec in sweeps.items():
+        element = schema.by_key.get(key)
+        compatible = _compatible(element, meta) if element is not None else ()
+        if element is None or not compatible or not isinstance(spec, str):
+            continue
+        try:
+            swept = parse_sweep_spec(spec, numeric=False)
+        except SweepError:
+            continue  # the view reports the spec itself
+        if not isinstance(swept, tuple):
+            continue
+        lacking = [str(v) for v in swept if str(v) not in map(str, compatible)]
+        if lacking:
+            del kept[key]
+            stopped[key] = (
+                f"{element.label}: the sweep {spec} includes {', '.join(lacking)}, which "
+                f"{meta.label} does not support, so the sweep was stopped."
+            )
+    return FrozenMap(kept), stopped
+
+
+def _meta(entries: Mapping, name: object) -> Any:
+    return entries.get(name) if isinstance(name, str) else None
+
+
+def _follows_architecture(element: Element) -> bool:
+    return bool(element.metadata_default_key or element.filter_by_architecture_key)
+
+
+def _compatible(element: Element, meta: Any) -> tuple[object, ...]:
+    """The architecture's choices for this field; () = no restriction (as the view filters)."""
+    kind = element.filter_by_architecture_key
+    return tuple(meta.compatible.get(kind) or ()) if kind and meta is not None else ()
+
+
+def _supports(element: Element, meta: Any, value: object) -> bool:
+    compatible = _compatible(element, meta)
+    items = value if isinstance(value, tuple) else (value,)
+    return not compatible or all(v is None or v in compatible for v in items)
+
+
+def _architecture_default(element: Element, meta: Any, current: object) -> object:
+    """The architecture's default; without one, the current value if it fits, else the
+    first compatible choice (the metadata ranks them), else the schema's default."""
+    name = element.metadata_default_key
+    if meta is not None and name and name in meta.defaults:
+        return coerce(element, meta.defaults[name])
+    if current is not None and _supports(element, meta, current):
+        return current
+    compatible = _compatible(element, meta)
+    if compatible and element.type != "multiselect":
+        return coerce(element, compatible[0])
+    return coerce(element, element.default)
+
+
+def _optimizer_default(
+    schema: PageSchema, catalog: CatalogLike, values: Mapping[str, object], element: Element
+) -> object:
+    """Learning rate / weight decay for the current architecture and optimizer.
+
+    The architecture's own value (its learning rate) applies while its default optimizer
+    is chosen; with another optimizer, that optimizer's default; else the schema's.
+    """
+    meta = _meta(catalog.architectures, values.get(schema.architecture_key))
+    optimizer = values.get(schema.optimizer_key)
+    name = element.metadata_default_key
+    if meta is not None and name and name in meta.defaults:
+        opt_element = schema.by_key.get(schema.optimizer_key)
+        opt_name = opt_element.metadata_default_key if opt_element else None
+        if opt_name is None or same_value(meta.defaults.get(opt_name), optimizer):
+            return coerce(element, meta.defaults[name])
+    opt_meta = _meta(catalog.optimizers, optimizer)
+    if opt_meta is not None:
         default = (
-            meta.lr_default
+            opt_meta.lr_default
             if element.optimizer_meta_key == "learning_rate"
-            else (meta.weight_decay_default)
+            else opt_meta.weight_decay_default
         )
         if default is not None:
-            values[element.key] = coerce(element, default)
+            return coerce(element, default)
+    return coerce(element, element.default)
 
 
 def changed_keys(before: FormState, after: FormState) -> frozenset[str]:
@@ -208,11 +364,12 @@ def apply_use_case(
 ) -> tuple[FormState, frozenset[str]]:
     """Apply a use case of `architecture`; returns the new state and the changed keys.
 
-    Every value the use case names is set and marked touched (keys the page lacks are
-    skipped: a train use case may name fields test/predict do not have). A use case of
-    another architecture first selects that architecture. Values are applied in schema
-    order through apply_change, so untouched dependent fields follow exactly as if the
-    user had picked the same values; the named values always win.
+    Selects the architecture and sets every value the use case names (keys the page
+    lacks are skipped: a train use case may name fields test/predict do not have); the
+    fields the previous use case set that this one does not name go back to their
+    defaults, unless the user changed them since. The rest follows the architecture and
+    optimizer as after apply_change; the named values are not touched (the user did not
+    choose them one by one), so a later architecture change moves them too.
     """
     meta = catalog.architectures.get(architecture)
     if meta is None:
@@ -220,12 +377,24 @@ def apply_use_case(
     use_case = next((u for u in meta.use_cases if u.id == use_case_id), None)
     if use_case is None:
         raise KeyError(f"{architecture} has no use case {use_case_id!r}")
-    new = state
+    named = dict(use_case.values)
     if schema.architecture_key in schema.by_key:
-        new = apply_change(schema, catalog, new, schema.architecture_key, architecture)
-    for element in schema.elements:
-        if element.key in use_case.values and element.type != "info":
-            new = apply_change(schema, catalog, new, element.key, use_case.values[element.key])
+        named[schema.architecture_key] = architecture
+    assigned = {
+        k: coerce(schema.by_key[k], v)
+        for k, v in named.items()
+        if k in schema.by_key and schema.by_key[k].type != "info"
+    }
+    keys = frozenset(assigned)
+    new = _transition(
+        schema,
+        catalog,
+        state,
+        assigned,
+        chosen=frozenset(),
+        reset=state.use_case_keys - keys - state.touched,
+        use_case_keys=keys,
+    )
     return new, changed_keys(state, new)
 
 

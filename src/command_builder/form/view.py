@@ -31,6 +31,7 @@ from ..commands.sweeps import (
     too_many_runs,
 )
 from ..schema import Element, PageSchema
+from .run_match import run_warnings
 from .state import CatalogLike, FormState, coerce, same_value
 
 _EMPTY: Mapping = MappingProxyType({})
@@ -99,10 +100,11 @@ class FormView:
     fields: tuple[FieldView, ...]  # visible elements, schema order
     sections: tuple[str, ...]  # section names in first-appearance order
     errors: Mapping[str, str]  # field key (or "extra_overrides") -> message
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # every warning, field_warnings' included (the CLI prints these)
     overrides: tuple[str, ...]  # form fields, constant overrides, profile, extras
     state: FormState
     by_key: Mapping[str, FieldView] = field(default_factory=lambda: _EMPTY)
+    field_warnings: Mapping[str, str] = field(default_factory=lambda: _EMPTY)  # key -> "Label: …"
     run_count: int = 1  # runs the command makes (Hydra's sweep product; 1 without sweeps)
     multirun: bool = False  # some override sweeps: the command needs --multirun
 
@@ -427,7 +429,8 @@ def _build(
                 overrides.extend(written)
 
     by_key = {f.key: f for f in fields}
-    warnings.extend(_checkpoint_warnings(schema, index, by_key))
+    field_warnings = _checkpoint_warnings(schema, catalog, index, by_key)
+    warnings.extend(field_warnings.values())
     overrides.extend(schema.constant_overrides)
     overrides.extend(profile_overrides)
     for text in state.extra_overrides:
@@ -456,6 +459,7 @@ def _build(
         overrides=tuple(overrides),
         state=state,
         by_key=MappingProxyType(by_key),
+        field_warnings=MappingProxyType(field_warnings),
         run_count=run_count,
         multirun=multirun,
     )
@@ -619,26 +623,15 @@ def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
 
 
 def _checkpoint_warnings(
-    schema: PageSchema, index: CheckpointIndexLike | None, fields: Mapping[str, FieldView]
-) -> list[str]:
-    """Mismatches between the form and the recorded config of the chosen checkpoint's run."""
+    schema: PageSchema,
+    catalog: CatalogLike,
+    index: CheckpointIndexLike | None,
+    fields: Mapping[str, FieldView],
+) -> dict[str, str]:
+    """Per field: where the form disagrees with the chosen checkpoint's run (run_match.py)."""
     chosen = fields.get(schema.checkpoint_key)
     checkpoint = find_checkpoint(index, chosen.value) if chosen is not None else None
     if checkpoint is None or index is None:
-        return []
+        return {}
     config = index.run_config(checkpoint.run_dir)
-    if config is None:
-        return [f"Checkpoint: the run {checkpoint.run_name} has no readable recorded config"]
-    found = []
-    for element in schema.elements:
-        shown = fields.get(element.key)
-        if not element.fill_from_checkpoint or shown is None or not shown.active:
-            continue
-        recorded = config.lookup(element.hydra_override[0])
-        if recorded is None or shown.value is None or same_value(recorded, shown.value):
-            continue
-        found.append(
-            f"{element.label}: the form has {shown.value} but the checkpoint's run "
-            f"{checkpoint.run_name} used {recorded}"
-        )
-    return found
+    return run_warnings(schema, catalog, checkpoint, config, fields)

@@ -12,8 +12,8 @@ from ..settings import Settings
 SUPERVISOR_LOG = "supervisor.log"
 
 
-def spawn_supervisor(settings: Settings, job_id: int) -> None:
-    """Start a detached supervisor for `job_id` and return at once."""
+def spawn_supervisor(settings: Settings) -> None:
+    """Start a detached supervisor (it claims the oldest queued job) and return at once."""
     logs = settings.state_dir / "logs"
     with open(logs / SUPERVISOR_LOG, "ab") as errors:
         proc = subprocess.Popen(
@@ -21,7 +21,6 @@ def spawn_supervisor(settings: Settings, job_id: int) -> None:
                 sys.executable,
                 "-m",
                 "command_builder.jobs.supervise",
-                str(job_id),
                 "--workspace",
                 str(settings.root),
             ],
@@ -32,4 +31,4 @@ def spawn_supervisor(settings: Settings, job_id: int) -> None:
             close_fds=True,
         )
     # Reap it if it ends while we live, so no zombie keeps its pid "alive".
-    threading.Thread(target=proc.wait, name=f"reap-supervisor-{job_id}", daemon=True).start()
+    threading.Thread(target=proc.wait, name="reap-supervisor", daemon=True).start()

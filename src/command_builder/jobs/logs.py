@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import BinaryIO
 
 DEFAULT_TAIL_BYTES = 64 * 1024
 
@@ -25,20 +26,35 @@ def tail_log(path: str | os.PathLike[str], max_bytes: int = DEFAULT_TAIL_BYTES) 
     """The last `max_bytes` of the log as text, starting at a line boundary when cut."""
     try:
         with open(path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            start = max(0, size - max_bytes)
-            handle.seek(start)
-            data = handle.read(max_bytes)
+            _, data = _tail(handle, max_bytes)
     except FileNotFoundError:
         raise LogUnavailable(f"the log file {path} was deleted (or never created)") from None
     except OSError as exc:
         raise LogUnavailable(f"cannot read the log file {path}: {exc}") from exc
-    if start > 0:  # drop the cut first line, unless it is all there is (one huge line)
-        cut = data.find(b"\n")
-        if cut != -1 and data[cut + 1 :].strip():
-            data = data[cut + 1 :]
     text = data.decode("utf-8", errors="replace").replace("\x00", "")
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def tail_offset(path: str | os.PathLike[str], max_bytes: int = DEFAULT_TAIL_BYTES) -> int:
+    """Where `tail_log`'s text starts in the file (0 when the log cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            return _tail(handle, max_bytes)[0]
+    except OSError:
+        return 0
+
+
+def _tail(handle: BinaryIO, max_bytes: int) -> tuple[int, bytes]:
+    """(offset, bytes) of the file's end: the cut first line is dropped, unless it is all."""
+    size = handle.seek(0, os.SEEK_END)
+    start = max(0, size - max_bytes)
+    handle.seek(start)
+    data = handle.read(max_bytes)
+    if start > 0:
+        cut = data.find(b"\n")
+        if cut != -1 and data[cut + 1 :].strip():
+            return start + cut + 1, data[cut + 1 :]
+    return start, data
 
 
 @dataclass(frozen=True)

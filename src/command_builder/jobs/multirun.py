@@ -4,14 +4,7 @@ Why records and not our own bookkeeping: the runner's sweeper and launcher alrea
 write everything — each sub-run's `.hydra/hydra.yaml` (job number, submitit job id,
 overrides, launcher), submitit's `.submitit/<job id>/` folder (logs, submission and
 result pickles). Reading them works for jobs started by any process, after restarts.
-
-Why cancel through submitit: a SLURM sub-run lives on the cluster (killing the local
-`--multirun` process leaves it running); only `scancel` (submitit's SlurmJob.cancel)
-ends it. A submitit-local sub-run's job id *is* its controller's pid (LocalExecutor);
-LocalJob.cancel sends that controller SIGINT, which stops its tasks. A LocalJob
-rebuilt in another process has no process handle (its cancel does nothing), so we
-send the same signal ourselves — only after /proc confirms the pid is still that
-job's submitit controller.
+What each launcher records and how its sub-runs are cancelled is `commands/launchers.py`.
 
 Sub-run statuses: pending (not started), running, succeeded, failed (also: ended
 without a result while nobody cancelled, e.g. the runner called sys.exit(1)),
@@ -23,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,33 +23,12 @@ from pathlib import Path
 
 import yaml
 
-from ..commands.command_line import CommandParseError, display_command, parse_command_line
-from ..commands.sweeps import SweepError, expand_runs
+from ..commands import launchers
+from ..commands.launchers import CancelError
 from ..settings import Settings
 from .store import Job
 
-LOCAL_LAUNCHER = "submitit_local"
-SLURM_LAUNCHER = "submitit_slurm"
-BASIC_LAUNCHER = "basic"
-SUBMITIT_DIR = (
-    ".submitit"  # the launcher's default submitit_folder: ${hydra.sweep.dir}/.submitit/%j
-)
-_LOCAL_CONTROLLER = b"submitit.local._local"
 _INTERPOLATION = re.compile(r"\$\{[^}]*\}")
-_ARRAY_TASK = re.compile(r"^(\d+)_(\d+)$")
-_SLURM_STATUS = {
-    "PENDING": "pending",
-    "REQUEUED": "pending",
-    "CONFIGURING": "pending",
-    "RUNNING": "running",
-    "COMPLETING": "running",
-    "CANCELLED": "cancelled",
-    "PREEMPTED": "cancelled",
-    "FAILED": "failed",
-    "TIMEOUT": "failed",
-    "NODE_FAIL": "failed",
-    "OUT_OF_MEMORY": "failed",
-}
 _PARENT_RUNNING = ("queued", "running")
 
 try:
@@ -65,9 +36,7 @@ try:
 except AttributeError:  # PyYAML without libyaml
     _YAML_LOADER = yaml.SafeLoader
 
-
-class MultirunError(Exception):
-    """A cancel that could not be delivered (e.g. scancel missing); the message says why."""
+MultirunError = CancelError  # a cancel that could not be delivered; the message says why
 
 
 @dataclass(frozen=True)
@@ -167,6 +136,10 @@ def locate_sweep_dir(
 
 def multirun_command(settings: Settings, argv: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
     """(page, overrides) of a `--multirun` job's argv; None for a single run."""
+    from ..commands.command_line import CommandParseError, display_command, parse_command_line
+
+    if not launchers.is_multirun(argv):
+        return None
     try:
         parsed = parse_command_line(display_command(argv), settings)
     except CommandParseError:
@@ -231,19 +204,19 @@ def discover_multirun(
     sweeps straight into outputs/) are someone else's. `parent_status`: the job's
     status, which decides between pending and not_run, and the basic launcher's states.
     """
+    from ..commands.sweeps import SweepError, expand_runs
+
     try:
         expected = [tuple(run) for run in expand_runs(overrides)]
     except SweepError:
         expected = []
     recorded = _recorded_subruns(sweep_dir, since, expected) if sweep_dir else {}
     launcher = _launcher(recorded, overrides)
-    submitit_dir = None
-    if sweep_dir is not None and launcher in (LOCAL_LAUNCHER, SLURM_LAUNCHER):
-        submitit_dir = sweep_dir / SUBMITIT_DIR
+    submitit_dir = None if sweep_dir is None else launchers.submitit_dir(launcher, sweep_dir)
     job_ids = _submitit_job_ids(submitit_dir, since) if submitit_dir else ()
     parent_running = parent_status in _PARENT_RUNNING or parent_status is None
     newest = max(recorded, key=lambda n: (recorded[n].mtime, n), default=None)
-    pending_ids = _array_job_ids(job_ids)
+    pending_ids = launchers.pending_job_ids(job_ids)
     subruns = []
     for index in range(max(len(expected), max(recorded, default=-1) + 1)):
         found = recorded.get(index)
@@ -251,9 +224,12 @@ def discover_multirun(
             subruns.append(_not_started(index, expected, pending_ids, submitit_dir, parent_running))
             continue
         if submitit_dir is not None:
-            status, logs = _submitit_state(submitit_dir, found.job_id, launcher, parent_status)
+            status, logs = launchers.submitit_state(
+                submitit_dir, found.job_id, launcher, parent_status
+            )
         else:
-            status, logs = _basic_state(index == newest, parent_running, parent_status), ()
+            status = launchers.basic_state(index == newest, parent_running, parent_status)
+            logs = ()
         logs += tuple(sorted(found.run_dir.glob("*.log")))
         subruns.append(SubRun(index, found.overrides, status, found.run_dir, found.job_id, logs))
     return Multirun(sweep_dir, launcher, tuple(subruns), submitit_dir, job_ids)
@@ -302,7 +278,7 @@ def _read_hydra_yaml(path: str, mtime_ns: int, size: int) -> _Recorded | None:
             num=int(job["num"]),
             job_id=str(job["id"]),
             overrides=tuple(str(o) for o in hydra["overrides"]["task"] or ()),
-            launcher=str(hydra["runtime"]["choices"].get("hydra/launcher") or BASIC_LAUNCHER),
+            launcher=str(hydra["runtime"]["choices"].get("hydra/launcher") or launchers.BASIC),
             mtime=mtime_ns / 1e9,
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError):
@@ -310,13 +286,10 @@ def _read_hydra_yaml(path: str, mtime_ns: int, size: int) -> _Recorded | None:
 
 
 def _launcher(recorded: dict[int, _Recorded], overrides: Sequence[str]) -> str:
-    """The launcher Hydra recorded, else the one the command chooses, else Hydra's basic."""
+    """The launcher Hydra recorded, else the one the command chooses."""
     for record in recorded.values():
         return record.launcher
-    for text in reversed(overrides):
-        if text.startswith("hydra/launcher="):
-            return text.split("=", 1)[1]
-    return BASIC_LAUNCHER
+    return launchers.launcher_of(overrides)
 
 
 def _submitit_job_ids(submitit_dir: Path, since: float | None) -> tuple[str, ...]:
@@ -338,21 +311,6 @@ def _submitit_job_ids(submitit_dir: Path, since: float | None) -> tuple[str, ...
     )
 
 
-def _array_job_ids(job_ids: Sequence[str]) -> dict[int, str]:
-    """Sweep index -> SLURM array task id (`<array>_<task>`; arrays in submission order)."""
-    arrays: dict[int, list[tuple[int, str]]] = {}
-    for job_id in job_ids:
-        match = _ARRAY_TASK.match(job_id)
-        if match:
-            arrays.setdefault(int(match.group(1)), []).append((int(match.group(2)), job_id))
-    by_index, offset = {}, 0
-    for array in sorted(arrays):
-        for task, job_id in sorted(arrays[array]):
-            by_index[offset + task] = job_id
-        offset += len(arrays[array])
-    return by_index
-
-
 def _not_started(
     index: int,
     expected: list[tuple[str, ...]],
@@ -363,117 +321,16 @@ def _not_started(
     overrides = expected[index] if index < len(expected) else ()
     job_id = pending_ids.get(index)
     if job_id is not None and submitit_dir is not None:
-        status, logs = _submitit_state(submitit_dir, job_id, SLURM_LAUNCHER, None)
+        status, logs = launchers.submitit_state(
+            submitit_dir, job_id, launchers.SUBMITIT_SLURM, None
+        )
         return SubRun(index, overrides, status, None, job_id, logs)
     return SubRun(index, overrides, "pending" if parent_running else "not_run")
-
-
-def _basic_state(is_newest: bool, parent_running: bool, parent_status: str | None) -> str:
-    """Hydra's basic launcher runs sub-runs one after the other, in the job's own process."""
-    if parent_running:
-        return "running" if is_newest else "ended"
-    return "succeeded" if parent_status == "succeeded" else "ended"
-
-
-def _submitit_state(
-    submitit_dir: Path, job_id: str, launcher: str, parent_status: str | None
-) -> tuple[str, tuple[Path, ...]]:
-    """Status from submitit: its result pickle, else the live controller / SLURM's state."""
-    from submitit.core.utils import JobPaths
-
-    paths = JobPaths(submitit_dir / "%j", job_id=job_id, task_id=0)
-    logs = tuple(sorted(paths.folder.glob(f"{job_id}_*_log.out"))) + tuple(
-        sorted(paths.folder.glob(f"{job_id}_*_log.err"))
-    )
-    try:
-        st = paths.result_pickle.stat()
-    except OSError:
-        st = None
-    if st is not None:
-        return _result_status(str(paths.result_pickle), st.st_mtime_ns, submitit_dir, job_id), logs
-    if launcher == LOCAL_LAUNCHER:
-        alive = _local_controller_alive(submitit_dir, job_id)
-        if alive is None:
-            return "unknown", logs
-        if alive:
-            return "running", logs
-        return ("cancelled" if parent_status == "cancelled" else "failed"), logs
-    if launcher == SLURM_LAUNCHER:
-        from submitit.slurm.slurm import SlurmJob
-
-        state = SlurmJob(submitit_dir / "%j", job_id).state.split(" ")[0].upper()
-        return _SLURM_STATUS.get(state, "unknown"), logs
-    return "unknown", logs
-
-
-@lru_cache(maxsize=1024)
-def _result_status(result_pickle: str, mtime_ns: int, submitit_dir: Path, job_id: str) -> str:
-    """succeeded/failed from submitit's result (read once per file version).
-
-    The pickle holds Hydra's JobReturn: Hydra catches the task's exception, so submitit
-    reports success and the JobReturn's status says whether the run failed.
-    """
-    from hydra.core.utils import JobStatus
-    from submitit.core.core import Job
-    from submitit.core.utils import FailedJobError
-
-    try:
-        result = Job(submitit_dir / "%j", job_id).result()
-    except (FailedJobError, OSError, EOFError):
-        return "failed"
-    return "failed" if getattr(result, "status", None) == JobStatus.FAILED else "succeeded"
-
-
-def _local_controller_alive(submitit_dir: Path, job_id: str) -> bool | None:
-    """True if pid `job_id` is still submitit's local controller for this folder.
-
-    None when /proc cannot tell (not Linux): then nothing is signalled.
-    """
-    if not job_id.isdigit():
-        return False
-    try:
-        argv = Path(f"/proc/{job_id}/cmdline").read_bytes().split(b"\0")
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return None
-    if _LOCAL_CONTROLLER not in argv or len(argv) < 2:
-        return False
-    folder = os.fsdecode(argv[-2] if argv[-1] == b"" else argv[-1])
-    return os.path.realpath(folder) == os.path.realpath(submitit_dir / "%j")
 
 
 # --- cancelling ------------------------------------------------------------------------
 
 
 def cancel_subruns(multirun: Multirun) -> tuple[str, ...]:
-    """Cancel every submitit job of the multirun; returns the job ids signalled.
-
-    SLURM: submitit's SlurmJob.cancel (scancel). Local: SIGINT to each live controller,
-    as submitit's LocalJob.cancel does; the controller then stops its tasks (SIGINT,
-    SIGKILL a second later). Hydra's basic launcher runs sub-runs inside the job's own
-    process, so cancelling the job (its process group) is all there is to do.
-    """
-    if multirun.submitit_dir is None:
-        return ()
-    cancelled = []
-    for job_id in multirun.job_ids:
-        if multirun.launcher == SLURM_LAUNCHER:
-            from submitit.slurm.slurm import SlurmJob
-
-            job = SlurmJob(multirun.submitit_dir / "%j", job_id)
-            if job.paths.result_pickle.exists():
-                continue
-            try:
-                job.cancel(check=False)
-            except OSError as exc:
-                raise MultirunError(f"cannot cancel SLURM job {job_id}: {exc}") from exc
-            cancelled.append(job_id)
-        elif multirun.launcher == LOCAL_LAUNCHER:
-            if _local_controller_alive(multirun.submitit_dir, job_id):
-                try:
-                    os.kill(int(job_id), signal.SIGINT)
-                except ProcessLookupError:
-                    continue
-                cancelled.append(job_id)
-    return tuple(cancelled)
+    """Cancel every submitit job of the multirun (launchers.cancel_jobs); the ids signalled."""
+    return launchers.cancel_jobs(multirun.launcher, multirun.submitit_dir, multirun.job_ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from contextlib import suppress
 from pathlib import Path
 
 _PROC = Path("/proc")
@@ -86,3 +87,36 @@ def terminate_group(pgid: int, grace_s: float, poll_s: float = 0.05) -> None:
             return
         time.sleep(poll_s)
     signal_group(pgid, signal.SIGKILL)
+
+
+def process_tree(pid: int, limit: int = 256) -> list[int]:
+    """`pid` and its descendants, parents first (from /proc's children lists; Linux only)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending and len(found) < limit:
+        current = pending.pop(0)
+        found.append(current)
+        try:
+            text = (_PROC / str(current) / "task" / str(current) / "children").read_text()
+        except OSError:
+            continue
+        pending.extend(int(child) for child in text.split())
+    return found
+
+
+def working_paths(pid: int) -> list[Path]:
+    """Where a process works: its current folder, then every regular file it holds open."""
+    base = _PROC / str(pid)
+    paths = []
+    with suppress(OSError):
+        paths.append(Path(os.readlink(base / "cwd")))
+    try:
+        fds = os.listdir(base / "fd")
+    except OSError:
+        return paths
+    for fd in fds:
+        with suppress(OSError):
+            target = os.readlink(base / "fd" / fd)
+            if target.startswith("/"):
+                paths.append(Path(target))
+    return paths

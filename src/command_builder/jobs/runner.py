@@ -58,15 +58,15 @@ def submit_job(
 
 
 def _start_queued(settings: Settings, store: JobStore) -> None:
-    """Launch a supervisor for the oldest queued job if a slot is free.
+    """Launch a supervisor if a job is queued and a slot is free.
 
-    A race with another launcher is harmless: the supervisor's claim is atomic
-    and a loser exits; the winner's end launches the next one.
+    A race with another launcher is harmless: each supervisor claims the oldest
+    queued job in one transaction, so two supervisors take two jobs (or one exits).
     """
     next_id = store.next_queued(settings.max_running_jobs)
     if next_id is not None:
         try:
-            spawn_supervisor(settings, next_id)
+            spawn_supervisor(settings)
         except OSError as exc:
             raise JobStoreError(f"cannot start the supervisor of job {next_id}: {exc}") from exc
 
@@ -74,7 +74,9 @@ def _start_queued(settings: Settings, store: JobStore) -> None:
 def reconcile(settings: Settings, store: JobStore | None = None) -> list[int]:
     """Mark running jobs whose supervisor died as lost; returns their ids.
 
-    Cheap: one indexed query plus a /proc read per running job.
+    Normally the job's watchdog does this first (and stops the runner). A lost job
+    whose runner still lives keeps its slot, so no queued job starts beside it until
+    it ends or is cancelled. Cheap: one indexed query plus a /proc read per running job.
     """
     store = store or JobStore(settings)
     lost = []
@@ -88,8 +90,7 @@ def reconcile(settings: Settings, store: JobStore | None = None) -> list[int]:
         )
         if store.mark_lost(job.id, job.supervisor_pid, message):
             lost.append(job.id)
-    if lost:
-        _start_queued(settings, store)
+    _start_queued(settings, store)  # also after an orphan ended: a free slot is filled at once
     return lost
 
 

@@ -1,13 +1,23 @@
-"""Detached supervisor of one job: ``python -m command_builder.jobs.supervise JOB_ID --workspace ROOT``.
+"""Detached supervisor: ``python -m command_builder.jobs.supervise --workspace ROOT``.
 
 It runs in its own session, so it outlives the app server or CLI that started
-it, and it is the only writer of its job's outcome. It claims the job
-atomically (queued -> running, only while fewer than ``max_running_jobs`` run),
-starts the runner in a new process group (argv list, no shell, stdout+stderr to
-the job's log), waits, records exit code and end time, then launches the
-supervisor of the oldest queued job: the queue moves with no browser open.
-SIGTERM/SIGINT mean "cancel": SIGTERM to the runner's group, SIGKILL to what is
-left after ``job_cancel_grace_s``.
+it, and it is the only writer of its job's outcome. It claims the oldest queued
+job atomically (choice and claim in one transaction, only while fewer than
+``max_running_jobs`` run), starts the runner in a new process group (argv list,
+no shell, stdout+stderr to the job's log), waits, records exit code and end
+time first and logs best-effort after, then starts a supervisor for the next
+queued job: the queue moves with no browser open. SIGTERM/SIGINT mean "cancel":
+SIGTERM to the runner's group, SIGKILL to what is left after ``job_cancel_grace_s``.
+
+A watchdog process (``--watch``) holds the read end of a pipe whose write end
+only the supervisor has: if the supervisor dies without recording the outcome
+(SIGKILL, a crash), the pipe ends, and the watchdog stops the orphaned runner's
+group, marks the job lost and starts the next queued job.
+
+The job's run folder is found from the job's own processes: a folder holding
+``.hydra/`` that a process of the runner's tree works in (its cwd, with
+``hydra.job.chdir: true``) or holds a file open in (Hydra's job log), never
+"the newest folder". This module does not import Hydra: a supervisor starts fast.
 """
 
 from __future__ import annotations
@@ -19,68 +29,78 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import BinaryIO
 
-import yaml
-
+from ..commands.launchers import is_multirun
 from ..settings import Settings, load_settings
 from .launch import spawn_supervisor
-from .multirun import cancel_multirun, multirun_command, sweep_run_dir
-from .procs import group_alive, process_start, signal_group
-from .store import CANCELLED, FAILED, SUCCEEDED, Job, JobStore, JobStoreError
+from .procs import (
+    group_alive,
+    is_alive,
+    process_start,
+    process_tree,
+    signal_group,
+    terminate_group,
+    working_paths,
+)
+from .store import (
+    BROKEN,
+    CANCELLED,
+    FAILED,
+    LOST,
+    RUNNING,
+    SUCCEEDED,
+    Job,
+    JobStore,
+    JobStoreError,
+)
 
-WAIT_TICK_S = 0.2
-RUN_DIR_CHECKS_S = (1.0, 3.0, 10.0, 30.0, 90.0)  # seconds after start; again at the end
+FAST_TICK_S, SLOW_TICK_S = 0.02, 0.2  # fast while the run folder is not known yet
+FAST_FOR_S = 30.0
 FINISH_ATTEMPTS, FINISH_RETRY_S = 10, 3.0
+MULTIRUN_MARKER = "multirun.yaml"
 
 
-def find_run_dir(settings: Settings, job: Job, since: float) -> str | None:
-    """The Hydra run folder this job created: `.hydra/` newer than its start, overrides equal.
+def find_run_dir(settings: Settings, runner_pid: int, multirun: bool) -> str | None:
+    """The run folder (a multirun: its sweep folder) the runner's own processes work in.
 
-    Looks at outputs/<run> and outputs/<a>/<b> (Hydra's default date/time layout):
-    a stat per run folder, run only a few times per job, in the supervisor.
-    A multirun's run folder is its sweep folder (the one holding multirun.yaml).
+    Relative to the root; None while no process of the tree is in one yet.
     """
-    if multirun_command(settings, job.argv) is not None:
-        return sweep_run_dir(settings, job.argv, since)
-    overrides = list(job.argv[len(settings.command_prefix) + 1 :])
-    candidates: list[Path] = []
-    for entry in _scandir(settings.outputs_dir):
-        marker = Path(entry.path) / ".hydra"
-        if marker.is_dir():
-            candidates.append(marker)
-        else:
-            candidates.extend(
-                Path(sub.path) / ".hydra"
-                for sub in _scandir(Path(entry.path))
-                if (Path(sub.path) / ".hydra").is_dir()
-            )
-    fresh = []
-    for marker in candidates:
-        try:
-            if marker.stat().st_mtime >= since - 1.0:
-                fresh.append(marker)
-        except OSError:
-            continue
-    for marker in fresh:
-        try:
-            recorded = yaml.safe_load((marker / "overrides.yaml").read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            continue
-        if recorded == overrides or (not recorded and not overrides):
-            return marker.parent.relative_to(settings.root).as_posix()
+    root = settings.root.resolve()
+    for pid in process_tree(runner_pid):
+        for path in working_paths(pid):
+            folder = _run_folder(root, path)
+            if folder is None:
+                continue
+            if multirun:
+                folder = _sweep_folder(root, folder)
+                if folder is None:
+                    continue
+            return folder.relative_to(root).as_posix()
     return None
 
 
-def _scandir(path: Path) -> list[os.DirEntry[str]]:
-    try:
-        with os.scandir(path) as entries:
-            return [e for e in entries if e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return []
+def _run_folder(root: Path, path: Path) -> Path | None:
+    """The folder at or above `path`, below the root, that holds Hydra's `.hydra/`."""
+    for folder in (path, *path.parents):
+        if folder == root or root not in folder.parents:
+            return None
+        if (folder / ".hydra").is_dir():
+            return folder
+    return None
+
+
+def _sweep_folder(root: Path, run_folder: Path) -> Path | None:
+    """The nearest folder at or above a sub-run's, inside the root, holding multirun.yaml."""
+    for folder in (run_folder, *run_folder.parents):
+        if root != folder and root not in folder.parents:
+            return None
+        if (folder / MULTIRUN_MARKER).is_file():
+            return folder
+    return None
 
 
 class _Cancel:
@@ -93,8 +113,8 @@ class _Cancel:
         self.requested = True
 
 
-def _describe(code: int) -> str | None:
-    if code < 0:
+def _describe(code: int | None) -> str | None:
+    if code is not None and code < 0:
         try:
             return f"killed by signal {signal.Signals(-code).name}"
         except ValueError:
@@ -102,28 +122,37 @@ def _describe(code: int) -> str | None:
     return None
 
 
-def _note(log: BinaryIO, write: Callable[..., None], *args: object) -> None:
+def _log_line(log: BinaryIO | None, text: str) -> None:
+    """Best effort: a full log disk must never change a job's recorded outcome."""
+    if log is None:
+        return
+    with suppress(OSError, ValueError):
+        log.write(f"[command-builder] {text}\n".encode())
+
+
+def _note(log: BinaryIO | None, write: Callable[..., None], *args: object) -> None:
     """A store write while the runner runs: a failure (full disk) must not orphan the runner."""
     try:
         write(*args)
     except JobStoreError as exc:
-        with suppress(OSError):  # the same full disk may refuse the log line too
-            log.write(f"[command-builder] warning: {exc}\n".encode())
+        _log_line(log, f"warning: {exc}")
 
 
 def _cancel_subruns(
-    settings: Settings, job: Job, run_dir: str | None, since: float, log: BinaryIO
+    settings: Settings, job: Job, run_dir: str | None, since: float, log: BinaryIO | None
 ) -> None:
     """A multirun's SLURM sub-runs outlive the runner's group: cancel them through submitit first."""
+    if not is_multirun(job.argv):
+        return
+    from .multirun import cancel_multirun  # Hydra and submitit: only when a sweep is cancelled
+
     try:
         cancelled = cancel_multirun(settings, job.argv, run_dir, since)
     except Exception as exc:  # the runner's group is stopped regardless
-        log.write(f"[command-builder] could not cancel the sub-runs: {exc}\n".encode())
+        _log_line(log, f"could not cancel the sub-runs: {exc}")
         return
     if cancelled:
-        log.write(
-            f"[command-builder] cancelled sub-runs (submitit jobs {', '.join(cancelled)})\n".encode()
-        )
+        _log_line(log, f"cancelled sub-runs (submitit jobs {', '.join(cancelled)})")
 
 
 def _finish(store: JobStore, job_id: int, status: str, code: int | None, error: str | None) -> None:
@@ -134,99 +163,219 @@ def _finish(store: JobStore, job_id: int, status: str, code: int | None, error: 
             return
         except JobStoreError:
             if attempt == FINISH_ATTEMPTS - 1:
-                raise  # the job will show as lost, with the reason in supervisor.log
+                raise  # the watchdog marks the job lost, with the reason in supervisor.log
             time.sleep(FINISH_RETRY_S)
 
 
-def _run(
-    settings: Settings, store: JobStore, job: Job, cancel: _Cancel
-) -> tuple[str, int | None, str | None]:
-    """Start the runner, wait for it, return (status, exit code, error)."""
-    log_path = Path(job.log_path)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab", buffering=0) as log:
-        log.write(f"[command-builder] job {job.id}: {shlex.join(job.argv)}\n".encode())
-        try:
-            proc = subprocess.Popen(
-                list(job.argv),
-                cwd=job.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                close_fds=True,
-                env=dict(os.environ, PYTHONUNBUFFERED="1"),
-            )
-        except OSError as exc:
-            message = f"cannot start {job.argv[0]}: {exc}"
-            log.write(f"[command-builder] {message}\n".encode())
-            return FAILED, None, message
-        _note(log, store.set_child, job.id, proc.pid, proc.pid, process_start(proc.pid))
-        started = time.time()
-        checks = list(RUN_DIR_CHECKS_S)
-        run_dir: str | None = None
-        kill_at: float | None = None
+def _open_log(path: Path) -> BinaryIO | None:
+    """The job's log for appending; None if it cannot be opened (the runner then gets none)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "ab", buffering=0)  # noqa: SIM115 (closed by the caller)
+    except OSError:
+        return None
+
+
+class _Run:
+    """One runner under supervision: start it, wait, find its run folder, honour cancel."""
+
+    def __init__(self, settings: Settings, store: JobStore, job: Job, cancel: _Cancel) -> None:
+        self.settings, self.store, self.job, self.cancel = settings, store, job, cancel
+        self.multirun = is_multirun(job.argv)
+        self.run_dir: str | None = None
+        self.kill_at: float | None = None
+
+    def start(self, log: BinaryIO | None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            list(self.job.argv),
+            cwd=self.job.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log if log is not None else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
+
+    def wait(self, proc: subprocess.Popen[bytes], log: BinaryIO | None) -> int:
+        """Wait for the runner, looking for its run folder, escalating a cancel."""
+        started = time.monotonic()
         while True:
-            if cancel.requested and kill_at is None:
-                _cancel_subruns(settings, job, run_dir, started, log)
+            if self.cancel.requested and self.kill_at is None:
+                since = self.job.started_at or time.time()
+                _cancel_subruns(self.settings, self.job, self.run_dir, since, log)
                 signal_group(proc.pid, signal.SIGTERM)
-                kill_at = time.monotonic() + settings.job_cancel_grace_s
-            if kill_at is not None and time.monotonic() >= kill_at:
+                self.kill_at = time.monotonic() + self.settings.job_cancel_grace_s
+            if self.kill_at is not None and time.monotonic() >= self.kill_at:
                 signal_group(proc.pid, signal.SIGKILL)
+            self._look_for_run_dir(proc.pid, log)
+            fast = self.run_dir is None and time.monotonic() - started < FAST_FOR_S
             try:
-                code = proc.wait(timeout=WAIT_TICK_S)
-                break
+                return proc.wait(timeout=FAST_TICK_S if fast else SLOW_TICK_S)
             except subprocess.TimeoutExpired:
                 pass
-            if run_dir is None and checks and time.time() - started >= checks[0]:
-                checks.pop(0)
-                run_dir = find_run_dir(settings, job, started)
-                if run_dir:
-                    _note(log, store.set_run_dir, job.id, run_dir)
-        if cancel.requested:
-            # The runner is gone; its grandchildren in the group may not be.
-            while group_alive(proc.pid) and kill_at is not None and time.monotonic() < kill_at:
-                time.sleep(0.05)
-            signal_group(proc.pid, signal.SIGKILL)
-        if run_dir is None:
-            run_dir = find_run_dir(settings, job, started)
-            if run_dir:
-                _note(log, store.set_run_dir, job.id, run_dir)
+
+    def _look_for_run_dir(self, pid: int, log: BinaryIO | None) -> None:
+        if self.run_dir is not None:
+            return
+        self.run_dir = find_run_dir(self.settings, pid, self.multirun)
+        if self.run_dir is not None:
+            _note(log, self.store.set_run_dir, self.job.id, self.run_dir)
+
+    def stop_leftovers(self, pgid: int) -> None:
+        """After a cancel the runner is gone; its grandchildren in the group may not be."""
+        if not self.cancel.requested:
+            return
+        while group_alive(pgid) and self.kill_at is not None and time.monotonic() < self.kill_at:
+            time.sleep(0.05)
+        signal_group(pgid, signal.SIGKILL)
+
+
+def _run(
+    settings: Settings, store: JobStore, job: Job, cancel: _Cancel, watchdog: int | None
+) -> tuple[str, int | None, str | None]:
+    """Start the runner, wait for it, return (status, exit code, error).
+
+    Any failure after the start stops the runner's group before it propagates:
+    no runner is ever left unsupervised.
+    """
+    log = _open_log(Path(job.log_path))
+    try:
+        _log_line(log, f"job {job.id}: {shlex.join(job.argv)}")
+        run = _Run(settings, store, job, cancel)
+        try:
+            proc = run.start(log)
+        except OSError as exc:
+            message = f"cannot start {job.argv[0]}: {exc}"
+            _log_line(log, message)
+            return FAILED, None, message
+        try:
+            if watchdog is not None:
+                with suppress(OSError):
+                    os.write(watchdog, f"{proc.pid}\n".encode())
+            _note(log, store.set_child, job.id, proc.pid, proc.pid, process_start(proc.pid))
+            code = run.wait(proc, log)
+            run.stop_leftovers(proc.pid)
+        except BaseException:
+            terminate_group(proc.pid, settings.job_cancel_grace_s)
+            raise
         status = CANCELLED if cancel.requested else SUCCEEDED if code == 0 else FAILED
-        log.write(f"\n[command-builder] job {job.id} {status} (exit code {code})\n".encode())
         return status, code, _describe(code)
+    finally:
+        if log is not None:
+            with suppress(OSError):
+                log.close()
 
 
-def supervise(settings: Settings, job_id: int) -> int:
-    """Claim, run and record one job, then hand the slot to the next queued job."""
+def _start_watchdog(settings: Settings, job_id: int) -> int | None:
+    """Start this job's watchdog; returns the pipe's write end (None if it cannot start)."""
+    read_end, write_end = os.pipe()
+    try:
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "command_builder.jobs.supervise",
+                "--workspace",
+                str(settings.root),
+                "--watch",
+                str(job_id),
+                "--pipe",
+                str(read_end),
+                "--supervisor",
+                str(os.getpid()),
+            ],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=(read_end,),
+        )
+    except OSError:
+        os.close(write_end)
+        return None
+    finally:
+        os.close(read_end)
+    return write_end
+
+
+def supervise(settings: Settings) -> int:
+    """Claim the oldest queued job, run and record it, then hand the slot to the next one."""
     cancel = _Cancel()
     signal.signal(signal.SIGTERM, cancel)
     signal.signal(signal.SIGINT, cancel)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     store = JobStore(settings)
     me = os.getpid()
-    if not store.claim(job_id, me, process_start(me), settings.max_running_jobs):
-        return 0  # not queued any more, or no free slot: a finishing job will start it
-    job = store.get(job_id)
+    job = store.claim_next(me, process_start(me), settings.max_running_jobs)
     if job is None:
-        return 0
-    try:
-        status, code, error = _run(settings, store, job, cancel)
-    except Exception as exc:  # record *something*: a job must never stay "running"
-        status, code, error = FAILED, None, f"supervisor error: {exc!r}"
-    _finish(store, job_id, status, code, error)
-    next_id = store.next_queued(settings.max_running_jobs)
-    if next_id is not None:
-        spawn_supervisor(settings, next_id)
+        return 0  # nothing queued, or no free slot: a finishing job starts the next
+    if job.status == BROKEN:
+        _finish(store, job.id, FAILED, None, job.error)
+    else:
+        watchdog = _start_watchdog(settings, job.id)
+        try:
+            status, code, error = _run(settings, store, job, cancel, watchdog)
+        except Exception as exc:  # record *something*: a job must never stay "running"
+            status, code, error = FAILED, None, f"supervisor error: {exc!r}"
+        try:
+            _finish(store, job.id, status, code, error)  # the record first ...
+        finally:
+            if watchdog is not None:
+                os.close(watchdog)  # wakes the watchdog: it finds the outcome recorded
+        log = _open_log(Path(job.log_path))  # ... the log line best effort
+        _log_line(log, f"job {job.id} {status} (exit code {code})")
+        if log is not None:
+            log.close()
+    _start_next(settings, store)
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _start_next(settings: Settings, store: JobStore) -> None:
+    if store.next_queued(settings.max_running_jobs) is not None:
+        spawn_supervisor(settings)
+
+
+def watch(settings: Settings, job_id: int, pipe: int, supervisor: int) -> int:
+    """Wait until the supervisor is gone; if it left its job unrecorded, clean up after it.
+
+    The orphaned runner's group is stopped before the job is marked lost and before the
+    next queued job is started, so it never runs beside its successor.
+    """
+    received = b""
+    while chunk := os.read(pipe, 64):
+        received += chunk
+    store = JobStore(settings)
+    job = store.get(job_id)
+    if job is None or job.supervisor_pid != supervisor or job.status not in (RUNNING, LOST):
+        return 0  # recorded by its supervisor (or not ours)
+    if is_alive(job.supervisor_pid, job.supervisor_start):
+        return 0  # the pipe ended some other way; the supervisor still owns the job
+    fields = received.split()
+    pgid = job.pgid or (int(fields[0]) if fields else None)
+    runner = "gone"
+    if pgid is not None and group_alive(pgid):
+        terminate_group(pgid, settings.job_cancel_grace_s)
+        runner = "stopped"
+    store.mark_lost(
+        job_id,
+        job.supervisor_pid,
+        f"its supervisor (pid {job.supervisor_pid}) ended without recording the outcome; "
+        f"the runner (pid {pgid}) was {runner} by the job's watchdog",
+    )
+    _start_next(settings, store)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m command_builder.jobs.supervise")
-    parser.add_argument("job_id", type=int)
     parser.add_argument("--workspace", required=True)
+    parser.add_argument("--watch", type=int, metavar="JOB_ID", help="be that job's watchdog")
+    parser.add_argument("--pipe", type=int, help="the watchdog's end of the supervisor's pipe")
+    parser.add_argument("--supervisor", type=int, help="the watched supervisor's pid")
     args = parser.parse_args(argv)
-    return supervise(load_settings(args.workspace), args.job_id)
+    settings = load_settings(args.workspace)
+    if args.watch is not None and args.pipe is not None and args.supervisor is not None:
+        return watch(settings, args.watch, args.pipe, args.supervisor)
+    return supervise(settings)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from .. import form
 from ..form import FieldView
 from ..settings import Settings
 from ..workspace import Checkpoint, CheckpointIndex
-from . import labels, state
+from . import labels, state, widgets
 from .state import PageData
 
 MAX_SHOWN = 30
@@ -64,8 +64,7 @@ def render(data: PageData, field: FieldView) -> None:
         st.caption(f"{total} match, newest {len(shown)} shown: narrow the filter to see others.")
     elif query and not total:
         st.caption(":orange[No checkpoint matches the filter.]")
-    for warning in data.view.warnings:
-        st.warning(warning, icon=":material/warning:")
+    widgets.field_notes(data, field.key)  # other fields' warnings show next to those fields
 
 
 @functools.lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from .. import form
 from ..commands.command_line import CommandParseError
 from ..jobs import JobRefused, JobStoreError, submit_job
 from ..settings import Settings
-from . import compose_panel, nav, state
+from . import compose_panel, config_view, nav, state
 from .state import PageData
 
 
@@ -39,6 +39,9 @@ def render(data: PageData) -> None:
     if st.toggle("Edit the command", key=f"{data.page}.ui.edit", persist_state="session"):
         _editor(data, built.command)
     _run(data, built)
+    checked = (data.settings, data.page, built.overrides)
+    version = data.catalog.version
+    config_view.render_run_warnings(*checked, multirun=built.multirun, version=version)
     compose_panel.render(
         data.settings,
         data.page,
@@ -47,6 +50,7 @@ def render(data: PageData) -> None:
         version=data.catalog.version,
         form_ok=not built.errors,
     )
+    config_view.render(*checked, multirun=built.multirun, version=version)
 
 
 def _editor(data: PageData, command: str) -> None:

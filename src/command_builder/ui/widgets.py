@@ -9,6 +9,7 @@ as entered and shown as text, with the view's error under it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -19,6 +20,7 @@ from . import state
 from .state import PageData
 
 Renderer = Callable[[PageData, FieldView], None]
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&=])")
 
 
 def render_field(data: PageData, field: FieldView) -> None:
@@ -33,6 +35,24 @@ def render_field(data: PageData, field: FieldView) -> None:
         _RENDERERS[field.type](data, field)
     if field.error and field.touched:  # untouched fields' errors are listed by the command panel
         st.caption(f":red[{field.error}]")
+    field_notes(data, field.key)
+
+
+def field_notes(data: PageData, key: str) -> None:
+    """Next to the field: what the last change reset in it, and where it disagrees with the run.
+
+    The texts carry values from files and runs: escaped, so they show as typed."""
+    notice = data.state.notices.get(key)
+    if notice:
+        st.info(_plain(str(notice)), icon=":material/info:")
+    warning = data.view.field_warnings.get(key)
+    if warning:
+        st.warning(_plain(warning), icon=":material/warning:")
+
+
+def _plain(text: str) -> str:
+    """Markdown-escaped text (every ASCII punctuation mark may be backslash-escaped)."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def _shows(field: FieldView) -> bool:
