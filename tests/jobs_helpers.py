@@ -70,6 +70,8 @@ def script_workspace(settings: Settings, **overrides: object) -> Settings:
     """Add the tiny runners to a demo copy and apply settings (e.g. max_running_jobs=1)."""
     for name, body in RUNNERS.items():
         (settings.runners_dir / f"{name}.py").write_text(body + GATE_MARKER, encoding="utf-8")
+        # The job gate composes every command with Hydra: each runner gets a primary config.
+        (settings.configs_dir / f"{name}.yaml").write_text("seconds: 60\n", encoding="utf-8")
     path = settings.root / SETTINGS_FILE
     values = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     values.update(overrides)

@@ -21,6 +21,8 @@ from command_builder.commands import (
     parse_command_line,
 )
 from command_builder.commands.command_line import split_command_line
+from command_builder.commands.sweeps import MULTIRUN_MODE
+from command_builder.form import build_command, state_from_command
 from command_builder.settings import Settings
 
 
@@ -54,7 +56,8 @@ def test_round_trip(ws: Settings, values: list[str], multirun: bool) -> None:
     parsed = parse_command_line(text, ws)
     assert parsed.prefix == ws.command_prefix
     assert parsed.runner == "runners/train.py" and parsed.page == "train"
-    assert parsed.overrides == tuple(overrides)
+    # --multirun without a sweep is kept as Hydra's own hydra.mode=MULTIRUN (see below)
+    assert parsed.overrides == tuple(overrides) + ((MULTIRUN_MODE,) if multirun else ())
     assert parsed.multirun is multirun
     assert is_workspace_command(argv, ws) is None
 
@@ -85,6 +88,26 @@ def test_split_command_line_reads_words_as_bash_does(text: str) -> None:
         if "lone backslash" in str(exc) and text.endswith("\\"):
             return  # refused on purpose: a paste cut after its continuation backslash
         pytest.fail(f"bash reads {text!r} as {words!r}, split_command_line refuses it")
+
+
+def test_a_multirun_without_a_sweep_stays_a_multirun_in_the_form(ws: Settings) -> None:
+    slurm = "python runners/train.py --multirun hydra/launcher=submitit_slurm exp_name=x"
+    parsed = parse_command_line(slurm, ws)
+    assert parsed.overrides[-1] == MULTIRUN_MODE and parsed.multirun
+    state = state_from_command(ws, "train", slurm)
+    built = build_command(ws, "train", state)
+    assert built.multirun and "--multirun" in built.argv
+    again = parse_command_line(built.command, ws)  # no second hydra.mode
+    assert again.overrides.count(MULTIRUN_MODE) == 1
+    swept = parse_command_line("python runners/train.py -m seed=1,2", ws)
+    assert swept.overrides == ("seed=1,2",)
+
+
+def test_pasted_commands_are_bounded(ws: Settings) -> None:
+    with pytest.raises(CommandParseError, match="more than the limit"):
+        parse_command_line("python runners/train.py " + "x" * 200_000, ws)
+    with pytest.raises(CommandParseError, match="words, more than the limit"):
+        parse_command_line("python runners/train.py " + "a=1 " * 3000, ws)
 
 
 def test_prefixes_continuations_and_flags(ws: Settings) -> None:

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from command_builder.commands import ComposeIssue, compose_check, format_override
+from command_builder.commands import validate as validate_module
 from command_builder.commands.validate import STATS, clear_cache, hydra_message
 from command_builder.settings import Settings
 
@@ -159,7 +160,9 @@ def test_config_edit_seen_through_fingerprint(demo_settings: Settings, monkeypat
 
 
 @pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
-def test_threads_compose_at_once(demo_settings: Settings) -> None:
+def test_threads_compose_at_once(demo_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every thread must get its composition: no "busy" on a slow, shared machine.
+    monkeypatch.setattr(validate_module, "COMPOSE_LOCK_TIMEOUT_S", 600.0)
     errors: list[BaseException] = []
     results: dict[int, object] = {}
 

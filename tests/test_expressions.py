@@ -63,3 +63,24 @@ def test_bad_expressions_raise(text: str) -> None:
 def test_error_names_the_column() -> None:
     with pytest.raises(ExpressionError, match="column 10"):
         parse_expression("resume ==")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(" * 3000 + "a" + ")" * 3000, "not " * 2400 + "a", "(" * 33 + "a" + ")" * 33],
+    ids=["parentheses", "not", "just over the limit"],
+)
+def test_deep_nesting_is_an_expression_error_not_a_recursion_error(text: str) -> None:
+    with pytest.raises(ExpressionError, match="nested more than 32 levels"):
+        parse_expression(text)
+
+
+def test_nesting_within_the_limit_parses() -> None:
+    assert parse_expression("(" * 32 + "a" + ")" * 32).evaluate({"a": True})
+
+
+def test_a_long_chain_evaluates_and_a_longer_one_is_refused() -> None:
+    chain = parse_expression(" and ".join(["a"] * 1500) + " or b")
+    assert chain.evaluate({"a": True}) and not chain.evaluate({"a": False})
+    with pytest.raises(ExpressionError, match="more than the limit of 10,000"):
+        parse_expression(" or ".join(["a"] * 3000))

@@ -57,3 +57,35 @@ def test_serve_subcommand_hands_over_to_the_server(
     )
     assert args.func(args) == 0
     assert calls == [(demo_settings.root, "127.0.0.1", 8700)]
+
+
+def test_a_config_toml_in_the_working_folder_cannot_turn_xsrf_off(
+    demo_settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "cwd"
+    (folder / ".streamlit").mkdir(parents=True)
+    (folder / ".streamlit" / "config.toml").write_text(
+        "[server]\nenableXsrfProtection = false\nenableCORS = false\n", encoding="utf-8"
+    )
+    probe = (
+        "from streamlit import config\n"
+        "from streamlit.web import bootstrap\n"
+        "from command_builder.settings import load_settings\n"
+        "from command_builder.ui import server\n"
+        f"flags = server.flag_options('127.0.0.1', 8600, load_settings({str(demo_settings.root)!r}))\n"
+        "bootstrap.load_config_options(flag_options=flags)\n"
+        "print(config.get_option('server.enableXsrfProtection'), "
+        "config.get_option('server.enableCORS'))\n"
+    )
+    control = (
+        "from streamlit import config\nprint(config.get_option('server.enableXsrfProtection'))"
+    )
+    read = subprocess.run(
+        [sys.executable, "-c", control], cwd=folder, capture_output=True, text=True
+    )
+    assert read.stdout.split() == ["False"], read.stderr  # the file is read from that folder
+    done = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True)
+    assert done.stdout.split() == ["True", "True"], done.stderr

@@ -16,7 +16,11 @@ from ..errors import CommandError
 from ..settings import Settings, WorkspaceError
 from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, parse_override
+from .sweeps import MULTIRUN_MODE, is_multirun_mode
 
+# Bounds of a pasted command: a real one is a few hundred characters and tens of words.
+MAX_COMMAND_CHARS = 100_000
+MAX_COMMAND_WORDS = 2_000
 _CONTINUATION = re.compile(r"\\\r?\n")
 
 # Overrides that would make Hydra run code or change the process environment: the job
@@ -97,10 +101,18 @@ def join_continuations(text: str) -> str:
 
 
 def split_command_line(text: str) -> list[str]:
-    """shlex.split after joining backslash-newline continuations as a shell does."""
+    """shlex.split with backslash-newline continuations joined (as a shell does).
+
+    Bounded: more than MAX_COMMAND_CHARS characters or MAX_COMMAND_WORDS words is refused.
+    """
+    if len(text) > MAX_COMMAND_CHARS:
+        raise CommandParseError(
+            f"the command is {len(text):,} characters long, more than the limit of "
+            f"{MAX_COMMAND_CHARS:,}"
+        )
     joined = join_continuations(text)
     try:
-        return shlex.split(joined, comments=False, posix=True)
+        words = shlex.split(joined, comments=False, posix=True)
     except ValueError as exc:
         reason = str(exc)
         if "quotation" in reason:
@@ -110,6 +122,11 @@ def split_command_line(text: str) -> list[str]:
         else:
             hint = reason
         raise CommandParseError(f"cannot read the command line: {hint}") from None
+    if len(words) > MAX_COMMAND_WORDS:
+        raise CommandParseError(
+            f"the command has {len(words):,} words, more than the limit of {MAX_COMMAND_WORDS:,}"
+        )
+    return words
 
 
 def runner_path(settings: Settings, page: str) -> str:
@@ -144,6 +161,8 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
     The runner is the first `*.py` word; it must be one of the workspace's discovered
     @hydra.main runners (relative to the root or absolute). `--multirun`/`-m` may appear anywhere after
     it. Overrides are not checked here (compose_check reports each bad one).
+    `--multirun` without a sweep (a SLURM launch of one run) adds `hydra.mode=MULTIRUN`,
+    Hydra's own equivalent, so the form, which writes --multirun only for sweeps, keeps it.
     """
     words = split_command_line(text)
     if not words:
@@ -172,6 +191,8 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
             )
         else:
             overrides.append(word)
+    if multirun and not any(_needs_multirun(o) for o in overrides):
+        overrides.append(MULTIRUN_MODE)  # keeps it a multirun: a form writes --multirun for it
     return ParsedCommand(
         prefix=tuple(words[:index]),
         runner=runner,
@@ -179,6 +200,15 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
         overrides=tuple(overrides),
         multirun=multirun,
     )
+
+
+def _needs_multirun(text: str) -> bool:
+    """A sweep or hydra.mode=MULTIRUN (which a form turns back into --multirun)."""
+    try:
+        override = parse_override(text)
+    except OverrideSyntaxError:
+        return False  # compose_check reports it
+    return override.is_sweep_override() or is_multirun_mode(override)
 
 
 def _inside(token: str, settings: Settings) -> bool:

@@ -220,8 +220,28 @@ def _parser() -> OverridesParser:
     return _PARSER
 
 
+# Hydra's parser recurses per bracket level (RecursionError near 1,000): deeper is refused.
+MAX_OVERRIDE_DEPTH = 32
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest [ { ( nesting (quotes not told apart: a bound, not a parser)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]})":
+            depth -= 1
+    return deepest
+
+
 @lru_cache(maxsize=4096)
 def _parse_cached(text: str) -> Override | OverrideSyntaxError:
+    if _nesting_depth(text) > MAX_OVERRIDE_DEPTH:
+        return OverrideSyntaxError(
+            text, f"nested more than {MAX_OVERRIDE_DEPTH} brackets deep (the limit)"
+        )
     with HYDRA_LOCK:
         try:
             return _parser().parse_overrides([text])[0]

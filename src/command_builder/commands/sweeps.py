@@ -33,10 +33,16 @@ from .overrides import (
     parse_override,
 )
 
+# The most runs one command may make: above it a sweep is refused before anything
+# lists its values (a range is counted from its bounds, never expanded).
+MAX_RUNS = 10_000
 # Float ranges up to this many elements are counted by Hydra's own iterator (exact,
-# including its Decimal rounding); beyond it the closed formula is used.
-_EXACT_FLOAT_COUNT = 100_000
+# including its Decimal rounding); beyond it (well above MAX_RUNS, so the cap is exact)
+# the closed formula is used.
+_EXACT_FLOAT_COUNT = MAX_RUNS + 2
 
+MODE_KEY = "hydra.mode"
+MULTIRUN_MODE = f"{MODE_KEY}=MULTIRUN"
 _FOLLOWER = re.compile(r"\$\{([A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*)\}")
 SPEC_HELP = "values separated by commas (1e-3,5e-4) or range(start, stop, step)"
 
@@ -83,6 +89,33 @@ SweepValues = tuple[object, ...] | SweepRange
 def count_values(values: SweepValues) -> int:
     """How many runs one swept field contributes."""
     return values.count() if isinstance(values, SweepRange) else len(values)
+
+
+def too_many_runs(count: int) -> str | None:
+    """The field error for a sweep of `count` runs above MAX_RUNS, else None."""
+    if count <= MAX_RUNS:
+        return None
+    return f"this sweep makes {count:,} runs, more than the limit of {MAX_RUNS:,}"
+
+
+def run_cap_issue(overrides: Sequence[str]) -> tuple[str | None, str] | None:
+    """(override or None, message) when a command's sweeps make more than MAX_RUNS runs.
+
+    Counted from the specs (Hydra's rules), never expanded. Overrides that cannot be
+    counted (bad syntax, glob) count 1 here: the compose check reports them itself.
+    """
+    runs: dict[str, tuple[str, int]] = {}
+    for text in overrides:
+        try:
+            found = override_runs(text)
+        except SweepError:
+            continue
+        runs[found.key] = (text, found.count)
+        problem = too_many_runs(found.count)
+        if problem:
+            return text, problem
+    problem = too_many_runs(math.prod(count for _, count in runs.values()))
+    return (None, f"the command's sweeps together: {problem}") if problem else None
 
 
 def sweep_override(path: str, values: SweepValues, *, kind: OverrideKind = "value") -> str:
@@ -168,10 +201,14 @@ def _parsed_range(spec: str, override: Override, *, numeric: bool) -> SweepRange
     if sweep.shuffle:
         raise SweepError(f"{spec!r}: shuffle() is not supported here; use range(start, stop, step)")
     values = SweepRange(sweep.start, sweep.stop, sweep.step)
-    if values.count() == 0:
+    count = values.count()
+    if count == 0:
         raise SweepError(
             f"{spec!r} has no values: the start must lie before the stop in the step's direction"
         )
+    problem = too_many_runs(count)
+    if problem:
+        raise SweepError(f"{spec!r}: {problem}")
     return values
 
 
@@ -230,7 +267,13 @@ class OverrideRuns(NamedTuple):
 
     key: str  # the sweeper's key (`a.b`, `+a.b`, `group`); the last override of a key wins
     count: int  # values it contributes (1 unless it sweeps)
-    sweeps: bool  # a sweep override: the command needs --multirun (even for one value)
+    sweeps: bool  # a sweep, or hydra.mode=MULTIRUN: the command needs --multirun
+
+
+def is_multirun_mode(override: Override) -> bool:
+    """`hydra.mode=MULTIRUN`: Hydra runs the command as a multirun, as --multirun does."""
+    value = override.value() if not override.is_delete() else None
+    return override.key_or_group == MODE_KEY and str(value).upper() == "MULTIRUN"
 
 
 @lru_cache(maxsize=4096)
@@ -238,7 +281,8 @@ def override_runs(text: str) -> OverrideRuns:
     """How one override counts in a multirun; cached, as commands repeat between keystrokes."""
     override = _parse_all([text])[0]
     count = 1 if override.is_hydra_override() else _override_count(override)
-    return OverrideRuns(override.get_key_element(), count, override.is_sweep_override())
+    needs_multirun = override.is_sweep_override() or is_multirun_mode(override)
+    return OverrideRuns(override.get_key_element(), count, needs_multirun)
 
 
 def count_runs(overrides: Sequence[str]) -> int:

@@ -25,9 +25,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from hashlib import blake2b
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,16 @@ from . import effects as fx
 from .compose_fallback import PublicLoader
 from .effects import Effect, ResolveIssue
 from .overrides import HYDRA_LOCK, OverrideSyntaxError, parse_override
+from .sweeps import run_cap_issue
 
 CACHE_SIZE = 512
 FINGERPRINT_TTL_S = 1.0
 MAX_ROUNDS = 8  # compositions per check when several overrides are bad
 MAX_SWEEP_JOBS = 24  # multirun: job compositions checked per command
+# A check waits at most this long for another session's composition, then reports
+# BUSY_MESSAGE (not cached) instead of queueing behind it.
+COMPOSE_LOCK_TIMEOUT_S = 5.0
+BUSY_MESSAGE = "Hydra is busy with another check: this one did not run; retry in a moment"
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,28 @@ _CACHE: OrderedDict[tuple[object, ...], ComposeResult] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _FINGERPRINTS: dict[Path, tuple[float, str]] = {}
 _LOADERS: dict[str, Any] = {}
+
+
+class HydraBusy(RuntimeError):
+    """HYDRA_LOCK was not free within the timeout."""
+
+
+@contextmanager
+def hydra_lock(timeout_s: float | None = None) -> Iterator[None]:
+    """HYDRA_LOCK, or HydraBusy after `timeout_s` (default COMPOSE_LOCK_TIMEOUT_S, read at
+    call time): no request waits forever for another."""
+    wait = COMPOSE_LOCK_TIMEOUT_S if timeout_s is None else timeout_s
+    if not HYDRA_LOCK.acquire(timeout=wait):
+        raise HydraBusy(BUSY_MESSAGE)
+    try:
+        yield
+    finally:
+        HYDRA_LOCK.release()
+
+
+def is_busy(result: ComposeResult) -> bool:
+    """True for the not-cached result of a check that gave up waiting for HYDRA_LOCK."""
+    return result.config is None and any(i.message == BUSY_MESSAGE for i in result.issues)
 
 
 def clear_cache() -> None:
@@ -145,20 +174,29 @@ def compose_check(
     """Compose configs/<page>.yaml with `overrides` through Hydra and report what fails.
 
     `multirun=True` composes like `--multirun` (sweeps allowed) and also composes the
-    jobs the sweeps produce (each sweep value once, capped at MAX_SWEEP_JOBS).
+    jobs the sweeps produce (each sweep value once, capped at MAX_SWEEP_JOBS); a sweep
+    of more than sweeps.MAX_RUNS runs is refused from its spec, before any composition.
+    Waiting longer than COMPOSE_LOCK_TIMEOUT_S for another check gives a not-cached
+    result whose issue is BUSY_MESSAGE (see is_busy).
     """
     overrides = tuple(overrides)
+    capped = run_cap_issue(overrides) if multirun else None
+    if capped is not None:
+        return ComposeResult(False, (ComposeIssue(*capped),), None)
     token = version if version is not None else _version_token(settings)
     key = (str(settings.root), page, overrides, multirun, token)
     cached = _cache_get(key)
     if cached is not None:
         return cached
-    with HYDRA_LOCK:
-        cached = _cache_get(key, count=False)  # another thread may have just composed it
-        if cached is not None:
-            return cached
-        STATS.misses += 1
-        result = _check(settings, page, overrides, multirun)
+    try:
+        with hydra_lock():
+            cached = _cache_get(key, count=False)  # another thread may have just composed it
+            if cached is not None:
+                return cached
+            STATS.misses += 1
+            result = _check(settings, page, overrides, multirun)
+    except HydraBusy:
+        return ComposeResult(False, (ComposeIssue(None, BUSY_MESSAGE),), None)
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > CACHE_SIZE:
@@ -456,8 +494,8 @@ def _sweep_jobs(
     choices: dict[int, list[str]] = {}
     for i, ov in sweeps:
         key = ov.get_key_element()
-        try:
-            values = list(ov.sweep_string_iterator())
+        try:  # at most MAX_SWEEP_JOBS values: a sweep is never listed in full here
+            values = list(islice(ov.sweep_string_iterator(), MAX_SWEEP_JOBS))
         except Exception:  # glob sweeps need the config repo; Hydra's own compose checked them
             continue
         choices[i] = [f"{key}={v}" for v in values]

@@ -9,7 +9,11 @@ word order) separated by ``|``; an image without words has an empty cell.
 Coordinates are rounded half to even (Python's ``round``, as ``numpy.round``
 does): unbiased, and what a numpy-based predictor writing ints would give.
 A polygon needs at least 3 points; anything malformed is refused with a
-message naming the image and word, never silently dropped.
+message naming the image and word, never silently dropped. Uploads are data
+from anywhere: JSON nested deeper than the format needs, or a number of more
+than MAX_NUMBER_CHARS digits, is a SubmissionError, not a traceback. In the CSV
+a file name that a spreadsheet would read as a formula (= + - @, tab, CR) gets
+a leading ``'`` (OWASP's CSV-injection advice).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ Point = tuple[float, float]
 Polygon = tuple[Point, ...]
 
 MIN_POINTS = 3
+MAX_NUMBER_CHARS = 40  # a coordinate; far below Python's 4,300-digit int limit
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PRUNE = frozenset({".hydra", "checkpoints", "submissions"})
 _MAX_DEPTH = 4  # outputs/<run>, outputs/<date>/<time>, multirun folders
 
@@ -119,14 +125,36 @@ def load_submission(source: bytes | str | os.PathLike[str], limit_mb: int) -> Su
             f"the file is {len(data) / 1048576:.1f} MB, over the {limit_mb} MB limit"
         )
     try:
-        parsed = json.loads(data.decode("utf-8"))
+        parsed = json.loads(data.decode("utf-8"), parse_int=_int, parse_float=_float)
     except UnicodeDecodeError as exc:
         raise SubmissionError(f"not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise SubmissionError(
             f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except RecursionError:
+        raise SubmissionError(
+            "the JSON is nested far deeper than a submission "
+            '({"images": {file: {"words": {id: {"points": [[x, y], ...]}}}}})'
+        ) from None
     return _check(parsed)
+
+
+def _number_text(text: str) -> str:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise SubmissionError(
+            f"a number of {len(text):,} characters ({text[:20]}...): coordinates have at most "
+            f"{MAX_NUMBER_CHARS}"
+        )
+    return text
+
+
+def _int(text: str) -> int:
+    return int(_number_text(text))
+
+
+def _float(text: str) -> float:
+    return float(_number_text(text))
 
 
 def _check(parsed: object) -> SubmissionData:
@@ -184,5 +212,10 @@ def to_competition_csv(data: SubmissionData) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("filename", "polygons"))
-    writer.writerows(competition_rows(data))
+    writer.writerows((_not_formula(name), polygons) for name, polygons in competition_rows(data))
     return out.getvalue()
+
+
+def _not_formula(cell: str) -> str:
+    """A cell a spreadsheet would evaluate (=1+1, @SUM...) as text: a leading `'`."""
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell

@@ -5,8 +5,14 @@ short. A string is written as itself unless it would read as JSON (`32`, `true`,
 `"x"`); everything else is JSON. Reading tries JSON first and falls back to the
 plain text, so the types come back exact (0.001 stays a float, the text "32" stays
 text, a wrong "abc" in a number field stays a string). Extra overrides go into the
-reserved `_extra` parameter, sweep specs into `_sweeps` (a JSON object). Round trip: the decoded state has exactly the encoded
-values and extra overrides; the keys in the link count as touched.
+reserved `_extra` parameter, sweep specs into `_sweeps` (a JSON object). Round trip:
+the decoded state has exactly the encoded values and extra overrides; the keys in the
+link count as touched.
+
+A link is data from anywhere, so reading one is bounded: at most MAX_PARAMS
+parameters of MAX_PARAM_CHARS characters, MAX_EXTRA overrides; a field gets only
+what it can hold (a JSON object or a nested list is refused, naming the field).
+Every refusal is a QueryError whose message names the parameter and the limit.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, sam
 
 EXTRA_PARAM = "_extra"  # element keys start with a letter, so this cannot collide
 SWEEPS_PARAM = "_sweeps"
+MAX_PARAMS = 200
+MAX_PARAM_CHARS = 20_000
+MAX_EXTRA = 200
 
 
 class QueryError(CommandError, ValueError):
@@ -52,8 +61,32 @@ def encode_value(value: object) -> str:
 def decode_value(text: str) -> object:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested ~1,000 deep
         return text
+
+
+def _check_size(params: Mapping[str, str]) -> None:
+    if len(params) > MAX_PARAMS:
+        raise QueryError(
+            f"the link has {len(params)} parameters, more than the limit of {MAX_PARAMS}"
+        )
+    for key, text in params.items():
+        if len(key) + len(text) > MAX_PARAM_CHARS:
+            raise QueryError(
+                f"link parameter {key[:40]} is {len(text):,} characters long, more than the "
+                f"limit of {MAX_PARAM_CHARS:,}"
+            )
+
+
+def _field_value(key: str, multiselect: bool, value: object) -> object:
+    """A decoded link value the field can hold: a JSON scalar, or a flat list for a multiselect."""
+    items = value if multiselect and isinstance(value, list) else [value]
+    if any(isinstance(item, dict | list) for item in items):
+        what = "a JSON object" if isinstance(value, dict) else "a nested list"
+        if not multiselect and isinstance(value, list):
+            what = "a JSON list"
+        raise QueryError(f"link parameter {key}: the field takes a single value, not {what}")
+    return value
 
 
 def encode_query(schema: PageSchema, catalog: CatalogLike, state: FormState) -> dict[str, str]:
@@ -73,6 +106,7 @@ def encode_query(schema: PageSchema, catalog: CatalogLike, state: FormState) -> 
 
 def decode_query(schema: PageSchema, catalog: CatalogLike, params: Mapping[str, str]) -> FormState:
     """A state from query parameters; unknown parameters are ignored (links outlive schemas)."""
+    _check_size(params)
     base = initial_state(schema, catalog)
     values = dict(base.values)
     touched: set[str] = set()
@@ -80,13 +114,19 @@ def decode_query(schema: PageSchema, catalog: CatalogLike, params: Mapping[str, 
         element = schema.by_key.get(key)
         if element is None or element.type == "info":
             continue
-        values[key] = coerce(element, decode_value(text))
+        value = _field_value(key, element.type == "multiselect", decode_value(text))
+        values[key] = coerce(element, value)
         touched.add(key)
     extras: tuple[str, ...] = ()
     if EXTRA_PARAM in params:
         loaded = decode_value(params[EXTRA_PARAM])
         if not isinstance(loaded, list) or not all(isinstance(o, str) for o in loaded):
             raise QueryError(f"link parameter {EXTRA_PARAM} must be a JSON list of overrides")
+        if len(loaded) > MAX_EXTRA:
+            raise QueryError(
+                f"link parameter {EXTRA_PARAM} has {len(loaded)} overrides, more than the "
+                f"limit of {MAX_EXTRA}"
+            )
         extras = tuple(loaded)
     sweeps = decode_value(params.get(SWEEPS_PARAM, "{}"))
     if not isinstance(sweeps, dict) or not all(isinstance(v, str) for v in sweeps.values()):

@@ -28,6 +28,7 @@ from ..commands.sweeps import (
     field_sweep_overrides,
     override_runs,
     parse_sweep_spec,
+    too_many_runs,
 )
 from ..schema import Element, PageSchema
 from .generic import NO_CHOICE
@@ -446,6 +447,9 @@ def _build(
         except SweepError as exc:
             errors["extra_overrides"] = f"Extra overrides: {exc.message}"
     run_count = math.prod(runs.values())
+    too_many = too_many_runs(run_count)
+    if too_many:  # at the first sweep field (unless it already has its own error)
+        errors.setdefault(next(iter(state.sweeps), "extra_overrides"), f"Sweeps: {too_many}")
     return FormView(
         page=schema.page,
         title=schema.title,

@@ -22,19 +22,34 @@ from .store import CANCELLED, LOST, RUNNING, Job, JobStore, JobStoreError
 
 
 class JobRefused(JobError, ValueError):
-    """The command is not one of the workspace's runners with its prefix."""
+    """The command may not run: not a workspace runner with its prefix, or the gate refused it.
+
+    `problems` lists the gate's reasons (override, why), empty for the runner check.
+    """
+
+    def __init__(self, message: str, problems: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 def submit_job(
     settings: Settings, page: str, argv: Sequence[str], form_values: Mapping[str, object]
 ) -> int:
-    """Record the job as queued, start its supervisor when a slot is free, return its id."""
-    # Imported here: it loads Hydra's grammar (~1 s), which neither this module's other
-    # callers nor the supervisor (jobs/supervise.py) import.
+    """Gate the command, record the job as queued, start its supervisor when a slot is free.
+
+    The gate (commands.gate.check_job) composes the command with Hydra and refuses
+    anything unsafe; the app's Run, `command-builder run` and rerun all come through here.
+    """
+    # Imported here: they load Hydra, which the detached supervisor never needs.
     from ..commands.command_line import is_workspace_command
+    from ..commands.gate import GateRefused, check_job
 
     argv = list(argv)
-    reason = is_workspace_command(argv, settings)
+    try:
+        check_job(settings, argv)
+    except GateRefused as exc:
+        raise JobRefused(f"refused to run this command: {exc}", exc.problems) from exc
+    reason = is_workspace_command(argv, settings)  # a second, independent check
     if reason is not None:
         raise JobRefused(f"refused to run this command: {reason}")
     store = JobStore(settings)

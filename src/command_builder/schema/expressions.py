@@ -10,7 +10,9 @@ Grammar (lowest precedence first)::
 
 Schema files are data, sometimes written by other people: they are tokenized
 and parsed into an AST and evaluated against the form's values; nothing is
-ever handed to `eval`. A bare key is true when its value is truthy.
+ever handed to `eval`. A bare key is true when its value is truthy. Bounded:
+at most MAX_EXPRESSION_CHARS characters and MAX_DEPTH nested `(` / `not`, so
+parsing and evaluating (both recursive) never hit Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "true", "false"}
+MAX_EXPRESSION_CHARS = 10_000
+MAX_DEPTH = 32
 
 
 class ExpressionError(PageSchemaError, ValueError):
@@ -59,12 +63,20 @@ class Not:
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # "and" | "or" | "==" | "!="
+    op: str  # "==" | "!="
     left: Node
     right: Node
 
 
-Node = Literal | Key | Not | Binary
+@dataclass(frozen=True)
+class Junction:
+    """`a and b and c` as one node (flat, so a long chain is not a deep tree)."""
+
+    op: str  # "and" | "or"
+    operands: tuple[Node, ...]
+
+
+Node = Literal | Key | Not | Binary | Junction
 
 
 @dataclass(frozen=True)
@@ -98,8 +110,22 @@ def _unquote(text: str) -> str:
 
 class _Parser:
     def __init__(self, text: str) -> None:
+        if len(text) > MAX_EXPRESSION_CHARS:
+            raise ExpressionError(
+                f"the expression is {len(text):,} characters long, more than the limit of "
+                f"{MAX_EXPRESSION_CHARS:,}",
+                MAX_EXPRESSION_CHARS,
+            )
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
+
+    def _deeper(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(
+                f"nested more than {MAX_DEPTH} levels deep (parentheses and 'not')", token.position
+            )
 
     @property
     def current(self) -> Token:
@@ -118,20 +144,24 @@ class _Parser:
         return node
 
     def _or(self) -> Node:
-        node = self._and()
+        operands = [self._and()]
         while self._accept("keyword", "or"):
-            node = Binary("or", node, self._and())
-        return node
+            operands.append(self._and())
+        return operands[0] if len(operands) == 1 else Junction("or", tuple(operands))
 
     def _and(self) -> Node:
-        node = self._not()
+        operands = [self._not()]
         while self._accept("keyword", "and"):
-            node = Binary("and", node, self._not())
-        return node
+            operands.append(self._not())
+        return operands[0] if len(operands) == 1 else Junction("and", tuple(operands))
 
     def _not(self) -> Node:
+        token = self.current
         if self._accept("keyword", "not"):
-            return Not(self._not())
+            self._deeper(token)
+            node = Not(self._not())
+            self.depth -= 1
+            return node
         return self._comparison()
 
     def _comparison(self) -> Node:
@@ -145,9 +175,11 @@ class _Parser:
         token = self.current
         self.index += 1
         if token.kind == "op" and token.text == "(":
+            self._deeper(token)
             node = self._or()
             if not self._accept("op", ")"):
                 raise ExpressionError("missing ')'", self.current.position)
+            self.depth -= 1
             return node
         if token.kind == "keyword" and token.text in ("true", "false"):
             return Literal(token.text == "true")
@@ -169,6 +201,8 @@ def _keys(node: Node) -> frozenset[str]:
         return _keys(node.operand)
     if isinstance(node, Binary):
         return _keys(node.left) | _keys(node.right)
+    if isinstance(node, Junction):
+        return frozenset().union(*(_keys(operand) for operand in node.operands))
     return frozenset()
 
 
@@ -186,10 +220,9 @@ def _evaluate(node: Node, values: Mapping[str, object]) -> object:
         return values.get(node.name)
     if isinstance(node, Not):
         return not _evaluate(node.operand, values)
-    if node.op == "and":
-        return bool(_evaluate(node.left, values)) and bool(_evaluate(node.right, values))
-    if node.op == "or":
-        return bool(_evaluate(node.left, values)) or bool(_evaluate(node.right, values))
+    if isinstance(node, Junction):
+        test = all if node.op == "and" else any
+        return test(bool(_evaluate(operand, values)) for operand in node.operands)
     same = _equal(_evaluate(node.left, values), _evaluate(node.right, values))
     return same if node.op == "==" else not same
 

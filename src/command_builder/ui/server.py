@@ -30,7 +30,9 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
     - no file watcher: the catalog has its own fingerprint;
     - no garbage collection after every run: the app keeps its object graph
       small, and a full collection per run was most of the old app's switch time;
-    - no magic: the pages never rely on it, so the script is not AST-rewritten.
+    - no magic: the pages never rely on it, so the script is not AST-rewritten;
+    - XSRF protection on, CORS on: as flag options they win over any
+      .streamlit/config.toml in the working folder (a test loads one that turns them off).
     """
     return {
         "server.address": host,
@@ -40,6 +42,8 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
         "server.runOnSave": False,
         "server.showEmailPrompt": False,
         "server.maxUploadSize": settings.upload_limit_mb,
+        "server.enableXsrfProtection": True,
+        "server.enableCORS": True,
         "browser.gatherUsageStats": False,
         "client.toolbarMode": "minimal",
         "runner.postScriptGC": False,
