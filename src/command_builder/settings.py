@@ -29,8 +29,20 @@ class WorkspaceError(Exception):
     """The workspace folder is unusable; the message says what is missing."""
 
 
-def default_command_prefix() -> tuple[str, ...]:
-    """`uv run python` when uv is on PATH, else the running Python."""
+UV_PROJECT_FILES = ("pyproject.toml", "uv.lock")
+
+
+def default_command_prefix(root: Path | None = None) -> tuple[str, ...]:
+    """`uv run python` for a uv project (pyproject.toml or uv.lock at `root`), else the
+    running Python; without a root, `uv run python` when uv is on PATH.
+
+    A uv project keeps `uv run python` even when uv is missing: the command shows
+    what the project needs, and the builder warns that uv is not on PATH.
+    """
+    if root is not None:
+        if any((root / name).is_file() for name in UV_PROJECT_FILES):
+            return ("uv", "run", "python")
+        return (sys.executable,)
     if shutil.which("uv"):
         return ("uv", "run", "python")
     return (sys.executable,)
@@ -134,6 +146,7 @@ def load_settings(root: str | os.PathLike[str]) -> Settings:
         kwargs["job_cancel_grace_s"] = float(values.pop("job_cancel_grace_s"))  # type: ignore[arg-type]
     if values:
         raise WorkspaceError(f"{settings_file}: unknown settings {sorted(values)}")
+    kwargs.setdefault("command_prefix", default_command_prefix(root_path))
     return Settings(root=root_path, **kwargs)  # type: ignore[arg-type]
 
 

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..commands.command_line import CommandParseError, parse_command_line
 from ..commands.validate import compose_check
@@ -20,6 +21,7 @@ from ..form import (
     apply_change,
     apply_checkpoint,
     apply_sweep,
+    apply_use_case,
     build_view,
     command_of,
     initial_state,
@@ -60,17 +62,50 @@ def parse_value(element: Element, text: str) -> object:
     return text
 
 
-def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> FormState:
+USE_CASE = "use_case"  # --set use_case=<id>: apply a use case as its card does in the app
+
+
+def _apply_use_case(context: PageContext, state: FormState, case_id: str) -> FormState:
+    """The architecture's use case `case_id` (ids are looked up across all architectures)."""
+    catalog = context.catalog
+    owners = [
+        name
+        for name, meta in catalog.architectures.items()
+        if any(u.id == case_id for u in meta.use_cases)
+    ]
+    if not owners:
+        known = sorted(u.id for m in catalog.architectures.values() for u in m.use_cases)
+        raise UsageError(
+            f"--set use_case={case_id}: no such use case; known: {', '.join(known) or 'none'}"
+        )
+    state, _ = apply_use_case(context.schema, catalog, state, owners[0], case_id)
+    return state
+
+
+def _checkpoint_value(settings: Settings, text: str) -> str:
+    """A checkpoint given absolute or relative to the workspace, as an absolute path."""
+    path = Path(text).expanduser()
+    return str(path if path.is_absolute() else (settings.root / path)) if text else text
+
+
+def _apply_sets(
+    context: PageContext, state: FormState, sets: Sequence[str], settings: Settings
+) -> FormState:
     schema = context.schema
     for item in sets:
         key, sep, text = item.partition("=")
         if not sep:
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
+        if key.strip() == USE_CASE and USE_CASE not in schema.by_key:
+            state = _apply_use_case(context, state, text.strip())
+            continue
         element = schema.by_key.get(key.strip())
         if element is None or element.type == "info":
             valid = ", ".join(e.key for e in schema.elements if e.type != "info")
             raise UsageError(f"--set {item!r}: unknown key {key!r}; valid keys: {valid}")
         value = parse_value(element, text)
+        if element.options_source == "checkpoints" and isinstance(value, str):
+            value = _checkpoint_value(settings, value)
         if element.key == schema.checkpoint_key and context.index is not None:
             state, _ = apply_checkpoint(schema, context.catalog, context.index, state, value)
         else:
@@ -122,7 +157,7 @@ def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, For
         state = state_from_overrides(context.schema, context.catalog, parsed.overrides)
     else:
         state = initial_state(context.schema, context.catalog)
-    state = apply_sweeps(context, _apply_sets(context, state, args.sets), args.sweeps)
+    state = apply_sweeps(context, _apply_sets(context, state, args.sets, settings), args.sweeps)
     return settings, context, state
 
 

@@ -7,6 +7,7 @@ a shared link that disagrees with the run all show the same warning.
 
 from __future__ import annotations
 
+from ..commands.command_line import CommandParseError
 from ..schema import PageSchema
 from .state import CatalogLike, FormState, apply_change, changed_keys
 from .view import CheckpointIndexLike, find_checkpoint
@@ -43,4 +44,21 @@ def apply_checkpoint(
         )
     for key, value in recorded.items():
         new = apply_change(schema, catalog, new, key, value)
+    profile = recorded_profile(schema, catalog, getattr(config, "overrides", ()))
+    field = next((e for e in schema.elements if e.is_profile), None)
+    if field is not None and profile is not None:
+        new = apply_change(schema, catalog, new, field.key, profile)
     return new, changed_keys(state, new)
+
+
+def recorded_profile(schema: PageSchema, catalog: CatalogLike, overrides: tuple) -> str | None:
+    """The preprocessing profile a run's recorded overrides used ("none" if none matches)."""
+    from .command import _parse_all, _take_profile
+
+    if "none" not in catalog.preprocessing_profiles:
+        return None
+    try:
+        found, _ = _take_profile(schema, catalog, _parse_all(tuple(overrides)))
+    except CommandParseError:
+        return None
+    return found or "none"

@@ -9,6 +9,7 @@ so Hydra (last one wins) sees the pasted command's meaning unchanged.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -91,12 +92,19 @@ def command_of(settings: Settings, view: FormView) -> BuiltCommand:
     (Run button, `command-builder run`) must not start it without the user's yes.
     """
     argv = tuple(build_argv(settings, view.page, view.overrides, multirun=view.multirun))
+    warnings = view.warnings
+    if argv and argv[0] == "uv" and shutil.which("uv") is None:
+        warnings += (
+            "uv is not on PATH: this workspace is a uv project (pyproject.toml or uv.lock), "
+            "so its runners start with `uv run python`; install uv (https://docs.astral.sh/uv/) "
+            "or set command_prefix in command_builder.yaml",
+        )
     return BuiltCommand(
         argv=argv,
         command=display_command(argv),
         overrides=view.overrides,
         errors=tuple(view.errors.values()),
-        warnings=view.warnings,
+        warnings=warnings,
         field_errors=view.errors,
         run_count=view.run_count,
         multirun=view.multirun,
@@ -165,7 +173,7 @@ def _take_profile(
     schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, object]]
 ) -> tuple[str | None, list[tuple[str, object]]]:
     """The preprocessing profile whose overrides all appear (the most specific one), consumed."""
-    if not any(e.options_source == "preprocessing_profiles" for e in schema.elements):
+    if not any(e.is_profile for e in schema.elements):
         return None, parsed
     signatures = [_signature(o) for _, o in parsed]
     best: tuple[str, list[int]] | None = None
@@ -216,7 +224,7 @@ def state_from_overrides(
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
         for element in schema.elements:
-            if element.options_source == "preprocessing_profiles":
+            if element.is_profile:
                 values[element.key] = profile
                 touched.add(element.key)
     by_path = schema.by_path

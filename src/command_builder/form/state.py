@@ -119,10 +119,11 @@ def initial_state(schema: PageSchema, catalog: CatalogLike) -> FormState:
     """Schema defaults, plus the default architecture's and optimizer's metadata defaults."""
     values = {e.key: coerce(e, e.default) for e in schema.elements if e.type != "info"}
     touched: frozenset[str] = frozenset()
+    held = frozenset(e.key for e in schema.elements if e.config_default)  # what the run uses
     if values.get(schema.architecture_key) is not None:
-        _architecture_defaults(schema, catalog, values, touched)
+        _architecture_defaults(schema, catalog, values, held)
     elif values.get(schema.optimizer_key) is not None:
-        _optimizer_defaults(schema, catalog, values, touched, skip=frozenset())
+        _optimizer_defaults(schema, catalog, values, held, skip=frozenset())
     return FormState(schema.page, FrozenMap(values), touched)
 
 
