@@ -107,8 +107,7 @@ def load_schema_file(path: Path, page: str | None = None) -> PageSchema:
         raise SchemaError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
     if not isinstance(data, dict):
         raise SchemaError(name, 1, None, "a page schema is a mapping (title, ui_elements, ...)")
-    if page is not None:
-        data.setdefault("page", page)
+    data.setdefault("page", page or path.stem.removeprefix("command_builder_"))
     if data.get("page") == "train":  # the project's Train page offers the use-case cards
         data.setdefault("use_cases_source", "architectures")
     try:
