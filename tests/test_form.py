@@ -126,8 +126,8 @@ def test_labels_and_component_summary(train) -> None:
         ("use_wandb", "yes", "true or false"),
         ("dataset", "nope", "not an option of config group data"),
         ("precision", "64", "not one of the options"),
-        ("exp_name", None, "required"),
-        ("max_epochs", None, "needs a value"),
+        ("max_epochs", 0, "between 1 and 10000"),
+        ("seed", -1, "at least 0"),
     ],
 )
 def test_field_errors(train, key: str, value: object, needle: str) -> None:

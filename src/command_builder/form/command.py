@@ -33,7 +33,15 @@ from ..commands.overrides import (
 from ..commands.sweeps import SweepError, follows, parse_sweep_spec
 from ..schema import Element, PageSchema, load_page_schema
 from ..settings import Settings
-from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
+from .state import (
+    CatalogLike,
+    FormState,
+    FrozenMap,
+    _architecture_defaults,
+    coerce,
+    initial_state,
+    same_value,
+)
 from .view import CheckpointIndexLike, FormView, build_view
 
 
@@ -210,8 +218,9 @@ def state_from_overrides(
 ) -> FormState:
     """Overrides -> state: fields' values (touched) from the overrides that map to them.
 
-    Starts from the initial state without applying metadata defaults for what the
-    command does not name. For a field with several paths (batch size) the first
+    Starts from the initial state (the composed config's values); a command that picks
+    another architecture also moves the fields it does not name to that architecture's
+    metadata defaults (what its preset builds). For a field with several paths (batch size) the first
     value wins; a later, different one stays an extra override (and still wins in Hydra).
     A sweep of a sweep field's first path becomes its sweep spec (its other paths follow
     it as `path=${first}`); a sweep the field cannot hold stays an extra override.
@@ -257,6 +266,11 @@ def state_from_overrides(
             continue
         values[element.key] = value
         touched.add(element.key)
+    architecture = values.get(schema.architecture_key)
+    if schema.architecture_key in touched and not same_value(
+        architecture, base.values.get(schema.architecture_key)
+    ):  # the run builds that preset: untouched components follow it, as in the app
+        _architecture_defaults(schema, catalog, values, frozenset(touched))
     return replace(
         base,
         values=FrozenMap(values),

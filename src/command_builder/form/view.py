@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -373,6 +373,8 @@ def _build(
             continue
         sections.setdefault(element.section)
         value = values.get(element.key)
+        if _is_empty(value) and element.config_default:
+            value = element.default  # left empty: the run uses the config's value, so show it
         if element.options_source == "checkpoints":
             value = absolute_checkpoint(index, value)
         if element.type == "info":
@@ -400,7 +402,16 @@ def _build(
         if locked is not None:
             error = None
         elif isinstance(spec, str):
-            swept, error = _sweep_values(element, spec, members, allowed, arch_meta, low, high)
+            swept, error = _sweep_values(
+                element,
+                spec,
+                members,
+                allowed,
+                arch_meta,
+                low,
+                high,
+                lambda v: absolute_checkpoint(index, v),
+            )
         else:
             error = _field_error(element, value, members, allowed, arch_meta, low, high, required)
         if error:
@@ -659,6 +670,7 @@ def _sweep_values(
     arch_meta: object,
     low: float | None,
     high: float | None,
+    absolute: Callable[[object], object],
 ) -> tuple[SweepValues | None, str | None]:
     """The values a sweep spec names, each checked like a single value; or an error.
 
@@ -675,6 +687,8 @@ def _sweep_values(
     else:
         by_text = {str(m): m for m in members}
         parsed = tuple(coerce(element, by_text.get(str(v), v)) for v in parsed)
+        if element.options_source == "checkpoints":
+            parsed = tuple(absolute(v) for v in parsed)
         checked = parsed
     for value in checked:
         error = _field_error(element, value, members, allowed, arch_meta, low, high, False)

@@ -69,6 +69,8 @@ def _flatten(data: Mapping[str, object], prefix: str, out: dict[str, object]) ->
 def _resolve(values: Mapping[str, object], value: object) -> tuple[bool, object]:
     """(known, value): `${other.key}` followed (bounded); other interpolations are unknown."""
     for _ in range(_MAX_HOPS):
+        if value == "???":  # mandatory: the config has no value, the user must give one
+            return False, None
         if not isinstance(value, str) or "${" not in value:
             return True, value
         match = _REFERENCE.fullmatch(value)
