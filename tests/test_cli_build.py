@@ -30,9 +30,7 @@ def test_build_prints_the_command(demo_settings: Settings, capsys) -> None:
     )
     assert code == 0, err
     assert "runners/train.py" in out and "'exp_name=\"my run\"'" in out
-    assert (
-        "batch_size=8" in out and "trainer.precision=bf16-mixed" in out
-    )
+    assert "batch_size=8" in out and "trainer.precision=bf16-mixed" in out
 
 
 def test_build_json_shape(demo_settings: Settings, capsys) -> None:

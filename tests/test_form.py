@@ -191,9 +191,7 @@ def test_use_case_sets_exactly_its_values_and_reports_changes(train) -> None:
 
 def test_recommendations(train) -> None:
     state = initial_state(train.schema, train.catalog)
-    leading = recommendations(
-        train.schema, train.catalog, change(train, state, architecture=None)
-    )
+    leading = recommendations(train.schema, train.catalog, change(train, state, architecture=None))
     assert [(r.architecture, r.id) for r in leading] == [
         ("craft", "paper_recipe"),
         ("dbnet", "fast_baseline"),

@@ -55,9 +55,7 @@ def test_train_schema_has_the_ocr_fields() -> None:
         "Preprocessing profile",
     ]:
         assert label in labels
-    assert schema.by_key["batch_size"].hydra_override == (
-        "batch_size",
-    )
+    assert schema.by_key["batch_size"].hydra_override == ("batch_size",)
     assert schema.by_key["architecture"].group_paths == {"model/architectures"}
     assert schema.by_key["dataset"].group_paths == {"data"}
     assert schema.by_key["exp_name"].group_paths == frozenset()

@@ -42,9 +42,7 @@ def load_checkpoint(cfg: DictConfig, key: str = "checkpoint_path") -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError):
         state = None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        fail(
-            f"{key}={given} is not a checkpoint written by the demo train runner"
-        )
+        fail(f"{key}={given} is not a checkpoint written by the demo train runner")
     trained = (state["architecture"], state["encoder"])
     wanted = (cfg.model.architecture_name, cfg.model.component_overrides.encoder.model_name)
     if trained != wanted:

@@ -116,7 +116,9 @@ def _normalise_element(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("type") in ("number_input", "slider") and "value_type" not in data:
         numbers = [data.get(k) for k in ("default", "min_value", "max_value", "step")]
         numbers = [n for n in numbers if n is not None]
-        whole = bool(numbers) and all(isinstance(n, int) and not isinstance(n, bool) for n in numbers)
+        whole = bool(numbers) and all(
+            isinstance(n, int) and not isinstance(n, bool) for n in numbers
+        )
         data["value_type"] = "int" if whole else "float"
     return data
 

@@ -342,6 +342,10 @@ class CheckpointIndex:
             else:
                 new[path] = self._scan_run(path, stamp, checkpoints_stamp)
             return
+        real = os.path.realpath(path)
+        if real in self._seen and depth > 0:
+            return  # reached again through a link: listed once, under its first path
+        self._seen.add(real)
         try:
             with os.scandir(path) as entries:
                 subdirs = [(e.name, e.path) for e in entries if self._followable(e)]
@@ -377,7 +381,6 @@ class CheckpointIndex:
                 real = os.path.realpath(entry.path)
                 if not self._inside(real) or real in self._seen:
                     return False
-                self._seen.add(real)
         except OSError:
             return False  # ELOOP, EACCES: this entry only, never the whole listing
         return True

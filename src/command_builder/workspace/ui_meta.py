@@ -71,4 +71,3 @@ class PreprocessingProfile:
     label: str
     description: str
     overrides: tuple[str, ...]
-
