@@ -31,6 +31,8 @@ def load_checkpoint(cfg: DictConfig, key: str = "checkpoint_path") -> dict:
     if OmegaConf.is_missing(cfg, key) or cfg[key] is None:
         fail(f"{key} is required: {key}=outputs/<run>/checkpoints/<file>.ckpt")
     given = cfg[key]
+    if not isinstance(given, str):
+        fail(f"{key} must be a checkpoint path, got {given!r}: {key}=<path of a .ckpt>")
     path = Path(given)
     if not path.is_file():
         fail(
@@ -48,7 +50,7 @@ def load_checkpoint(cfg: DictConfig, key: str = "checkpoint_path") -> dict:
     if trained != wanted:
         fail(
             f"{key}={given} was trained with model/architectures={trained[0]} "
-            f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}"
+            f"model.component_overrides.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}"
         )
     log.info(
         "Checkpoint %s: %s/%s, epoch %d, step %d",

@@ -87,7 +87,11 @@ class RunConfig:
             effective = self.values.get(f"model.component_overrides.{rest}")
             if effective is not None:
                 return effective
-        return self.values.get(path)
+        found = self.values.get(path)
+        if found is None and path.startswith("model.component_overrides."):
+            # a run without that override was built from the component's own config
+            return self.values.get("model." + path[len("model.component_overrides.") :])
+        return found
 
     @property
     def dataset(self) -> str | None:

@@ -24,7 +24,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from command_builder.demo.runtime import CHECKPOINT_FORMAT, fail, load_checkpoint
+from command_builder.demo.runtime import CHECKPOINT_FORMAT, load_checkpoint
 
 log = logging.getLogger(__name__)
 
