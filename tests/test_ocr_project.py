@@ -316,3 +316,12 @@ def test_every_page_opens_without_an_error_or_warning(
         )
         assert [e.value for e in at.error] == expected, page
         assert [w.value for w in at.warning] == [], page
+
+
+def test_pasted_resume_ticks_the_resume_box(tmp_path: Path) -> None:
+    from command_builder.form import state_from_command
+
+    settings = project(tmp_path)
+    ckpt = checkpoint(settings, "r", "last.ckpt")
+    state = state_from_command(settings, "train", f"python runners/train.py resume={ckpt}")
+    assert state.values["resume"] is True and state.values["checkpoint"] == str(ckpt)

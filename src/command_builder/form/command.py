@@ -266,6 +266,7 @@ def state_from_overrides(
             continue
         values[element.key] = value
         touched.add(element.key)
+    _switch_on_toggles(schema, values, touched)
     architecture = values.get(schema.architecture_key)
     if schema.architecture_key in touched and not same_value(
         architecture, base.values.get(schema.architecture_key)
@@ -278,6 +279,23 @@ def state_from_overrides(
         extra_overrides=tuple(extras),
         sweeps=FrozenMap(sweeps),
     )
+
+
+def _switch_on_toggles(schema: PageSchema, values: dict[str, object], touched: set[str]) -> None:
+    """A command that sets a field shown only under a UI-only checkbox turns that box on.
+
+    (The project's train page: `resume=<path>` is its checkpoint field, visible while
+    "Resume training", which writes nothing itself, is ticked.)
+    """
+    for element in schema.elements:
+        expression = schema.expressions.get((element.key, "visible_if"))
+        if element.key not in touched or expression is None:
+            continue
+        for key in expression.keys:
+            toggle = schema.by_key.get(key)
+            if toggle is not None and toggle.type == "checkbox" and not toggle.hydra_override:
+                values[key] = True
+                touched.add(key)
 
 
 def _sweep_spec(element: Element, text: str, override: Override, taken: set[str]) -> str | None:

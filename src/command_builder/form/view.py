@@ -361,6 +361,11 @@ def _build(
                 locked_paths = _profile_paths(profile_overrides)
                 profile_label = profile.label
 
+    moved = any(
+        (lead := schema.by_key.get(key)) is not None
+        and not same_value(values.get(key), lead.default)
+        for key in (schema.architecture_key, schema.optimizer_key)
+    )
     fields: list[FieldView] = []
     errors: dict[str, str] = {}
     warnings: list[str] = list(schema.warnings)
@@ -451,7 +456,7 @@ def _build(
                 runs[element.hydra_override[0]] = count_values(swept)
                 multirun = multirun or isinstance(swept, SweepRange) or len(swept) > 1
         elif locked is None:
-            written = _overrides_of(element, value)
+            written = _overrides_of(element, value, moved)
             if isinstance(written, str):
                 errors.setdefault(element.key, f"{element.label}: {written}")
             else:
@@ -698,11 +703,16 @@ def _sweep_values(
     return parsed, None
 
 
-def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
-    """The element's overrides, () when it writes nothing, or an error message."""
+def _overrides_of(element: Element, value: object, moved: bool = False) -> tuple[str, ...] | str:
+    """The element's overrides, () when it writes nothing, or an error message.
+
+    `moved`: the architecture or optimizer differs from its default, so a field that
+    follows it is written even at its default (reading the command back must not move it).
+    """
     if not element.hydra_override or value is None or value == ():
         return ()
-    if element.omit_if_default and same_value(value, element.default):
+    follows = element.metadata_default_key is not None or element.optimizer_meta_key is not None
+    if element.omit_if_default and same_value(value, element.default) and not (moved and follows):
         return ()
     groups = element.group_paths
     try:
