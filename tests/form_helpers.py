@@ -28,8 +28,8 @@ def make_run(
         "exp_name": name,
         "model": {
             "architecture_name": architecture,
-            "encoder": {"model_name": encoder},
             "component_overrides": {
+                "encoder": {"model_name": encoder},
                 "decoder": {"name": decoder},
                 "head": {"name": head},
                 "loss": {"name": loss},

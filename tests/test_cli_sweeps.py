@@ -100,7 +100,7 @@ def test_build_slurm_command(demo_settings: Settings, capsys) -> None:
 
 
 def test_validate_checks_each_swept_value(demo_settings: Settings, capsys) -> None:
-    command = "python runners/train.py -m exp_name=x dataloaders.train_dataloader.batch_size=8,2000"
+    command = "python runners/train.py -m exp_name=x batch_size=8,2000"
     code, out, _ = run_cli(capsys, "validate", command, "--workspace", str(demo_settings.root))
     assert code == 1
     assert "[batch_size]: Batch size: 2000: must be between 1 and 1024" in out

@@ -60,7 +60,7 @@ def test_train_writes_run_folder_and_checkpoints(demo_settings: Settings) -> Non
         FAST,
         "exp_name=receipts_v3",
         "model/architectures=dbnetpp",
-        "model.encoder.model_name=resnet34",
+        "model.component_overrides.encoder.model_name=resnet34",
         "model/optimizers=adamw",
         "model.optimizer.lr=0.0007",
         "dataloaders.train_dataloader.batch_size=8",
@@ -110,9 +110,8 @@ def test_resume_continues_epochs_and_steps(demo_settings: Settings) -> None:
         demo_settings,
         "train",
         FAST,
-        "resume=true",
         "trainer.max_epochs=3",
-        quoted(checkpoint, demo_settings.root),
+        f"resume='{checkpoint}'",  # as the project's train.yaml: resume=<absolute path>
     )
     assert result.returncode == 0, result.stderr
     assert "Epoch 3/3" in result.stdout and "Epoch 1/3" not in result.stdout
@@ -177,8 +176,8 @@ def test_predict_writes_a_competition_submission(
             ["checkpoint_path=outputs/nope.ckpt"],
             "checkpoint_path=outputs/nope.ckpt does not exist",
         ),
-        ("train", ["resume=true", "checkpoint_path=outputs/nope.ckpt"], "does not exist"),
-        ("train", ["resume=true"], "resume=true needs checkpoint_path"),
+        ("train", ["resume=outputs/nope.ckpt"], "resume=outputs/nope.ckpt does not exist"),
+        ("train", ["resume=true"], "resume must be a checkpoint path"),
         ("test", [], "checkpoint_path is required"),
         ("predict", [], "checkpoint_path is required"),
         (
@@ -208,7 +207,7 @@ def test_checkpoint_of_another_architecture_is_refused(demo_settings: Settings) 
     )
     assert result.returncode != 0
     assert (
-        "was trained with model/architectures=dbnet model.encoder.model_name=resnet18"
+        "was trained with model/architectures=dbnet model.component_overrides.encoder.model_name=resnet18"
         in result.stderr
     )
 

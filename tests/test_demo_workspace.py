@@ -18,12 +18,13 @@ PAGES = ("train", "test", "predict")
 ARCHITECTURES = ("craft", "dbnet", "dbnetpp")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 DATA = ("canonical", "craft", "default", "preprocessing")
+# schema key -> (the architecture's default key, the list it must be in)
 PLURAL = {
-    "encoder": "encoders",
-    "decoder": "decoders",
-    "head": "heads",
-    "loss": "losses",
-    "optimizer": "optimizers",
+    "encoder": ("default_backbone", "compatible_backbones"),
+    "decoder": ("default_decoder", "compatible_decoders"),
+    "head": ("default_head", "compatible_heads"),
+    "loss": ("default_loss", "compatible_losses"),
+    "optimizer": ("default_optimizer", "recommended_optimizers"),
 }
 SCHEMA_KEYS = {
     "exp_name",
@@ -57,14 +58,14 @@ FULL_OVERRIDES = {
     ),
     "architecture": ("model/architectures=dbnetpp", "model.architecture_name", "dbnetpp"),
     "encoder": (
-        "model.encoder.model_name=efficientnet_b0",
-        "model.encoder.model_name",
+        "model.component_overrides.encoder.model_name=efficientnet_b0",
+        "model.component_overrides.encoder.model_name",
         "efficientnet_b0",
     ),
     "decoder": (
-        "model.component_overrides.decoder.name=fpn",
+        "model.component_overrides.decoder.name=fpn_decoder",
         "model.component_overrides.decoder.name",
-        "fpn",
+        "fpn_decoder",
     ),
     "head": (
         "model.component_overrides.head.name=db_head",
@@ -79,16 +80,7 @@ FULL_OVERRIDES = {
     "optimizer": ("model/optimizers=sgd", "model.optimizer._target_", "torch.optim.SGD"),
     "lr": ("model.optimizer.lr=0.02", "model.optimizer.lr", 0.02),
     "weight_decay": ("model.optimizer.weight_decay=0.003", "model.optimizer.weight_decay", 0.003),
-    "train_bs": (
-        "dataloaders.train_dataloader.batch_size=4",
-        "dataloaders.train_dataloader.batch_size",
-        4,
-    ),
-    "val_bs": (
-        "dataloaders.val_dataloader.batch_size=2",
-        "dataloaders.val_dataloader.batch_size",
-        2,
-    ),
+    "batch_size": ("batch_size=4", "dataloaders.train_dataloader.batch_size", 4),
     "epochs": ("trainer.max_epochs=3", "trainer.max_epochs", 3),
     "accumulate": ("trainer.accumulate_grad_batches=4", "trainer.accumulate_grad_batches", 4),
     "clip": ("trainer.gradient_clip_val=1.5", "trainer.gradient_clip_val", 1.5),
@@ -96,7 +88,13 @@ FULL_OVERRIDES = {
     "data": ("data=canonical", "data.dataset_name", "receipts_canonical"),
 }
 PAGE_OVERRIDES = {
-    "train": {"resume": ("resume=true", "resume", True)},
+    "train": {
+        "resume": (
+            "resume=/w/outputs/r/checkpoints/last.ckpt",
+            "resume",
+            "/w/outputs/r/checkpoints/last.ckpt",
+        )
+    },
     "test": {},
     "predict": {
         "minified": ("minified_json=true", "minified_json", True),
@@ -147,14 +145,15 @@ def test_groups_hold_the_projects_options(group: str, options: tuple[str, ...]) 
 def test_primary_config_composes_with_defaults(page: str) -> None:
     cfg = compose_page(page, [])
     assert cfg.model.architecture_name == "dbnet"
-    assert cfg.model.encoder.model_name == "resnet18"
+    assert cfg.model.component_overrides.encoder.model_name == "resnet18"
     assert cfg.model.optimizer._target_ == "torch.optim.Adam"
     assert cfg.data.dataset_name == "receipts"
-    assert cfg.trainer.precision == 32
+    assert cfg.trainer.precision == "32-true"
+    assert cfg.batch_size == 16 and cfg.dataloaders.val_dataloader.batch_size == 16
     assert cfg.logger.wandb.enabled is False
     assert cfg.demo.epoch_seconds > 0
-    if page == "train":
-        assert cfg.checkpoint_path is None
+    if page == "train":  # as the project's train.yaml: resume=<checkpoint path>
+        assert cfg.checkpoint_path is None and cfg.resume is None
     else:  # test and predict cannot run without a checkpoint: Hydra's mandatory marker
         assert OmegaConf.is_missing(cfg, "checkpoint_path")
     if page == "predict":
@@ -234,48 +233,47 @@ def test_cluster_launchers_compose(launcher: str, target: str) -> None:
 
 @pytest.mark.parametrize("name", ARCHITECTURES)
 def test_architecture_meta_matches_its_config(name: str) -> None:
-    meta = ui_meta("architectures", name)
+    meta = ui_meta("architectures", name)["ui_metadata"]
     model = compose_page("train", [f"model/architectures={name}"]).model
-    assert meta["name"] == name and meta["label"] and meta["components_summary"] and meta["notes"]
-    defaults, compatible = meta["defaults"], meta["compatible"]
-    assert defaults["encoder"] == model.encoder.model_name
-    assert defaults["decoder"] == model.component_overrides.decoder.name
-    assert defaults["head"] == model.component_overrides.head.name
-    assert defaults["loss"] == model.component_overrides.loss.name
-    for kind, plural in PLURAL.items():
-        assert defaults[kind] in compatible[plural], kind
-    assert set(compatible["optimizers"]) <= set(OPTIMIZERS)
-    assert set(meta["recommended_optimizers"]) <= set(compatible["optimizers"])
-    assert set(meta["recommended_data"]) <= set(DATA)
-    assert 0 < defaults["learning_rate"] < 1
+    assert meta["notes"] and set(meta["components"]) == {"encoder", "decoder", "head", "loss"}
+    overrides = model.component_overrides
+    assert meta["default_backbone"] == overrides.encoder.model_name
+    assert meta["default_decoder"] == overrides.decoder.name
+    assert meta["default_head"] == overrides.head.name
+    assert meta["default_loss"] == overrides.loss.name
+    for default, compatible in PLURAL.values():
+        assert meta[default] in meta[compatible], default
+    assert set(meta["recommended_optimizers"]) <= set(OPTIMIZERS)
+    assert meta["recommended_data"] in DATA
+    assert 0 < meta["default_learning_rate"] < 1
 
 
 @pytest.mark.parametrize("name", ARCHITECTURES)
 def test_use_cases_use_schema_keys_and_compatible_values(name: str) -> None:
-    meta = ui_meta("architectures", name)
+    meta = ui_meta("architectures", name)["ui_metadata"]
     assert 2 <= len(meta["use_cases"]) <= 3
     assert len({case["id"] for case in meta["use_cases"]}) == len(meta["use_cases"])
     for case in meta["use_cases"]:
         assert case["title"] and case["description"]
-        values = case["values"]
+        values = case["recommendations"]
         assert set(values) <= SCHEMA_KEYS, case["id"]
-        for kind, plural in PLURAL.items():
+        for kind, (_, compatible) in PLURAL.items():
             if kind in values:
-                assert values[kind] in meta["compatible"][plural], (case["id"], kind)
+                assert values[kind] in meta[compatible], (case["id"], kind)
         if "dataset" in values:
             assert values["dataset"] in DATA
 
 
 def test_components_cover_the_projects_catalog() -> None:
     union: dict[str, set[str]] = {
-        "encoders": set(),
-        "decoders": set(),
-        "heads": set(),
-        "losses": set(),
+        "compatible_backbones": set(),
+        "compatible_decoders": set(),
+        "compatible_heads": set(),
+        "compatible_losses": set(),
     }
     for name in ARCHITECTURES:
         for kind, names in union.items():
-            names.update(ui_meta("architectures", name)["compatible"][kind])
+            names.update(ui_meta("architectures", name)["ui_metadata"][kind])
     assert {
         "resnet18",
         "resnet34",
@@ -283,27 +281,27 @@ def test_components_cover_the_projects_catalog() -> None:
         "mobilenetv3_small_050",
         "efficientnet_b0",
         "vgg16_bn",
-    } <= union["encoders"]
-    assert {"unet", "fpn", "pan", "dbpp_decoder", "craft_decoder"} <= union["decoders"]
-    assert {"db_head", "dbpp_head", "craft_head"} <= union["heads"]
-    assert {"db_loss", "craft_loss"} <= union["losses"]
+    } <= union["compatible_backbones"]
+    assert {"unet", "fpn_decoder", "pan_decoder", "dbpp_decoder", "craft_decoder"} <= union[
+        "compatible_decoders"
+    ]
+    assert {"db_head", "dbpp_head", "craft_head"} <= union["compatible_heads"]
+    assert {"db_loss", "craft_loss"} <= union["compatible_losses"]
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_optimizer_meta_matches_its_config(name: str) -> None:
-    meta = ui_meta("optimizers", name)
+    lr = ui_meta("optimizers", name)["ui_metadata"]["learning_rate"]
     optimizer = compose_page("train", [f"model/optimizers={name}"]).model.optimizer
-    lr = meta["learning_rate"]
-    assert meta["name"] == name and meta["label"] and meta["help"]
+    assert lr["help"] and set(lr) == {"default", "min", "max", "step", "help"}
     assert lr["min"] <= lr["default"] <= lr["max"] and 0 < lr["step"] < lr["max"]
     assert lr["default"] == pytest.approx(optimizer.lr)
-    assert meta["weight_decay"]["default"] == pytest.approx(optimizer.weight_decay)
 
 
 def test_preprocessing_profiles_compose() -> None:
     profiles = load_yaml(CONFIGS / "ui_meta" / "preprocessing_profiles.yaml")["profiles"]
-    assert set(profiles) == {"none", "lens_style", "lens_style_office", "camscanner", "doctr_demo"}
-    assert profiles["none"]["overrides"] == []
+    assert set(profiles) == {"lens_style", "lens_style_office", "camscanner", "doctr_demo"}
+    profiles["none"] = {"label": "none", "description": "implicit", "overrides": []}
     for name, profile in profiles.items():
         assert profile["label"] and profile["description"], name
         cfg = compose_page("train", list(profile["overrides"]))

@@ -26,12 +26,12 @@ def test_picking_fills_components_and_warns_on_mismatch(
     at = open_app(monkeypatch, demo_settings, page="test")
     picker = at.selectbox(key=PICK)
     assert picker.label == "Checkpoint"
-    newest = "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt"
+    newest = str(demo_settings.root / "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt")
     assert picker.options[0].startswith("craft_run · epoch 1 · step 410")
     picker.select(newest).run()
     assert "Filled from the checkpoint's run: Architecture, Encoder" in texts(at.info)[0]
     assert "model/architectures=craft" in command(at)
-    assert "model.encoder.model_name=vgg16_bn" in command(at)
+    assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
     at.selectbox(key="test.field.encoder").select("resnet50").run()
@@ -69,14 +69,10 @@ def test_picked_checkpoint_stays_listed_when_filtered_out(
     write_run(demo_settings.root, "alpha", architecture="dbnet", encoder="resnet18")
     write_run(demo_settings.root, "beta", architecture="dbnet", encoder="resnet34")
     at = open_app(monkeypatch, demo_settings, page="predict")
-    at.selectbox(key="predict.field.checkpoint").select(
-        "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
-    ).run()
+    alpha = str(demo_settings.root / "outputs/alpha/checkpoints/epoch=0-step=10.ckpt")
+    at.selectbox(key="predict.field.checkpoint").select(alpha).run()
     at.text_input(key="predict.ui.checkpoint_filter").input("beta").run()
-    assert (
-        at.selectbox(key="predict.field.checkpoint").value
-        == "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
-    )
+    assert at.selectbox(key="predict.field.checkpoint").value == alpha
     at = switch(switch(at, "train"), "predict")
     assert at.text_input(key="predict.ui.checkpoint_filter").value == "beta"
     assert "checkpoint_path" in command(at)
@@ -89,10 +85,9 @@ def test_train_resume_shows_the_picker(
     at = open_app(monkeypatch, demo_settings)
     assert not at.selectbox
     at.checkbox(key="train.field.resume").check().run()
-    at.selectbox(key="train.field.checkpoint").select(
-        "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
-    ).run()
-    assert "resume=true" in command(at)
+    earlier = demo_settings.root / "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
+    at.selectbox(key="train.field.checkpoint").select(str(earlier)).run()
+    assert f'resume="{earlier}"' in command(at)  # the project's train.yaml: resume=<path>
     assert "model/architectures=dbnetpp" in command(at)
 
 

@@ -15,8 +15,8 @@ from ui_apptest import command, open_app, settle
 def test_run_is_disabled_while_the_form_has_errors(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings)
-    assert at.button(key="train.ui.run").disabled
+    at = open_app(monkeypatch, demo_settings, page="test")  # no checkpoint chosen yet
+    assert at.button(key="test.ui.run").disabled
 
 
 def test_run_starts_a_job_and_links_to_it(
@@ -82,5 +82,7 @@ def test_open_in_builder_falls_back_to_the_recorded_values(
     at.run()
     assert at.text_input(key="train.field.exp_name").value == "again"
     assert "model/architectures=craft" in command(at)
-    assert "model.encoder.model_name=vgg16_bn" in command(at)  # untouched: the metadata default
+    assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(
+        at
+    )  # untouched: the metadata default
     assert "trainer.max_epochs=3" in command(at)

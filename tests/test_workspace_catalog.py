@@ -31,15 +31,16 @@ def small_workspace(root: Path) -> Settings:
     write(root / "configs/train.yaml", "defaults:\n  - data: a\n")
     write(root / "configs/data/a.yaml", "x: 1\n")
     write(root / "configs/data/b.yaml", "x: 2\n")
-    write(root / "configs/model/architectures/net.yaml", "name: net\n")
+    write(root / "configs/model/architectures/net.yaml", "architectures: net\n")
     write(
         root / "configs/ui_meta/architectures/net.yaml",
-        "name: net\nlabel: Net\ncompatible:\n  encoders: [e1, e2]\n"
-        "defaults: {encoder: e1}\nuse_cases:\n  - {id: u, title: U, values: {encoder: e2}}\n",
+        "ui_metadata:\n  label: Net\n  compatible_backbones: [e1, e2]\n"
+        "  default_backbone: e1\n"
+        "  use_cases:\n    - {id: u, title: U, recommendations: {encoder: e2}}\n",
     )
     write(
         root / "configs/ui_meta/optimizers/adam.yaml",
-        "name: adam\nlearning_rate: {min: 1.0e-5, max: 1.0e-2, default: 1.0e-3}\n",
+        "ui_metadata:\n  learning_rate: {min: 1.0e-5, max: 1.0e-2, default: 1.0e-3}\n",
     )
     write(root / "runners/train.py", "")
     write(root / "runners/_helpers.py", "")
@@ -70,14 +71,13 @@ def test_demo_groups_metadata_and_runners(demo_settings: Settings) -> None:
         "train": "runners/train.py",
     }
     dbnet = catalog.architectures["dbnet"]
-    assert dbnet.label == "DBNet"
-    assert dbnet.defaults["encoder"] == "resnet18"
-    assert "resnet50" in dbnet.compatible["encoders"]
+    assert dbnet.label == "dbnet"
+    assert dbnet.defaults["default_backbone"] == "resnet18"
+    assert "resnet50" in dbnet.compatible["compatible_backbones"]
     assert dbnet.use_cases[0].id == "fast_baseline"
     assert dbnet.use_cases[0].values["batch_size"] == 16
     adamw = catalog.optimizers["adamw"]
     assert (adamw.lr_min, adamw.lr_max, adamw.lr_default) == (1e-6, 1e-2, 5e-4)
-    assert adamw.weight_decay_default == 0.01
     lens = catalog.preprocessing_profiles["lens_style"]
     assert lens.overrides == ("data=preprocessing", "data.preprocessing.mode=lens_style")
     assert catalog.preprocessing_profiles["none"].overrides == ()
@@ -85,7 +85,10 @@ def test_demo_groups_metadata_and_runners(demo_settings: Settings) -> None:
 
 def test_meta_options_is_a_union_without_duplicates(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
-    write(settings.ui_meta_dir / "architectures/other.yaml", "compatible:\n  encoders: [e2, e3]\n")
+    write(
+        settings.ui_meta_dir / "architectures/other.yaml",
+        "ui_metadata:\n  compatible_backbones: [e2, e3]\n",
+    )
     catalog = build_catalog(settings)
     assert catalog.meta_options("encoders") == ("e1", "e2", "e3")
     assert catalog.meta_options("heads") == ()
@@ -101,7 +104,7 @@ def test_nested_groups_and_runner_names(tmp_path: Path) -> None:
 def test_broken_yaml_becomes_an_issue_and_the_rest_still_works(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
     write(settings.configs_dir / "data/broken.yaml", "x: 1\ny: [1, 2\nz: 3\n")
-    write(settings.ui_meta_dir / "optimizers/sgd.yaml", "name: sgd\nlearning_rate: {min: 1\n")
+    write(settings.ui_meta_dir / "optimizers/sgd.yaml", "ui_metadata:\n  learning_rate: {min: 1\n")
     catalog = build_catalog(settings)
     broken = issue_for(catalog, "configs/data/broken.yaml")
     assert broken.line == 3 and "invalid YAML" in broken.message
@@ -109,7 +112,7 @@ def test_broken_yaml_becomes_an_issue_and_the_rest_still_works(tmp_path: Path) -
     assert issue_for(catalog, "configs/ui_meta/optimizers/sgd.yaml").line is not None
     assert catalog.group_options("data") == ("a", "b", "broken")  # still an option: the file exists
     assert list(catalog.optimizers) == ["adam"]
-    assert catalog.architectures["net"].defaults == {"encoder": "e1"}
+    assert catalog.architectures["net"].defaults == {"default_backbone": "e1"}
 
 
 def test_config_that_is_not_a_mapping_is_an_issue(tmp_path: Path) -> None:
@@ -119,41 +122,43 @@ def test_config_that_is_not_a_mapping_is_an_issue(tmp_path: Path) -> None:
     assert issue.line == 2 and "mapping" in issue.message
 
 
-def test_invalid_metadata_names_file_and_line(tmp_path: Path) -> None:
+def test_metadata_problems_name_file_and_line_and_never_drop_the_file(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
     write(
-        settings.ui_meta_dir / "architectures/bad.yaml", "name: bad\ncompatible:\n  encoders: 5\n"
+        settings.ui_meta_dir / "architectures/bad.yaml",
+        "ui_metadata:\n  notes: x\n  compatible_backbones: 5\n",
     )
-    write(settings.ui_meta_dir / "architectures/typo.yaml", "name: typo\nlabell: X\n")
-    write(settings.ui_meta_dir / "architectures/wrongname.yaml", "name: other\n")
+    write(settings.ui_meta_dir / "architectures/typo.yaml", "ui_metadata:\n  notez: X\n")
     write(
         settings.ui_meta_dir / "architectures/baddefault.yaml",
-        "compatible: {encoders: [a]}\ndefaults:\n  encoder: b\n",
+        "ui_metadata:\n  compatible_backbones: [a]\n  default_backbone: b\n",
     )
     write(
         settings.ui_meta_dir / "optimizers/sgd.yaml",
-        "learning_rate: {min: 1.0e-2, max: 1.0e-4, default: 1.0e-3}\n",
+        "ui_metadata:\n  learning_rate: {min: 1.0e-2, max: 1.0e-4, default: 1.0e-3}\n",
     )
     catalog = build_catalog(settings)
     bad = issue_for(catalog, "configs/ui_meta/architectures/bad.yaml")
-    assert bad.line == 3 and "compatible.encoders" in bad.message
-    assert issue_for(catalog, "configs/ui_meta/architectures/typo.yaml").line == 2
-    assert "differs" in issue_for(catalog, "configs/ui_meta/architectures/wrongname.yaml").message
+    assert bad.line == 3 and "compatible_backbones" in bad.message
+    typo = issue_for(catalog, "configs/ui_meta/architectures/typo.yaml")
+    assert typo.line == 2 and "unknown key 'ui_metadata.notez'" in typo.message
     assert issue_for(catalog, "configs/ui_meta/architectures/baddefault.yaml").line == 3
     assert "learning_rate" in issue_for(catalog, "configs/ui_meta/optimizers/sgd.yaml").message
-    assert list(catalog.architectures) == ["net"]
-    assert list(catalog.optimizers) == ["adam"]
+    assert sorted(catalog.architectures) == ["bad", "baddefault", "net", "typo"]
+    assert catalog.optimizers["sgd"].lr_min is None  # contradicting bounds are dropped alone
 
 
-def test_invalid_profile_is_left_out_alone(tmp_path: Path) -> None:
+def test_invalid_profile_is_left_out_alone_and_none_is_always_offered(tmp_path: Path) -> None:
     settings = small_workspace(tmp_path)
+    assert list(build_catalog(settings).preprocessing_profiles) == ["none"]
     write(
         settings.ui_meta_dir / "preprocessing_profiles.yaml",
-        "profiles:\n  ok: {label: OK, overrides: [data=a]}\n  bad:\n    overrides: [1, {}]\n",
+        "profiles:\n  ok: {label: OK, overrides: [data=a]}\n  bad: [1, 2]\n",
     )
     catalog = build_catalog(settings)
-    assert list(catalog.preprocessing_profiles) == ["ok"]
-    assert issue_for(catalog, "configs/ui_meta/preprocessing_profiles.yaml").line == 4
+    assert list(catalog.preprocessing_profiles) == ["none", "ok"]
+    assert catalog.preprocessing_profiles["none"].overrides == ()
+    assert issue_for(catalog, "configs/ui_meta/preprocessing_profiles.yaml").line == 3
 
 
 def test_fingerprint_changes_on_add_edit_delete_only(tmp_path: Path) -> None:

@@ -28,8 +28,20 @@ DEMO_SOURCE = Path(__file__).parent / "demo"
 DEMO_MARKER = ".demo-version"
 
 
-def default_command_prefix() -> tuple[str, ...]:
-    """`uv run python` when uv is on PATH, else the running Python."""
+UV_PROJECT_FILES = ("pyproject.toml", "uv.lock")
+
+
+def default_command_prefix(root: Path | None = None) -> tuple[str, ...]:
+    """`uv run python` for a uv project (pyproject.toml or uv.lock at `root`), else the
+    running Python; without a root, `uv run python` when uv is on PATH.
+
+    A uv project keeps `uv run python` even when uv is missing: the command shows
+    what the project needs, and the builder warns that uv is not on PATH.
+    """
+    if root is not None:
+        if any((root / name).is_file() for name in UV_PROJECT_FILES):
+            return ("uv", "run", "python")
+        return (sys.executable,)
     if shutil.which("uv"):
         return ("uv", "run", "python")
     return (sys.executable,)
@@ -151,7 +163,9 @@ def load_settings(root: str | os.PathLike[str]) -> Settings:
         parsed = _SettingsFile.model_validate(loaded)
     except ValidationError as exc:
         raise WorkspaceError(_settings_problem(settings_file, exc)) from None
-    return Settings(root=root_path, **parsed.model_dump(exclude_unset=True))
+    values = parsed.model_dump(exclude_unset=True)
+    values.setdefault("command_prefix", default_command_prefix(root_path))
+    return Settings(root=root_path, **values)
 
 
 def data_home() -> Path:

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..commands import effects as fx
 from ..commands.command_line import CommandParseError, parse_command_line
@@ -23,6 +24,7 @@ from ..form import (
     apply_change,
     apply_checkpoint,
     apply_sweep,
+    apply_use_case,
     build_view,
     command_of,
     initial_state,
@@ -64,18 +66,47 @@ def parse_value(element: Element, text: str) -> object:
     return text
 
 
+USE_CASE = "use_case"  # --set use_case=<id>: apply a use case as its card does in the app
 _PATH_MARKS = (".", "/", "+", "~", "@")
 
 
-def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> FormState:
-    """--set KEY=VALUE: KEY is a field key or a config path (`trainer.max_epochs`, `data`,
-    `+callbacks`); a path no field writes becomes an extra override Hydra then judges."""
+def _apply_use_case(context: PageContext, state: FormState, case_id: str) -> FormState:
+    """The architecture's use case `case_id` (ids are looked up across all architectures)."""
+    catalog = context.catalog
+    owners = [
+        name
+        for name, meta in catalog.architectures.items()
+        if any(u.id == case_id for u in meta.use_cases)
+    ]
+    if not owners:
+        known = sorted(u.id for m in catalog.architectures.values() for u in m.use_cases)
+        raise UsageError(
+            f"--set use_case={case_id}: no such use case; known: {', '.join(known) or 'none'}"
+        )
+    state, _ = apply_use_case(context.schema, catalog, state, owners[0], case_id)
+    return state
+
+
+def _checkpoint_value(settings: Settings, text: str) -> str:
+    """A checkpoint given absolute or relative to the workspace, as an absolute path."""
+    path = Path(text).expanduser()
+    return str(path if path.is_absolute() else (settings.root / path)) if text else text
+
+
+def _apply_sets(
+    context: PageContext, state: FormState, sets: Sequence[str], settings: Settings
+) -> FormState:
+    """--set KEY=VALUE: KEY is a field key, `use_case`, or a config path (`trainer.max_epochs`,
+    `data`, `+callbacks`); a path no field writes becomes an extra override Hydra then judges."""
     schema = context.schema
     for item in sets:
         key, sep, text = item.partition("=")
         key = key.strip()
         if not sep and not key.startswith("~"):
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
+        if key == USE_CASE and USE_CASE not in schema.by_key:
+            state = _apply_use_case(context, state, text.strip())
+            continue
         element = schema.by_key.get(key) or schema.by_path.get(key)
         if element is None or element.type == "info":
             if any(mark in key for mark in _PATH_MARKS):
@@ -87,6 +118,8 @@ def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> 
                 "(or a config path such as trainer.max_epochs)"
             )
         value = parse_value(element, text)
+        if element.options_source == "checkpoints" and isinstance(value, str):
+            value = _checkpoint_value(settings, value)
         if element.key == schema.checkpoint_key and context.index is not None:
             state, _ = apply_checkpoint(schema, context.catalog, context.index, state, value)
         else:
@@ -143,7 +176,7 @@ def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, For
         state = state_from_overrides(context.schema, context.catalog, parsed.overrides)
     else:
         state = initial_state(context.schema, context.catalog)
-    state = apply_sweeps(context, _apply_sets(context, state, args.sets), args.sweeps)
+    state = apply_sweeps(context, _apply_sets(context, state, args.sets, settings), args.sweeps)
     return settings, context, state
 
 

@@ -26,14 +26,17 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
-def load_checkpoint(cfg: DictConfig) -> dict:
-    """Read a demo checkpoint and refuse one trained with another architecture or encoder."""
-    if OmegaConf.is_missing(cfg, "checkpoint_path") or cfg.checkpoint_path is None:
-        fail("checkpoint_path is required: checkpoint_path=outputs/<run>/checkpoints/<file>.ckpt")
-    path = Path(cfg.checkpoint_path)
+def load_checkpoint(cfg: DictConfig, key: str = "checkpoint_path") -> dict:
+    """Read the demo checkpoint at cfg[key]; refuse one trained with another architecture or encoder."""
+    if OmegaConf.is_missing(cfg, key) or cfg[key] is None:
+        fail(f"{key} is required: {key}=outputs/<run>/checkpoints/<file>.ckpt")
+    given = cfg[key]
+    if not isinstance(given, str):
+        fail(f"{key} must be a checkpoint path, got {given!r}: {key}=<path of a .ckpt>")
+    path = Path(given)
     if not path.is_file():
         fail(
-            f"checkpoint_path={cfg.checkpoint_path} does not exist "
+            f"{key}={given} does not exist "
             f"(relative paths start at the workspace root {Path.cwd()})"
         )
     try:
@@ -41,19 +44,17 @@ def load_checkpoint(cfg: DictConfig) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError):
         state = None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        fail(
-            f"checkpoint_path={cfg.checkpoint_path} is not a checkpoint written by the demo train runner"
-        )
+        fail(f"{key}={given} is not a checkpoint written by the demo train runner")
     trained = (state["architecture"], state["encoder"])
-    wanted = (cfg.model.architecture_name, cfg.model.encoder.model_name)
+    wanted = (cfg.model.architecture_name, cfg.model.component_overrides.encoder.model_name)
     if trained != wanted:
         fail(
-            f"checkpoint_path={cfg.checkpoint_path} was trained with model/architectures={trained[0]} "
-            f"model.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}"
+            f"{key}={given} was trained with model/architectures={trained[0]} "
+            f"model.component_overrides.encoder.model_name={trained[1]}, but this run composes {wanted[0]} / {wanted[1]}"
         )
     log.info(
         "Checkpoint %s: %s/%s, epoch %d, step %d",
-        cfg.checkpoint_path,
+        given,
         state["architecture"],
         state["encoder"],
         state["epoch"],

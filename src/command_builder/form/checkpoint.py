@@ -7,6 +7,7 @@ a shared link that disagrees with the run all show the same per-field warning.
 
 from __future__ import annotations
 
+from ..commands.command_line import CommandParseError
 from ..schema import PageSchema
 from .run_match import recorded_values
 from .state import CatalogLike, FormState, apply_values, changed_keys
@@ -32,8 +33,30 @@ def apply_checkpoint(
     checkpoint = find_checkpoint(index, path)
     config = index.run_config(checkpoint.run_dir) if checkpoint is not None else None
     filled = recorded_values(schema, catalog, config) if config is not None else {}
+    profile_field = next((e for e in schema.elements if e.is_profile), None)
+    if config is not None and profile_field is not None:
+        # The run's recorded overrides name its profile exactly; the config match is a fallback.
+        overrides = getattr(config, "overrides", None)
+        profile = None if overrides is None else profile_of_overrides(schema, catalog, overrides)
+        if profile is not None:
+            filled[profile_field.key] = profile
     picked = {schema.checkpoint_key: path}
     new = apply_values(
         schema, catalog, state, {**filled, **picked}, chosen=frozenset({schema.checkpoint_key})
     )
     return new, changed_keys(state, new)
+
+
+def profile_of_overrides(
+    schema: PageSchema, catalog: CatalogLike, overrides: tuple[str, ...]
+) -> str | None:
+    """The preprocessing profile a run's recorded overrides used ("none" if none matches)."""
+    from .command import _parse_all, _take_profile
+
+    if "none" not in catalog.preprocessing_profiles:
+        return None
+    try:
+        found, _ = _take_profile(schema, catalog, _parse_all(tuple(overrides)))
+    except CommandParseError:
+        return None
+    return found or "none"

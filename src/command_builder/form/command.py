@@ -9,6 +9,7 @@ so Hydra (last one wins) sees the pasted command's meaning unchanged.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -33,7 +34,15 @@ from ..commands.overrides import (
 from ..commands.sweeps import SweepError, follows, parse_sweep_spec
 from ..schema import Element, PageSchema
 from ..settings import Settings
-from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
+from .state import (
+    CatalogLike,
+    FormState,
+    FrozenMap,
+    apply_values,
+    coerce,
+    initial_state,
+    same_value,
+)
 from .view import CheckpointIndexLike, FormView, build_view
 
 
@@ -93,12 +102,19 @@ def command_of(settings: Settings, view: FormView) -> BuiltCommand:
     (Run button, `command-builder run`) must not start it without the user's yes.
     """
     argv = tuple(build_argv(settings, view.page, view.overrides, multirun=view.multirun))
+    warnings = view.warnings
+    if argv and argv[0] == "uv" and shutil.which("uv") is None:
+        warnings += (
+            "uv is not on PATH: this workspace is a uv project (pyproject.toml or uv.lock), "
+            "so its runners start with `uv run python`; install uv (https://docs.astral.sh/uv/) "
+            "or set command_prefix in command_builder.yaml",
+        )
     return BuiltCommand(
         argv=argv,
         command=display_command(argv),
         overrides=view.overrides,
         errors=tuple(view.errors.values()),
-        warnings=view.warnings,
+        warnings=warnings,
         field_errors=view.errors,
         run_count=view.run_count,
         multirun=view.multirun,
@@ -166,7 +182,7 @@ def _take_profile(
     schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, Override]]
 ) -> tuple[str | None, list[tuple[str, Override]]]:
     """The preprocessing profile whose overrides all appear (the most specific one), consumed."""
-    if not any(e.options_source == "preprocessing_profiles" for e in schema.elements):
+    if not any(e.is_profile for e in schema.elements):
         return None, parsed
     signatures = [_signature(o) for _, o in parsed]
     best: tuple[str, list[int]] | None = None
@@ -203,8 +219,9 @@ def state_from_overrides(
 ) -> FormState:
     """Overrides -> state: fields' values (touched) from the overrides that map to them.
 
-    Starts from the initial state without applying metadata defaults for what the
-    command does not name. For a field with several paths (batch size) the first
+    Starts from the initial state (the composed config's values); a command that picks
+    another architecture also moves the fields it does not name to that architecture's
+    metadata defaults (what its preset builds). For a field with several paths (batch size) the first
     value wins; a later, different one stays an extra override (and still wins in Hydra).
     A sweep of a sweep field's first path becomes its sweep spec (its other paths follow
     it as `path=${first}`); a sweep the field cannot hold stays an extra override.
@@ -216,10 +233,10 @@ def state_from_overrides(
     sweeps: dict[str, str] = {}
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
-        for holder in schema.elements:
-            if holder.options_source == "preprocessing_profiles":
-                values[holder.key] = profile
-                touched.add(holder.key)
+        for element in schema.elements:
+            if element.is_profile:
+                values[element.key] = profile
+                touched.add(element.key)
     by_path = schema.by_path
     for text, override in remaining:
         element = by_path.get(override_key(override))
@@ -250,13 +267,34 @@ def state_from_overrides(
             continue
         values[element.key] = value
         touched.add(element.key)
+    _switch_on_toggles(schema, values, touched)
+    # One transition, as in the app: what the command names is chosen; a different
+    # architecture or optimizer moves the fields it does not name to their defaults.
+    chosen = frozenset(touched)
+    state = apply_values(schema, catalog, base, {k: values[k] for k in chosen}, chosen=chosen)
     return replace(
-        base,
-        values=FrozenMap(values),
-        touched=frozenset(touched),
+        state,
         extra_overrides=tuple(extras),
         sweeps=FrozenMap(sweeps),
+        notices=FrozenMap(),
     )
+
+
+def _switch_on_toggles(schema: PageSchema, values: dict[str, object], touched: set[str]) -> None:
+    """A command that sets a field shown only under a UI-only checkbox turns that box on.
+
+    (The project's train page: `resume=<path>` is its checkpoint field, visible while
+    "Resume training", which writes nothing itself, is ticked.)
+    """
+    for element in schema.elements:
+        expression = schema.expressions.get((element.key, "visible_if"))
+        if element.key not in touched or expression is None:
+            continue
+        for key in expression.keys:
+            toggle = schema.by_key.get(key)
+            if toggle is not None and toggle.type == "checkbox" and not toggle.hydra_override:
+                values[key] = True
+                touched.add(key)
 
 
 def _sweep_spec(element: Element, text: str, override: Override, taken: set[str]) -> str | None:

@@ -126,6 +126,7 @@ def coerce(element: Element, value: object) -> object:
 def initial_state(schema: PageSchema, catalog: CatalogLike) -> FormState:
     """Schema defaults, plus the default architecture's and optimizer's metadata defaults."""
     values = {e.key: coerce(e, e.default) for e in schema.elements if e.type != "info"}
+    held = frozenset(e.key for e in schema.elements if e.config_default)  # what the run uses
     base = FormState(schema.page, FrozenMap(values))
     leading = {
         k: values[k]
@@ -134,9 +135,11 @@ def initial_state(schema: PageSchema, catalog: CatalogLike) -> FormState:
     }
     if not leading:
         return base
-    # From "nothing chosen" to the schema's defaults: the dependent fields follow them.
-    start = replace(base, values=FrozenMap({**values, **dict.fromkeys(leading)}))
-    return _transition(schema, catalog, start, leading, chosen=frozenset())
+    # From "nothing chosen" to the schema's defaults: the dependent fields follow them,
+    # except those holding the composed config's value (held as if chosen, for this step).
+    start = replace(base, values=FrozenMap({**values, **dict.fromkeys(leading)}), touched=held)
+    followed = _transition(schema, catalog, start, leading, chosen=frozenset())
+    return replace(followed, touched=frozenset(), notices=FrozenMap())
 
 
 def _element(schema: PageSchema, key: str) -> Element:

@@ -9,10 +9,11 @@ Hydra does not type-check plain YAML configs, so `lr=abc` would compose.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -51,7 +52,11 @@ class RunConfigLike(Protocol):
 
 
 class CheckpointIndexLike(Protocol):
-    """What the engine reads from workspace.CheckpointIndex (README, Architecture)."""
+    """What the engine reads from workspace.CheckpointIndex (README, Architecture).
+
+    An index with a `root` (the workspace folder) lets checkpoint values be given
+    relative to it; they are shown and written absolute (the runners chdir).
+    """
 
     @property
     def checkpoints(self) -> tuple: ...
@@ -134,36 +139,45 @@ def _catalog_options(catalog: CatalogLike, source: str) -> tuple[str, ...]:
     return tuple(catalog.preprocessing_profiles)
 
 
+def absolute_checkpoint(index: CheckpointIndexLike | None, path: object) -> object:
+    """A checkpoint path as the runners need it: absolute (relative ones start at the root)."""
+    root = getattr(index, "root", None)
+    if not isinstance(path, str) or not path or root is None:
+        return path
+    return os.path.normpath(os.path.join(root, path))
+
+
 @lru_cache(maxsize=8)
 def _checkpoint_options(
     index: CheckpointIndexLike, version: str
 ) -> tuple[tuple[str, ...], frozenset[str], Mapping[str, str], Mapping[str, CheckpointLike]]:
-    """Paths (newest first), their set, labels and objects; once per index version."""
+    """Absolute paths (newest first), their set, labels and objects; once per index version."""
     checkpoints = index.checkpoints
-    paths = tuple(c.path for c in checkpoints)
-    labels = {c.path: _checkpoint_label(c) for c in checkpoints}
-    return (
-        paths,
-        frozenset(paths),
-        MappingProxyType(labels),
-        MappingProxyType({c.path: c for c in checkpoints}),
-    )
+    paths = tuple(str(absolute_checkpoint(index, c.path)) for c in checkpoints)
+    labels = {p: _checkpoint_label(c) for p, c in zip(paths, checkpoints, strict=True)}
+    by_path = {c.path: c for c in checkpoints}
+    by_path.update(zip(paths, checkpoints, strict=True))
+    return paths, frozenset(paths), MappingProxyType(labels), MappingProxyType(by_path)
 
 
 def _checkpoint_label(c: CheckpointLike) -> str:
-    parts = [c.run_name]
+    parts = [c.run_name, c.path.rpartition("/")[2]]
     if c.epoch is not None:
         parts.append(f"epoch {c.epoch}")
     if c.step is not None:
         parts.append(f"step {c.step}")
+    metric = getattr(c, "metric", None)
+    if metric is not None:
+        parts.append(f"{metric[0]} {metric[1]:g}")
     return " · ".join(parts)
 
 
 def find_checkpoint(index: CheckpointIndexLike | None, path: object) -> CheckpointLike | None:
-    """The indexed checkpoint at `path` (relative posix path), or None."""
+    """The indexed checkpoint at `path` (absolute, or relative to the workspace), or None."""
     if index is None or not isinstance(path, str):
         return None
-    return _checkpoint_options(index, index.version)[3].get(path)
+    found = _checkpoint_options(index, index.version)[3]
+    return found.get(path) or found.get(str(absolute_checkpoint(index, path)))
 
 
 def _labels(schema: PageSchema, catalog: CatalogLike, element: Element) -> Mapping[object, str]:
@@ -174,7 +188,7 @@ def _labels(schema: PageSchema, catalog: CatalogLike, element: Element) -> Mappi
         return _catalog_labels(catalog, "architectures")
     if element.key == schema.optimizer_key:
         return _catalog_labels(catalog, "optimizers")
-    if element.options_source == "preprocessing_profiles":
+    if element.is_profile:
         return _catalog_labels(catalog, "preprocessing_profiles")
     return _EMPTY
 
@@ -335,8 +349,7 @@ def _build(
     state: FormState,
 ) -> FormView:
     values = state.values
-    architecture = values.get(schema.architecture_key)
-    arch_meta = catalog.architectures.get(architecture) if isinstance(architecture, str) else None
+    arch_meta = _architecture_meta(schema, catalog, values)
     optimizer = values.get(schema.optimizer_key)
     opt_meta = catalog.optimizers.get(optimizer) if isinstance(optimizer, str) else None
     expressions = schema.expressions
@@ -345,16 +358,21 @@ def _build(
     profile_overrides: tuple[str, ...] = ()
     profile_label = ""
     for element in schema.elements:
-        if element.options_source == "preprocessing_profiles":
+        if element.is_profile:
             profile = catalog.preprocessing_profiles.get(values.get(element.key))
             if profile is not None and _visible(element, expressions, values):
                 profile_overrides = tuple(profile.overrides)
                 locked_paths = _profile_paths(profile_overrides)
                 profile_label = profile.label
 
+    moved = any(
+        (lead := schema.by_key.get(key)) is not None
+        and not same_value(values.get(key), lead.default)
+        for key in (schema.architecture_key, schema.optimizer_key)
+    )
     fields: list[FieldView] = []
     errors: dict[str, str] = {}
-    warnings: list[str] = []
+    warnings: list[str] = list(schema.warnings)
     overrides: list[str] = []
     runs: dict[str, int] = {}  # sweeper key -> values, of the field sweeps (the rest count 1)
     multirun = False
@@ -364,6 +382,10 @@ def _build(
             continue
         sections.setdefault(element.section)
         value = values.get(element.key)
+        if _is_empty(value) and element.config_default:
+            value = element.default  # left empty: the run uses the config's value, so show it
+        if element.options_source == "checkpoints":
+            value = absolute_checkpoint(index, value)
         if element.type == "info":
             fields.append(_info_field(element, arch_meta))
             continue
@@ -373,7 +395,13 @@ def _build(
             else None
         )
         members, allowed, labels = _options(schema, catalog, index, element, arch_meta)
+        if not allowed and members and element.filter_by_architecture_key and arch_meta:
+            warnings.append(
+                f"{element.label}: none of {arch_meta.name}'s "
+                f"{element.filter_by_architecture_key} is an option here; nothing to offer"
+            )
         low, high, step, help_text = _bounds(element, opt_meta)
+        help_text = _metadata_help(element, arch_meta, help_text)
         required = element.validation.required or (
             (element.key, "required_if") in expressions
             and expressions[(element.key, "required_if")].evaluate(values)
@@ -383,7 +411,16 @@ def _build(
         if locked is not None:
             error = None
         elif isinstance(spec, str):
-            swept, error = _sweep_values(element, spec, members, allowed, arch_meta, low, high)
+            swept, error = _sweep_values(
+                element,
+                spec,
+                members,
+                allowed,
+                arch_meta,
+                low,
+                high,
+                lambda v: absolute_checkpoint(index, v),
+            )
         else:
             error = _field_error(element, value, members, allowed, arch_meta, low, high, required)
         if error:
@@ -423,7 +460,7 @@ def _build(
                 runs[element.hydra_override[0]] = count_values(swept)
                 multirun = multirun or isinstance(swept, SweepRange) or len(swept) > 1
         elif locked is None:
-            written = _overrides_of(element, value)
+            written = _overrides_of(element, value, moved)
             if isinstance(written, str):
                 errors.setdefault(element.key, f"{element.label}: {written}")
             else:
@@ -466,6 +503,58 @@ def _build(
     )
 
 
+def _architecture_meta(
+    schema: PageSchema, catalog: CatalogLike, values: Mapping[str, object]
+) -> object | None:
+    """The chosen architecture's metadata, else that of its field's architecture_fallback."""
+    chosen = values.get(schema.architecture_key)
+    meta = catalog.architectures.get(chosen) if isinstance(chosen, str) else None
+    element = schema.by_key.get(schema.architecture_key)
+    if meta is None and element is not None and element.architecture_fallback:
+        meta = catalog.architectures.get(element.architecture_fallback)
+    return meta
+
+
+def _shown(value: object) -> str:
+    """Metadata as help text: lists joined, mappings as `key: value` pairs."""
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, Mapping):
+        return " · ".join(f"{k}: {v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def _metadata_help(element: Element, arch_meta: object, help_text: str) -> str:
+    key = element.metadata_help_key
+    if not key or arch_meta is None:
+        return help_text
+    extra = _shown(arch_meta.metadata.get(key))  # type: ignore[attr-defined]
+    if not extra:
+        return help_text
+    label = key.replace("_", " ").capitalize()
+    return f"{help_text} {label}: {extra}".strip()
+
+
+def metadata_value(metadata: Mapping[str, object], dotted: str) -> object | None:
+    """`learning_rate.help` in a metadata mapping; None where the path ends early."""
+    value: object = metadata
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+_FIELD = re.compile(r"\{([A-Za-z_]\w*)\}")
+
+
+def _template_text(template: str, data: object) -> str:
+    """`Encoder: {encoder}` filled from a metadata mapping; only plain names are replaced."""
+    if not isinstance(data, Mapping):
+        return _shown(data)
+    return _FIELD.sub(lambda m: str(data.get(m.group(1), "?")), template)
+
+
 def _visible(element: Element, expressions: Mapping, values: Mapping[str, object]) -> bool:
     expression = expressions.get((element.key, "visible_if"))
     return expression is None or expression.evaluate(values)
@@ -473,7 +562,11 @@ def _visible(element: Element, expressions: Mapping, values: Mapping[str, object
 
 def _info_field(element: Element, arch_meta: object) -> FieldView:
     text = element.default
-    if element.info_source == "architecture_summary" and arch_meta is not None:
+    if element.metadata_info_key and arch_meta is not None:
+        data = arch_meta.metadata.get(element.metadata_info_key)  # type: ignore[attr-defined]
+        text = _template_text(element.info_template, data) if element.info_template else None
+        text = text if text is not None else _shown(data)
+    elif element.info_source == "architecture_summary" and arch_meta is not None:
         text = arch_meta.components_summary  # type: ignore[attr-defined]
     elif element.info_source == "architecture_notes" and arch_meta is not None:
         text = arch_meta.notes  # type: ignore[attr-defined]
@@ -513,7 +606,7 @@ def _options(
     kind = element.filter_by_architecture_key
     if kind and arch_meta is not None:
         compatible = arch_meta.compatible.get(kind)  # type: ignore[attr-defined]
-        if compatible:  # in the metadata's order: its author ranks them
+        if compatible is not None:  # in the metadata's order: its author ranks them
             allowed = tuple(o for o in compatible if o in base)
     return base, allowed, _labels(schema, catalog, element)
 
@@ -522,13 +615,26 @@ def _bounds(
     element: Element, opt_meta: object
 ) -> tuple[float | None, float | None, float | None, str]:
     """min, max, step and help: the optimizer's metadata for the learning rate."""
-    low, high, step = element.validation.min, element.validation.max, element.step
+    rules = element.validation
+    low = rules.min if rules.min is not None else element.min_value
+    high = rules.max if rules.max is not None else element.max_value
+    step = element.step
     help_text = element.help
     if element.optimizer_meta_key == "learning_rate" and opt_meta is not None:
-        low, high = opt_meta.lr_min, opt_meta.lr_max  # type: ignore[attr-defined]
+        low = opt_meta.lr_min if opt_meta.lr_min is not None else low  # type: ignore[attr-defined]
+        high = opt_meta.lr_max if opt_meta.lr_max is not None else high  # type: ignore[attr-defined]
         step = opt_meta.lr_step or step  # type: ignore[attr-defined]
-        extra = opt_meta.help  # type: ignore[attr-defined]
-        help_text = f"{help_text} {opt_meta.label}: {extra}".strip()  # type: ignore[attr-defined]
+    if opt_meta is not None and (element.optimizer_help_key or element.optimizer_meta_key):
+        key = element.optimizer_help_key
+        extra = (
+            _shown(metadata_value(opt_meta.metadata, key))  # type: ignore[attr-defined]
+            if key
+            else opt_meta.help  # type: ignore[attr-defined]
+            if element.optimizer_meta_key == "learning_rate"
+            else ""
+        )
+        if extra:
+            help_text = f"{help_text} {opt_meta.label}: {extra}".strip()  # type: ignore[attr-defined]
     return low, high, step, help_text
 
 
@@ -578,6 +684,7 @@ def _sweep_values(
     arch_meta: object,
     low: float | None,
     high: float | None,
+    absolute: Callable[[object], object],
 ) -> tuple[SweepValues | None, str | None]:
     """The values a sweep spec names, each checked like a single value; or an error.
 
@@ -594,6 +701,8 @@ def _sweep_values(
     else:
         by_text = {str(m): m for m in members}
         parsed = tuple(coerce(element, by_text.get(str(v), v)) for v in parsed)
+        if element.options_source == "checkpoints":
+            parsed = tuple(absolute(v) for v in parsed)
         checked = parsed
     for value in checked:
         error = _field_error(element, value, members, allowed, arch_meta, low, high, False)
@@ -603,11 +712,16 @@ def _sweep_values(
     return parsed, None
 
 
-def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
-    """The element's overrides, () when it writes nothing, or an error message."""
+def _overrides_of(element: Element, value: object, moved: bool = False) -> tuple[str, ...] | str:
+    """The element's overrides, () when it writes nothing, or an error message.
+
+    `moved`: the architecture or optimizer differs from its default, so a field that
+    follows it is written even at its default (reading the command back must not move it).
+    """
     if not element.hydra_override or value is None or value == ():
         return ()
-    if element.omit_if_default and same_value(value, element.default):
+    follows = element.metadata_default_key is not None or element.optimizer_meta_key is not None
+    if element.omit_if_default and same_value(value, element.default) and not (moved and follows):
         return ()
     groups = element.group_paths
     if value == NO_CHOICE and element.options is not None and NO_CHOICE in element.options:

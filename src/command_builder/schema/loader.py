@@ -1,4 +1,11 @@
-"""Load page schemas: the workspace's override if present, else the shipped default.
+"""Load page schemas: the project's own if present, else the shipped default.
+
+Where a page's schema comes from, first found wins:
+    ui/apps/command_builder/schemas/command_builder_<page>.yaml   (the OCR project's)
+    configs/ui_meta/schemas/<page>.yaml                          (an override of ours)
+    schema/defaults/<page>.yaml                                  (shipped)
+Every field's default is then the value the page's primary config composes to
+(config_defaults.py): an unchanged field shows what the run uses and writes nothing.
 
 Errors name the file, the line and the element key, because schema files are
 edited by hand. Line numbers come from composing the YAML into nodes (each node
@@ -16,9 +23,14 @@ from pydantic import ValidationError
 
 from ..errors import PageSchemaError
 from ..settings import Settings
-from .models import PageSchema, _ElementProblem
+from .config_defaults import with_config_defaults
+from .models import Element, PageSchema, Validation, _ElementProblem
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+PROJECT_SCHEMAS = "ui/apps/command_builder/schemas"  # the OCR project's page schemas
+_PAGE_KEYS = frozenset(PageSchema.model_fields) - {"source_path", "warnings"} | {"ui_elements"}
+_ELEMENT_KEYS = frozenset(Element.model_fields) - {"config_default"} | {"optimizer_metadata_key"}
+_VALIDATION_KEYS = frozenset(Validation.model_fields)
 
 _cache: dict[str, tuple[int, PageSchema]] = {}
 _lock = threading.Lock()
@@ -35,13 +47,27 @@ class SchemaError(PageSchemaError):
 
 
 def schema_path(settings: Settings, page: str) -> Path:
-    """The file that defines `page`: workspace override first, then the shipped default."""
-    override = settings.schemas_dir / f"{page}.yaml"
-    return override if override.is_file() else DEFAULTS_DIR / f"{page}.yaml"
+    """The file that defines `page`: the project's, then an override of ours, then shipped."""
+    for candidate in (
+        settings.root / PROJECT_SCHEMAS / f"command_builder_{page}.yaml",
+        settings.schemas_dir / f"{page}.yaml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return DEFAULTS_DIR / f"{page}.yaml"
 
 
 def load_page_schema(settings: Settings, page: str) -> PageSchema:
-    """The page's schema, cached until its file changes; raises SchemaError."""
+    """The page's schema with the composed config's defaults; raises SchemaError.
+
+    The file is parsed once per mtime; the defaults follow the config tree (Hydra's
+    compose is cached by compose_check, the merged schema per composed result).
+    """
+    return with_config_defaults(settings, _load_file_schema(settings, page))
+
+
+def _load_file_schema(settings: Settings, page: str) -> PageSchema:
+    """The page's schema as its file says, cached until the file changes."""
     path = schema_path(settings, page)
     try:
         mtime_ns = path.stat().st_mtime_ns
@@ -52,7 +78,7 @@ def load_page_schema(settings: Settings, page: str) -> PageSchema:
         cached = _cache.get(key)
     if cached is not None and cached[0] == mtime_ns:
         return cached[1]
-    schema = load_schema_file(path)
+    schema = load_schema_file(path, page)
     if schema.page != page:
         raise SchemaError(key, None, None, f"declares page {schema.page!r}, expected {page!r}")
     with _lock:
@@ -60,8 +86,8 @@ def load_page_schema(settings: Settings, page: str) -> PageSchema:
     return schema
 
 
-def load_schema_file(path: Path) -> PageSchema:
-    """Parse and validate one schema file (uncached)."""
+def load_schema_file(path: Path, page: str | None = None) -> PageSchema:
+    """Parse and validate one schema file (uncached); `page` names it when the file does not."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -81,13 +107,45 @@ def load_schema_file(path: Path) -> PageSchema:
         line = mark.line + 1 if mark else None
         raise SchemaError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
     if not isinstance(data, dict):
-        raise SchemaError(name, 1, None, "a page schema is a mapping (page, title, elements, ...)")
+        raise SchemaError(name, 1, None, "a page schema is a mapping (title, ui_elements, ...)")
+    data.setdefault("page", page or path.stem.removeprefix("command_builder_"))
+    if data.get("page") == "train":  # the project's Train page offers the use-case cards
+        data.setdefault("use_cases_source", "architectures")
     try:
         schema = PageSchema.model_validate(data)
     except ValidationError as exc:
         raise _located(name, root, data, exc) from exc
     _check_constant_overrides(name, root, schema)
-    return schema.model_copy(update={"source_path": name})
+    warnings = tuple(_unknown_keys(name, root, data))
+    return schema.replaced(source_path=name, warnings=warnings)
+
+
+def _elements_key(data: dict) -> str:
+    return "ui_elements" if "ui_elements" in data else "elements"
+
+
+def _unknown_keys(name: str, root: yaml.Node, data: dict) -> list[str]:
+    """'file:line: unknown key ...' for every key neither the project's format nor ours has."""
+    found: list[str] = []
+
+    def check(mapping: object, known: frozenset[str], loc: tuple, where: str) -> None:
+        if not isinstance(mapping, dict):
+            return
+        for key in mapping:
+            if key not in known:
+                line = _line(_node_at(root, (*loc, key)))
+                found.append(f"{name}:{line}: {where}unknown key {key!r} (ignored)")
+
+    check(data, _PAGE_KEYS, (), "")
+    elements_key = _elements_key(data)
+    elements = data.get(elements_key)
+    for index, element in enumerate(elements if isinstance(elements, list) else ()):
+        label = f"element {element.get('key')!r}: " if isinstance(element, dict) else ""
+        check(element, _ELEMENT_KEYS, (elements_key, index), label)
+        if isinstance(element, dict):
+            loc = (elements_key, index, "validation")
+            check(element.get("validation"), _VALIDATION_KEYS, loc, f"{label}validation: ")
+    return found
 
 
 def _check_constant_overrides(name: str, root: yaml.Node, schema: PageSchema) -> None:
@@ -110,13 +168,16 @@ def _located(name: str, root: yaml.Node, data: dict, exc: ValidationError) -> Sc
     loc: tuple = tuple(error["loc"])
     problem = (error.get("ctx") or {}).get("error")
     message = str(problem) if problem is not None else error["msg"]
+    elements_key = _elements_key(data)
+    if loc[:1] == ("elements",):
+        loc = (elements_key, *loc[1:])
     if isinstance(problem, _ElementProblem):
-        loc = ("elements", problem.index) + ((problem.field,) if problem.field else ())
+        loc = (elements_key, problem.index) + ((problem.field,) if problem.field else ())
         if problem.field == "required_if":
-            loc = ("elements", problem.index, "validation", "required_if")
+            loc = (elements_key, problem.index, "validation", "required_if")
     key = None
-    if len(loc) >= 2 and loc[0] == "elements" and isinstance(loc[1], int):
-        elements = data.get("elements")
+    if len(loc) >= 2 and loc[0] == elements_key and isinstance(loc[1], int):
+        elements = data.get(elements_key)
         if (
             isinstance(elements, list)
             and loc[1] < len(elements)

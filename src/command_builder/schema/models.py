@@ -1,9 +1,16 @@
-"""Pydantic models of a page schema (one YAML file per page).
+"""Pydantic models of a page schema, in the OCR project's schema format.
 
-The models check each field on its own; cross-field rules (unique keys, known
-keys in expressions, options vs. options_source, defaults that fit the type)
-are checked here too so that a broken schema fails when it is loaded, not when
-a user happens to reach the broken field.
+The file format is the project's (ui/apps/command_builder/schemas/command_builder_<page>.yaml):
+`title`, `constant_overrides`, `ui_elements` with `options_source`
+(models.architectures|backbones|decoders|heads|losses|optimizers, datasets, checkpoints),
+`{label, value}` options, `min_value`/`max_value`, `metadata_default_key` /
+`filter_by_architecture_key` naming metadata keys, `metadata_help_key`,
+`optimizer_metadata_key`, `optimizer_help_key`, `architecture_fallback`,
+`metadata_info_key` + `info_template`, `validation` and `visible_if`. Our own optional
+keys (sections, sweeps, launchers, value formats...) are listed in docs/formats.md.
+Keys a file has that neither knows are reported by the loader as warnings, never
+rejected. Cross-field rules (unique keys, known keys in expressions, defaults that fit)
+are checked here so a broken schema fails when it is loaded.
 """
 
 from __future__ import annotations
@@ -12,7 +19,14 @@ import re
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import PageSchemaError
 from .expressions import Expression, ExpressionError, parse_expression
@@ -29,6 +43,22 @@ ValueFormat = Literal["key_value_lines"]
 SWEEP_TYPES = ("selectbox", "number_input", "slider")
 
 META_KINDS = ("encoders", "decoders", "heads", "losses", "optimizers")
+# The project's options_source names -> the catalog source they read.
+PROJECT_SOURCES = {
+    "models.architectures": "group:model/architectures",
+    "models.optimizers": "group:model/optimizers",
+    "datasets": "group:data",
+    "models.backbones": "meta:encoders",
+    "models.encoders": "meta:encoders",
+    "models.decoders": "meta:decoders",
+    "models.heads": "meta:heads",
+    "models.losses": "meta:losses",
+}
+# Sources whose value a checkpoint's run recorded (choosing a checkpoint fills them).
+_FILLED_SOURCES = frozenset(
+    {"group:model/architectures", "group:data", *(f"meta:{k}" for k in META_KINDS[:4])}
+)
+PROFILE_KEY = "preprocessing_profile"  # the project's profile field (static options)
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _PATH = re.compile(r"[A-Za-z_][\w-]*(?:[./][A-Za-z_][\w-]*)*")
 
@@ -45,7 +75,9 @@ _IMPLIED_TYPE: dict[str, ValueType | None] = {
 
 
 def check_options_source(source: str) -> str:
-    """`group:<path>`, `meta:<kind>`, `preprocessing_profiles` or `checkpoints`."""
+    """A project source name (models.backbones, datasets, ...), `checkpoints`,
+    `preprocessing_profiles`, or our `group:<config group>` / `meta:<kind>`; normalised."""
+    source = PROJECT_SOURCES.get(source, source)
     if source in ("preprocessing_profiles", "checkpoints"):
         return source
     kind, _, rest = source.partition(":")
@@ -54,13 +86,46 @@ def check_options_source(source: str) -> str:
     if kind == "meta" and rest in META_KINDS:
         return source
     raise ValueError(
-        f"unknown options_source {source!r}: use group:<config group>, "
-        f"meta:<{'|'.join(META_KINDS)}>, preprocessing_profiles or checkpoints"
+        f"unknown options_source {source!r}: use {'|'.join(PROJECT_SOURCES)}, checkpoints, "
+        "preprocessing_profiles or group:<config group>"
     )
 
 
+def _normalise_element(data: dict[str, Any]) -> dict[str, Any]:
+    """The project's spellings -> the model's fields ({label, value} options, sources, types)."""
+    data = dict(data)
+    if "optimizer_metadata_key" in data and "optimizer_meta_key" not in data:
+        data["optimizer_meta_key"] = data.pop("optimizer_metadata_key")
+    options = data.get("options")
+    if isinstance(options, list) and any(isinstance(o, dict) for o in options):
+        labels = {}
+        values = []
+        for option in options:
+            if isinstance(option, dict):
+                value = option.get("value")
+                labels[str(value)] = str(option.get("label", value))
+                values.append(value)
+            else:
+                values.append(option)
+        data["options"] = values
+        data.setdefault("option_labels", labels)
+    source = data.get("options_source")
+    if isinstance(source, str):
+        data["options_source"] = PROJECT_SOURCES.get(source, source)
+        if "fill_from_checkpoint" not in data and data.get("hydra_override"):
+            data["fill_from_checkpoint"] = data["options_source"] in _FILLED_SOURCES
+    if data.get("type") in ("number_input", "slider") and "value_type" not in data:
+        numbers = [data.get(k) for k in ("default", "min_value", "max_value", "step")]
+        numbers = [n for n in numbers if n is not None]
+        whole = bool(numbers) and all(
+            isinstance(n, int) and not isinstance(n, bool) for n in numbers
+        )
+        data["value_type"] = "int" if whole else "float"
+    return data
+
+
 class Validation(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     required: bool = False
     required_if: str | None = None
@@ -83,7 +148,7 @@ class Validation(BaseModel):
 class Element(BaseModel):
     """One form field (or an info text)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     key: str
     type: ElementType
@@ -96,9 +161,17 @@ class Element(BaseModel):
     option_labels: dict[str, str] | None = None  # display text of static options (by str(option))
     visible_if: str | None = None
     hydra_override: tuple[str, ...] = ()
-    metadata_default_key: str | None = None
-    filter_by_architecture_key: Literal[META_KINDS] | None = None  # type: ignore[valid-type]
-    optimizer_meta_key: OptimizerMetaKey | None = None
+    metadata_default_key: str | None = None  # architecture metadata key: default_backbone, ...
+    filter_by_architecture_key: str | None = None  # metadata list: compatible_backbones, ...
+    metadata_help_key: str | None = None  # architecture metadata shown as help: notes, ...
+    architecture_fallback: str | None = None  # metadata used while no architecture is known
+    metadata_info_key: str | None = None  # info: architecture metadata to show (components)
+    info_template: str | None = None  # info: "Encoder: {encoder}" filled from that metadata
+    optimizer_meta_key: OptimizerMetaKey | None = None  # file: optimizer_metadata_key
+    optimizer_help_key: str | None = None  # optimizer metadata shown as help: learning_rate.help
+    min_value: float | None = None
+    max_value: float | None = None
+    config_default: bool = False  # set by the loader: `default` is the composed config's value
     fill_from_checkpoint: bool = False
     info_source: InfoSource | None = None
     value_type: ValueType | None = None
@@ -108,6 +181,11 @@ class Element(BaseModel):
     step: float | None = None
     format: str | None = None
     validation: Validation = Validation()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _project_spellings(cls, data: object) -> object:
+        return _normalise_element(data) if isinstance(data, dict) else data
 
     @field_validator("key")
     @classmethod
@@ -165,6 +243,13 @@ class Element(BaseModel):
         return self
 
     @property
+    def is_profile(self) -> bool:
+        """The preprocessing-profile field: its choice adds the profile's overrides."""
+        return self.options_source == "preprocessing_profiles" or (
+            self.key == PROFILE_KEY and not self.hydra_override
+        )
+
+    @property
     def kind(self) -> ValueType | None:
         """The Python type this field's value must have (None: whatever the option is)."""
         return self.value_type or _IMPLIED_TYPE[self.type]
@@ -210,18 +295,43 @@ def _fits(kind: ValueType | None, value: object) -> bool:
 class PageSchema(BaseModel):
     """A page: its elements in display order plus what every command of it carries."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
-    page: str
+    page: str = ""  # filled by the loader from the file's name when the file does not say
     title: str
     runner: str | None = None
-    elements: tuple[Element, ...]
+    elements: tuple[Element, ...] = Field(validation_alias=AliasChoices("ui_elements", "elements"))
     constant_overrides: tuple[str, ...] = ()
     use_cases_source: Literal["architectures"] | None = None
+    # Found from the elements' options_source when the file does not name them.
     architecture_key: str = "architecture"
     optimizer_key: str = "optimizer"
     checkpoint_key: str = "checkpoint"
     source_path: str = ""  # filled by the loader: where it came from (for messages)
+    warnings: tuple[str, ...] = ()  # filled by the loader: unknown keys ("file:line: ...")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _special_keys(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        raw = data.get("ui_elements", data.get("elements"))
+        data = dict(data)
+        for field, source in (
+            ("architecture_key", "group:model/architectures"),
+            ("optimizer_key", "group:model/optimizers"),
+            ("checkpoint_key", "checkpoints"),
+        ):
+            found = [
+                e.get("key")
+                for e in (raw if isinstance(raw, list) else ())
+                if isinstance(e, dict)
+                and PROJECT_SOURCES.get(str(e.get("options_source")), e.get("options_source"))
+                == source
+            ]
+            if field not in data and found and isinstance(found[0], str):
+                data[field] = found[0]
+        return data
 
     @model_validator(mode="after")
     def _cross_checks(self) -> PageSchema:
@@ -251,6 +361,13 @@ class PageSchema(BaseModel):
 
     def element(self, key: str) -> Element | None:
         return self.by_key.get(key)
+
+    def replaced(self, **update: object) -> PageSchema:
+        """A copy with `update` applied; its lookups are rebuilt (model_copy would keep them)."""
+        copy = self.model_copy(update=update)
+        for name in ("by_key", "by_path", "expressions"):
+            copy.__dict__.pop(name, None)
+        return copy
 
     @cached_property
     def by_key(self) -> dict[str, Element]:

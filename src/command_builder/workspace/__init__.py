@@ -4,7 +4,7 @@ This is the only code that scans the workspace's folders; everything else asks
 these two objects. Both are built once per process per workspace root, shared
 by all threads, and refreshed cheaply (stat-only) when the folders change.
 
-Catalog (catalog.py, ui_meta.py, fingerprint.py)
+Catalog (catalog.py, formats/ — one reader per metadata format —, ui_meta.py, fingerprint.py)
     get_catalog(settings, *, max_age_s=0.0) -> Catalog
         Shared, immutable; re-checks the stat-only fingerprint (unless the last
         check is younger than max_age_s; the UI passes ~1 s) and rebuilds only
@@ -14,8 +14,9 @@ Catalog (catalog.py, ui_meta.py, fingerprint.py)
     Catalog: version: str, groups: Mapping[str, tuple[str, ...]], architectures:
         Mapping[str, ArchitectureMeta], optimizers: Mapping[str, OptimizerMeta],
         preprocessing_profiles: Mapping[str, PreprocessingProfile], runners:
-        Mapping[str, str], issues: tuple[ConfigIssue, ...];
-        group_options(group) -> tuple[str, ...]; meta_options(kind) -> tuple[str, ...];
+        Mapping[str, str], issues: tuple[ConfigIssue, ...], presets: Mapping[arch, Mapping[kind, name]];
+        group_options(group) -> tuple[str, ...]; meta_options(kind) -> tuple[str, ...]
+        (kind "encoders"...: compatible_* lists + presets' component_overrides names);
         datasets -> tuple[str, ...] (options of the `data` group)
     ConfigIssue(path: str, line: int | None, message: str)   str() = "path:line: message"
     ArchitectureMeta, UseCase, OptimizerMeta, PreprocessingProfile: frozen dataclasses (ui_meta.py)
@@ -27,9 +28,11 @@ Checkpoint index (checkpoints.py)
     CheckpointIndex: refresh(force=False) -> bool; checkpoints -> tuple[Checkpoint, ...]
         (newest first); run_config(run_dir) -> RunConfig | None (read once);
         warnings -> tuple[str, ...]; version -> str; refreshed_at: float | None (monotonic)
-    Checkpoint(path, run_dir, run_name, epoch, step, mtime, size)
-    RunConfig(choices, values).lookup(path) -> object | None
-    parse_checkpoint_name(name) -> (epoch | None, step | None)
+        root -> str (the workspace folder)
+    Checkpoint(path, run_dir, run_name, epoch, step, mtime, size, metric=(name, value) | None)
+    RunConfig(choices, values, overrides).lookup(path) -> object | None (effective model:
+        model.X answers with model.component_overrides.X when the run has it); .dataset
+    parse_checkpoint_name(name) -> (epoch | None, step | None); parse_checkpoint_metric(name)
 """
 
 from .catalog import Catalog, build_catalog, get_catalog, refresh_catalog

@@ -27,21 +27,21 @@ import yaml
 
 from ..settings import Settings
 from .fingerprint import CONFIG_SUFFIX, RACY_WINDOW_NS, Fingerprint, scan
-from .ui_meta import (
-    ArchitectureMeta,
-    OptimizerMeta,
-    PreprocessingProfile,
-    parse_architecture,
-    parse_optimizer,
-    parse_profiles,
-)
-from .yaml_files import ConfigIssue, compose_node, yaml_error_issue
+from .formats import format_of
+from .formats.profiles import with_none
+from .ui_meta import KIND_KEYS, ArchitectureMeta, OptimizerMeta, PreprocessingProfile
+from .yaml_files import ConfigIssue, Loader, compose_node, yaml_error_issue
 
-META_KINDS = ("encoders", "decoders", "heads", "losses", "optimizers")
+META_KINDS = tuple(KIND_KEYS)
 _UI_META = "ui_meta"
-_ARCHITECTURES = "ui_meta/architectures"
-_OPTIMIZERS = "ui_meta/optimizers"
-_PROFILES = "ui_meta/preprocessing_profiles.yaml"
+PRESETS = "model/architectures"  # Hydra presets: component_overrides name the real components
+# option kind -> (component_overrides.<component>, the key holding its registry name)
+_PRESET_NAMES = {
+    "encoders": ("encoder", "model_name"),
+    "decoders": ("decoder", "name"),
+    "heads": ("head", "name"),
+    "losses": ("loss", "name"),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,16 +55,28 @@ class Catalog:
     preprocessing_profiles: Mapping[str, PreprocessingProfile]
     runners: Mapping[str, str]  # page -> runner path relative to the root
     issues: tuple[ConfigIssue, ...]
+    # architecture preset -> kind ("encoders") -> registry name its component_overrides use
+    presets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def group_options(self, group: str) -> tuple[str, ...]:
         """File stems of a config group ("data", "model/optimizers"); () if there is none."""
         return self.groups.get(group.strip("/"), ())
 
     def meta_options(self, kind: str) -> tuple[str, ...]:
-        """Union of the architectures' compatible[kind], first-seen order by architecture name."""
+        """Registry names of a component kind ("encoders"), as the project has them.
+
+        The union of every architecture's compatible list (compatible_backbones, ...)
+        and the names its preset's component_overrides use; first-seen order by name.
+        """
         seen: dict[str, None] = {}
-        for name in sorted(self.architectures):
-            seen.update(dict.fromkeys(self.architectures[name].compatible.get(kind, ())))
+        key = KIND_KEYS.get(kind, kind)
+        for name in sorted(set(self.architectures) | set(self.presets)):
+            meta = self.architectures.get(name)
+            if meta is not None:
+                seen.update(dict.fromkeys(meta.compatible.get(key, ())))
+            preset = self.presets.get(name, {}).get(kind)
+            if preset:
+                seen[preset] = None
         return tuple(seen)
 
     @property
@@ -97,9 +109,12 @@ def build_catalog(settings: Settings, fingerprint: Fingerprint | None = None) ->
         fingerprint = scan(configs_dir, str(settings.runners_dir))
     digest = hashlib.blake2b(digest_size=8)
     groups: dict[str, list[str]] = {}
-    architectures: dict[str, ArchitectureMeta] = {}
-    optimizers: dict[str, OptimizerMeta] = {}
-    profiles: dict[str, PreprocessingProfile] = {}
+    found: dict[str, dict[str, object]] = {
+        "architectures": {},
+        "optimizers": {},
+        "preprocessing_profiles": with_none({}),
+    }
+    presets: dict[str, Mapping[str, str]] = {}
     issues: list[ConfigIssue] = []
     for rel, _mtime, _size in sorted(fingerprint.config_files):
         rel_root = f"configs/{rel}"
@@ -113,33 +128,51 @@ def build_catalog(settings: Settings, fingerprint: Fingerprint | None = None) ->
         digest.update(rel.encode() + b"\0" + raw + b"\0")
         folder, _, filename = rel.rpartition("/")
         stem = filename[: -len(CONFIG_SUFFIX)]
-        if folder == _ARCHITECTURES:
-            arch, found = parse_architecture(rel_root, stem, text)
-            if arch is not None:
-                architectures[stem] = arch
-        elif folder == _OPTIMIZERS:
-            opt, found = parse_optimizer(rel_root, stem, text)
-            if opt is not None:
-                optimizers[stem] = opt
-        elif rel == _PROFILES:
-            profiles, found = parse_profiles(rel_root, text)
+        reader = format_of(rel)
+        if reader is not None:
+            entries, problems = reader.read(rel_root, stem, text)
+            if reader.file is not None:
+                found[reader.attribute] = dict(entries)  # one file holds them all
+            else:
+                found[reader.attribute].update(entries)
         else:
             issue = _check_config(rel_root, text)
-            found = [issue] if issue else []
+            problems = [issue] if issue else []
             if folder and folder != _UI_META and not folder.startswith(_UI_META + "/"):
                 groups.setdefault(folder, []).append(stem)
-        issues.extend(found)
+            if folder == PRESETS and issue is None:
+                presets[stem] = _preset_components(text)
+        issues.extend(problems)
     runners = {name[:-3]: f"runners/{name}" for name in fingerprint.runner_files}
     digest.update("\0".join(fingerprint.runner_files).encode())
     return Catalog(
         version=digest.hexdigest(),
         groups=MappingProxyType({g: tuple(sorted(o)) for g, o in sorted(groups.items())}),
-        architectures=MappingProxyType(dict(sorted(architectures.items()))),
-        optimizers=MappingProxyType(dict(sorted(optimizers.items()))),
-        preprocessing_profiles=MappingProxyType(profiles),
+        architectures=MappingProxyType(dict(sorted(found["architectures"].items()))),  # type: ignore[arg-type]
+        optimizers=MappingProxyType(dict(sorted(found["optimizers"].items()))),  # type: ignore[arg-type]
+        preprocessing_profiles=MappingProxyType(found["preprocessing_profiles"]),  # type: ignore[arg-type]
         runners=MappingProxyType(runners),
         issues=tuple(issues),
+        presets=MappingProxyType(presets),
     )
+
+
+def _preset_components(text: str) -> Mapping[str, str]:
+    """kind -> registry name from an architecture preset's component_overrides (may be {})."""
+    try:
+        data = yaml.load(text, Loader=Loader)
+    except yaml.YAMLError:
+        return {}
+    overrides = data.get("component_overrides") if isinstance(data, dict) else None
+    if not isinstance(overrides, dict):
+        return {}
+    names = {}
+    for kind, (component, key) in _PRESET_NAMES.items():
+        part = overrides.get(component)
+        value = part.get(key) if isinstance(part, dict) else None
+        if isinstance(value, str) and value:
+            names[kind] = value
+    return MappingProxyType(names)
 
 
 @dataclass

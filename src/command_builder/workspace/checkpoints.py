@@ -44,8 +44,11 @@ from .yaml_files import Loader, read_text, yaml_error_issue
 MAX_DEPTH = 4  # outputs/<date>/<time>/<n> is depth 3; one level of slack
 CHECKPOINTS = "checkpoints"
 HYDRA = ".hydra"
-_EPOCH = re.compile(r"(?<![A-Za-z0-9])epoch=(\d+)")
-_STEP = re.compile(r"(?<![A-Za-z0-9])step=(\d+)")  # also matches global_step=
+# epoch=28-step=23722 (Lightning), epoch-18_step-003895 and epoch_18 (the project's own)
+_EPOCH = re.compile(r"(?<![A-Za-z0-9])epoch[=_-](\d+)")
+_STEP = re.compile(r"(?<![A-Za-z0-9])step[=_-](\d+)")  # also matches global_step=
+_METRIC = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]*)[=_-](\d+\.\d+)")  # hmean-0.8812
+SIDECAR_LIMIT = 64 * 1024  # bytes of a .metadata.json read at most
 
 
 @dataclass(frozen=True)
@@ -57,29 +60,78 @@ class Checkpoint:
     step: int | None
     mtime: float
     size: int
+    metric: tuple[str, float] | None = None  # ("hmean", 0.8812) from the name or the sidecar
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What Hydra recorded for a run."""
+    """What Hydra recorded for a run: config.yaml, hydra.yaml's choices, overrides.yaml."""
 
     choices: Mapping[
         str, str | None
     ]  # hydra.yaml runtime.choices: "model/architectures" -> "dbnet"
     values: Mapping[str, object]  # config.yaml flattened to dotted keys (lists stay values)
+    overrides: tuple[str, ...] = ()  # overrides.yaml: the run's command-line overrides
 
     def lookup(self, path: str) -> object | None:
-        """A group choice ("model/architectures", "data") or a dotted value ("model.encoder.model_name")."""
+        """A group choice ("model/architectures", "data") or a dotted value.
+
+        The model is what it is built from: `model.encoder.model_name` answers with
+        `model.component_overrides.encoder.model_name` when the run has one (the
+        project builds its components from component_overrides).
+        """
         if path in self.choices:
             return self.choices[path]
-        return self.values.get(path)
+        head, dot, rest = path.partition(".")
+        if head == "model" and dot and not rest.startswith("component_overrides."):
+            effective = self.values.get(f"model.component_overrides.{rest}")
+            if effective is not None:
+                return effective
+        found = self.values.get(path)
+        if found is None and path.startswith("model.component_overrides."):
+            # a run without that override was built from the component's own config
+            return self.values.get("model." + path[len("model.component_overrides.") :])
+        return found
+
+    @property
+    def dataset(self) -> str | None:
+        """The run's `data` option."""
+        return self.choices.get("data")
 
 
 def parse_checkpoint_name(name: str) -> tuple[int | None, int | None]:
-    """(epoch, step) from Lightning-style names: `epoch=3-step=120.ckpt`, `best-epoch=3...`; None if absent."""
+    """(epoch, step) from `epoch=28-step=23722.ckpt`, `epoch-18_step-003895.ckpt`; None if absent."""
     epoch = _EPOCH.search(name)
     step = _STEP.search(name)
     return (int(epoch.group(1)) if epoch else None, int(step.group(1)) if step else None)
+
+
+def parse_checkpoint_metric(name: str) -> tuple[str, float] | None:
+    """("hmean", 0.892) from `best-hmean-0.8920.ckpt` or `..._hmean-0.8812.ckpt`; None if absent."""
+    for match in _METRIC.finditer(name):
+        if match.group(1).lower() not in ("epoch", "step"):
+            return match.group(1), float(match.group(2))
+    return None
+
+
+def read_sidecar(path: str) -> Mapping[str, object]:
+    """`<ckpt>.metadata.json` (bounded); {} when absent, unreadable or not a JSON object."""
+    import json
+
+    try:
+        with open(f"{path}.metadata.json", "rb") as handle:
+            data = json.loads(handle.read(SIDECAR_LIMIT + 1)[:SIDECAR_LIMIT])
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _sidecar_number(data: Mapping[str, object], *keys: str) -> int | None:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 @dataclass(frozen=True)
@@ -146,9 +198,21 @@ def _read_run_config(path: str, rel: str) -> tuple[RunConfig | None, list[str]]:
         str(k): None if v is None else str(v)
         for k, v in (raw_choices.items() if isinstance(raw_choices, dict) else ())
     }
-    return RunConfig(MappingProxyType(choices), MappingProxyType(values)), [
+    recorded, _ = _load_list(f"{path}/{HYDRA}/overrides.yaml")
+    return RunConfig(MappingProxyType(choices), MappingProxyType(values), recorded), [
         warning
     ] if warning else []
+
+
+def _load_list(path: str) -> tuple[tuple[str, ...], None]:
+    """overrides.yaml: a list of override texts (() when absent or not a list of text)."""
+    try:
+        data = yaml.load(read_text(path), Loader=Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return (), None
+    if not isinstance(data, list):
+        return (), None
+    return tuple(str(item) for item in data if isinstance(item, str | int | float)), None
 
 
 class CheckpointIndex:
@@ -156,6 +220,8 @@ class CheckpointIndex:
 
     def __init__(self, settings: Settings) -> None:
         self._root = str(settings.root)
+        self._real_root = os.path.realpath(self._root)
+        self._seen: set[str] = set()  # real paths listed in this refresh (symlink loops)
         self._outputs = str(settings.outputs_dir)
         self._lock = threading.Lock()
         self._folders: dict[str, _Folder | _Run] = {}  # absolute path -> state
@@ -167,6 +233,11 @@ class CheckpointIndex:
         self._generation = 0
         self._settled_before = 0  # time_ns: stamps older than this are trusted (set per refresh)
         self.refreshed_at: float | None = None  # time.monotonic() of the last refresh
+
+    @property
+    def root(self) -> str:
+        """The workspace folder (checkpoint paths are relative to it)."""
+        return self._root
 
     @property
     def checkpoints(self) -> tuple[Checkpoint, ...]:
@@ -192,6 +263,7 @@ class CheckpointIndex:
             old = {} if force else self._folders
             new: dict[str, _Folder | _Run] = {}
             self._settled_before = time.time_ns() - RACY_WINDOW_NS
+            self._seen = set()
             self._visit(self._outputs, 0, old, new)
             self.refreshed_at = time.monotonic()
             old_runs = {p: s for p, s in self._folders.items() if isinstance(s, _Run)}
@@ -274,9 +346,13 @@ class CheckpointIndex:
             else:
                 new[path] = self._scan_run(path, stamp, checkpoints_stamp)
             return
+        real = os.path.realpath(path)
+        if real in self._seen and depth > 0:
+            return  # reached again through a link: listed once, under its first path
+        self._seen.add(real)
         try:
             with os.scandir(path) as entries:
-                subdirs = [(e.name, e.path) for e in entries if e.is_dir()]
+                subdirs = [(e.name, e.path) for e in entries if self._followable(e)]
         except OSError as exc:
             new[path] = _Folder(
                 stamp,
@@ -296,6 +372,23 @@ class CheckpointIndex:
         for child in children:
             self._visit(child, depth + 1, old, new)
 
+    def _inside(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return real == self._real_root or real.startswith(self._real_root + os.sep)
+
+    def _followable(self, entry: os.DirEntry[str]) -> bool:
+        """A folder to descend into: not a broken link or loop, not a link out of the workspace."""
+        try:
+            if not entry.is_dir():
+                return False
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if not self._inside(real) or real in self._seen:
+                    return False
+        except OSError:
+            return False  # ELOOP, EACCES: this entry only, never the whole listing
+        return True
+
     def _scan_run(
         self, path: str, stamp: tuple[int, int], checkpoints_stamp: tuple[int, int] | None
     ) -> _Run:
@@ -306,6 +399,7 @@ class CheckpointIndex:
         settled = settled and self._is_settled(checkpoints_stamp)
         run_name = rel_run[len(self._rel(self._outputs)) + 1 :]
         found: list[Checkpoint] = []
+        refused: list[str] = []
         try:
             with os.scandir(f"{path}/{CHECKPOINTS}") as entries:
                 for entry in entries:
@@ -315,22 +409,14 @@ class CheckpointIndex:
                     try:
                         if not entry.is_file():
                             continue
+                        if entry.is_symlink() and not self._inside(entry.path):
+                            refused.append(name)
+                            continue
                         st = entry.stat()
                     except OSError:
                         continue  # removed between listing and stat
                     settled = settled and st.st_mtime_ns < self._settled_before
-                    epoch, step = parse_checkpoint_name(name)
-                    found.append(
-                        Checkpoint(
-                            f"{rel_run}/{CHECKPOINTS}/{name}",
-                            rel_run,
-                            run_name,
-                            epoch,
-                            step,
-                            st.st_mtime,
-                            st.st_size,
-                        )
-                    )
+                    found.append(self._checkpoint(entry.path, rel_run, run_name, name, st))
         except OSError as exc:
             return _Run(
                 stamp,
@@ -339,7 +425,35 @@ class CheckpointIndex:
                 (),
                 f"{rel_run}: cannot list {CHECKPOINTS}/ ({exc.strerror}); run skipped",
             )
-        return _Run(stamp, checkpoints_stamp, settled, tuple(found))
+        warning = (
+            f"{rel_run}/{CHECKPOINTS}: refused {', '.join(sorted(refused))} "
+            "(a link to outside the workspace)"
+            if refused
+            else None
+        )
+        return _Run(stamp, checkpoints_stamp, settled, tuple(found), warning)
+
+    @staticmethod
+    def _checkpoint(
+        path: str, rel_run: str, run_name: str, name: str, st: os.stat_result
+    ) -> Checkpoint:
+        """One checkpoint: epoch, step and metric from its name, else from its sidecar."""
+        epoch, step = parse_checkpoint_name(name)
+        metric = parse_checkpoint_metric(name)
+        if epoch is None or step is None:
+            sidecar = read_sidecar(path)
+            epoch = epoch if epoch is not None else _sidecar_number(sidecar, "epoch")
+            step = step if step is not None else _sidecar_number(sidecar, "global_step", "step")
+        return Checkpoint(
+            f"{rel_run}/{CHECKPOINTS}/{name}",
+            rel_run,
+            run_name,
+            epoch,
+            step,
+            st.st_mtime,
+            st.st_size,
+            metric,
+        )
 
     def _is_settled(self, stamp: tuple[int, int]) -> bool:
         return max(stamp) < self._settled_before

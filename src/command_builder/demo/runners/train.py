@@ -24,7 +24,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from command_builder.demo.runtime import CHECKPOINT_FORMAT, fail, load_checkpoint
+from command_builder.demo.runtime import CHECKPOINT_FORMAT, load_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 def synthetic_metrics(cfg: DictConfig, epoch: int) -> dict[str, float]:
     """Losses and hmean after `epoch` (0-based): a noisy exponential decay, faster with larger lr."""
     rng = random.Random(
-        f"{cfg.seed}-{cfg.model.architecture_name}-{cfg.model.encoder.model_name}-{epoch}"
+        f"{cfg.seed}-{cfg.model.architecture_name}-{cfg.model.component_overrides.encoder.model_name}-{epoch}"
     )
     rate = 0.15 + min(0.6, 300 * float(cfg.model.optimizer.lr))
     decay = math.exp(-rate * (epoch + 1))
@@ -50,7 +50,7 @@ def save_checkpoint(cfg: DictConfig, folder: Path, epoch: int, step: int, metric
         "epoch": epoch,
         "global_step": step,
         "architecture": cfg.model.architecture_name,
-        "encoder": cfg.model.encoder.model_name,
+        "encoder": cfg.model.component_overrides.encoder.model_name,
         "decoder": cfg.model.component_overrides.decoder.name,
         "head": cfg.model.component_overrides.head.name,
         "loss": cfg.model.component_overrides.loss.name,
@@ -71,17 +71,13 @@ def main(cfg: DictConfig) -> None:
     )
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     start_epoch, step = 0, 0
-    if cfg.resume and cfg.checkpoint_path is None:
-        fail("resume=true needs checkpoint_path=outputs/<run>/checkpoints/<file>.ckpt")
-    if cfg.checkpoint_path is not None:
-        state = load_checkpoint(cfg)
-        if cfg.resume:
-            start_epoch, step = state["epoch"] + 1, state["global_step"]
-            log.info(
-                "Resuming from %s (epoch %d, step %d)", cfg.checkpoint_path, state["epoch"], step
-            )
-        else:
-            log.info("Initialising weights from %s", cfg.checkpoint_path)
+    if cfg.resume:
+        state = load_checkpoint(cfg, "resume")
+        start_epoch, step = state["epoch"] + 1, state["global_step"]
+        log.info("Resuming from %s (epoch %d, step %d)", cfg.resume, state["epoch"], step)
+    elif cfg.checkpoint_path is not None:
+        load_checkpoint(cfg)
+        log.info("Initialising weights from %s", cfg.checkpoint_path)
 
     batches = math.ceil(
         cfg.data.splits.train.num_images / cfg.dataloaders.train_dataloader.batch_size
@@ -90,7 +86,7 @@ def main(cfg: DictConfig) -> None:
     log.info(
         "model=%s encoder=%s decoder=%s head=%s loss=%s optimizer=%s lr=%s weight_decay=%s",
         cfg.model.architecture_name,
-        cfg.model.encoder.model_name,
+        cfg.model.component_overrides.encoder.model_name,
         cfg.model.component_overrides.decoder.name,
         cfg.model.component_overrides.head.name,
         cfg.model.component_overrides.loss.name,
