@@ -58,10 +58,10 @@ RUNNERS = {
 
 # The job gate runs only @hydra.main runners (found with ast). These scripts read argv
 # themselves; the decorated function below only makes them runners and is never called.
-GATE_MARKER = (
+GATE_MARKER = (  # {name}: the runner's own primary config, configs/<name>.yaml
     "\n\nif False:  # a @hydra.main runner to the gate; never run\n"
     "    import hydra\n\n"
-    "    @hydra.main(config_path='../configs', config_name='train', version_base='1.3')\n"
+    "    @hydra.main(config_path='../configs', config_name='{name}', version_base='1.3')\n"
     "    def _never(cfg: object) -> None: ...\n"
 )
 
@@ -69,7 +69,9 @@ GATE_MARKER = (
 def script_workspace(settings: Settings, **overrides: object) -> Settings:
     """Add the tiny runners to a demo copy and apply settings (e.g. max_running_jobs=1)."""
     for name, body in RUNNERS.items():
-        (settings.runners_dir / f"{name}.py").write_text(body + GATE_MARKER, encoding="utf-8")
+        (settings.runners_dir / f"{name}.py").write_text(
+            body + GATE_MARKER.format(name=name), encoding="utf-8"
+        )
         # The job gate composes every command with Hydra: each runner gets a primary config.
         (settings.configs_dir / f"{name}.yaml").write_text("seconds: 60\n", encoding="utf-8")
     path = settings.root / SETTINGS_FILE
