@@ -8,7 +8,7 @@ import pytest
 
 from command_builder.jobs import JobStore
 from command_builder.settings import Settings
-from ui_apptest import open_app
+from ui_apptest import open_app, settle, texts
 
 SIDE = "/tmp/command-builder-gate-ui-pwned"
 
@@ -26,10 +26,10 @@ def test_run_on_a_hostile_link_is_refused(
     demo_settings: Settings, monkeypatch: pytest.MonkeyPatch, extra: str
 ) -> None:
     query = {"exp_name": "a", "_extra": json.dumps([extra])}
-    at = open_app(monkeypatch, demo_settings, query=query)
+    at = settle(open_app(monkeypatch, demo_settings, query=query))  # Run waits for the check
     assert not at.exception
     at.button(key="train.ui.run").click().run()
     assert not at.exception
-    shown = " ".join(e.value for e in at.error)
+    shown = " ".join(texts(at.error))
     assert "Not started: refused to run this command" in shown and extra in shown
     assert JobStore(demo_settings).list(10) == []
