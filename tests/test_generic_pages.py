@@ -296,6 +296,12 @@ def _app_script() -> None:
     nav._renderer(entry)()
 
 
+def settle(at):  # the compose check runs in the background; Run waits for it
+    from ui_apptest import settle as settle_checks
+
+    return settle_checks(at)
+
+
 def _open(monkeypatch: pytest.MonkeyPatch, settings: Settings, page: str):
     from streamlit.testing.v1 import AppTest
 
@@ -338,7 +344,7 @@ def test_a_required_field_blocks_run_until_set(
 ) -> None:
     at = _open(monkeypatch, lightning, "eval")
     assert at.button(key="eval.ui.run").disabled
-    at.text_input(key="eval.field.ckpt_path").input("/tmp/best.ckpt").run()
+    at = settle(at.text_input(key="eval.field.ckpt_path").input("/tmp/best.ckpt").run())
     assert not at.exception
     assert not at.button(key="eval.ui.run").disabled
 
@@ -348,7 +354,7 @@ def test_the_mandatory_domain_blocks_run_until_chosen(
 ) -> None:
     at = _open(monkeypatch, ocr_newest, "train")
     assert at.button(key="train.ui.run").disabled
-    at.selectbox(key="train.field.domain").select("recognition").run()
+    at = settle(at.selectbox(key="train.field.domain").select("recognition").run())
     assert not at.exception and not at.button(key="train.ui.run").disabled
 
 

@@ -300,7 +300,7 @@ def test_symlinks_in_outputs(tmp_path: Path) -> None:
 def test_every_page_opens_without_an_error_or_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schemas: bool
 ) -> None:
-    from ui_apptest import open_app, switch
+    from ui_apptest import open_app, switch, texts
 
     settings = project(tmp_path, schemas=schemas)
     checkpoint(settings, "receipts_v1", "epoch-18_step-003895.ckpt")
@@ -308,14 +308,11 @@ def test_every_page_opens_without_an_error_or_warning(
     for page in PAGES:
         at = switch(at, page)
         assert not at.exception, page
-        # the one error: test/predict need a checkpoint chosen (the UI lists required fields)
-        expected = (
-            []
-            if page == "train"
-            else [f"- {'Checkpoint Path' if schemas else 'Checkpoint'}: required"]
-        )
-        assert [e.value for e in at.error] == expected, page
+        assert [e.value for e in at.error] == [], page
         assert [w.value for w in at.warning] == [], page
+        if page != "train":  # calm: the checkpoint still to choose is listed, not an error
+            label = "Checkpoint Path" if schemas else "Checkpoint"
+            assert any(f"To fill in before Run: {label}" in c for c in texts(at.caption)), page
 
 
 def test_pasted_resume_ticks_the_resume_box(tmp_path: Path) -> None:
