@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
+from .. import form
 from ..form import FieldView
 from ..schema import SchemaError
 from ..settings import Settings
-from . import checkpoint_picker, command_panel, state, sweeps, widgets
+from . import checkpoint_picker, command_panel, config_view, state, sweeps, widgets
 from .state import PageData
 from .text import bullets, md
 
@@ -120,6 +121,7 @@ def _section(
     before_field: Mapping[str, Hook],
     after_field: Mapping[str, Hook],
 ) -> None:
+    effects = _effect_warnings(data)
     for field in fields:
         if field.key in before_field:
             before_field[field.key](data)
@@ -129,5 +131,19 @@ def _section(
             checkpoint_picker.render(data, field)
         else:
             widgets.render_field(data, field)
+        config_view.render_field_warning(effects.get(field.key, ()))
         if field.key in after_field:
             after_field[field.key](data)
+
+
+def _effect_warnings(data: PageData) -> Mapping[str, tuple[str, ...]]:
+    """Field key -> its overrides' effect warnings, once the background check is in."""
+    built = form.command_of(data.settings, data.view)
+    return config_view.field_warnings(
+        data.settings,
+        data.page,
+        data.schema,
+        built.overrides,
+        multirun=built.multirun,
+        version=data.catalog.version,
+    )

@@ -18,6 +18,7 @@ import streamlit as st
 from ..commands.command_line import MULTIRUN_FLAGS, display_command
 from ..jobs import (
     Job,
+    JobStore,
     JobStoreError,
     LogUnavailable,
     Multirun,
@@ -34,7 +35,6 @@ from . import nav
 from .text import md
 
 REFRESH_S = 0.5  # status must show within 1 s of its change
-LOG_TAIL_BYTES = 64 * 1024
 PROGRESS_TAIL_BYTES = 8 * 1024
 LOG_LINES = 300
 LIST_LIMIT = 100
@@ -234,7 +234,7 @@ def _subruns(multirun: Multirun) -> None:
         st.caption(f"Sub-run #{chosen.index} has no log yet ({md(chosen.status)}).")
     for path in chosen.logs:
         try:
-            text = tail_log(str(path), LOG_TAIL_BYTES)
+            text = tail_log(str(path))
         except LogUnavailable as exc:
             st.caption(md(exc))
             continue
@@ -257,7 +257,7 @@ def _details(settings: Settings, job: Job) -> None:
     if multirun is not None and multirun.subruns:
         _subruns(multirun)
     try:
-        text = tail_log(job.log_path, LOG_TAIL_BYTES)
+        text = tail_log(job.log_path)
     except LogUnavailable as exc:
         if not job.finished:  # a queued or just started job has no log file yet
             text = ""
@@ -287,6 +287,8 @@ def _panel(settings: Settings) -> None:
     except JobStoreError as exc:
         st.error(md(exc))
         return
+    for notice in JobStore(settings).notices():  # e.g. an unreadable store moved aside
+        st.warning(md(notice))
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message:
         getattr(st, message[0])(message[1])
