@@ -1,4 +1,5 @@
-# The README's two commands: `make run` and `make test`.
+# The README's two commands: `make run` and `make test` (`make test-fast` and `make check`
+# for the edit loop: see the README's Tests section).
 # Both create the virtual environment on first use and are fast afterwards:
 # the install step re-runs only when pyproject.toml changes.
 
@@ -10,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test lint bench chromium
+.PHONY: run test test-fast check lint bench chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +36,17 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything but the browser tests and the ones marked slow (real servers, subprocess runners,
+# long property tests).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not slow" $(PYTEST_ARGS)
+
+# Types and formatting (to join `make test` once all of src/ type-checks).
+check: $(STAMP)
+	$(BIN)/mypy
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@
 The headline floor (--tuned-floor) is a bare Streamlit app with the app's own runner
 settings (no post-run GC, no magic); the verdicts are issue 13's lines against it.
 
-Method (shared/DESIGN.md "Measuring speed"): headless Chromium; inside the page
+Method (README, Speed): headless Chromium; inside the page
 a DOM click on the sidebar nav link, then a MutationObserver until the target
 page's title h1 and its first field label are on screen ("visible") and the
 script state is back to notRunning ("idle"); performance.now() deltas, so

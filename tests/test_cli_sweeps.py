@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from command_builder.settings import Settings
 from form_helpers import run_cli
 
 
+@pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
     code, out, err = run_cli(
         capsys,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -18,6 +20,7 @@ from command_builder.commands import (
     is_workspace_command,
     parse_command_line,
 )
+from command_builder.commands.command_line import split_command_line
 from command_builder.settings import Settings
 
 
@@ -54,6 +57,34 @@ def test_round_trip(ws: Settings, values: list[str], multirun: bool) -> None:
     assert parsed.overrides == tuple(overrides)
     assert parsed.multirun is multirun
     assert is_workspace_command(argv, ws) is None
+
+
+def test_round_trip_keeps_a_backslash_newline_inside_quotes(ws: Settings) -> None:
+    # Found by test_round_trip: `\\` + newline inside '...' is text, not a continuation.
+    override = format_override("exp_name", "\\\n")
+    text = display_command(build_argv(ws, "train", [override]))
+    assert parse_command_line(text, ws).overrides == (override,)
+
+
+_SHELL_TEXT = st.text(alphabet="ab \\\n'\"", max_size=12)
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash to compare with")
+@hsettings(max_examples=150, deadline=None)
+@given(_SHELL_TEXT)
+def test_split_command_line_reads_words_as_bash_does(text: str) -> None:
+    shell = subprocess.run(
+        ["bash", "-c", 'printf "%s\\0" _ ' + text], capture_output=True, text=True, check=False
+    )
+    if shell.returncode != 0 or not text.strip(" \n"):
+        return  # bash refuses it (unbalanced quotes) or prints nothing to compare
+    words = shell.stdout.split("\0")[1:-1]  # after the `_` that keeps printf from no args
+    try:
+        assert split_command_line(text) == words
+    except CommandParseError as exc:
+        if "lone backslash" in str(exc) and text.endswith("\\"):
+            return  # refused on purpose: a paste cut after its continuation backslash
+        pytest.fail(f"bash reads {text!r} as {words!r}, split_command_line refuses it")
 
 
 def test_prefixes_continuations_and_flags(ws: Settings) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -133,9 +132,7 @@ def test_cache_hit_does_not_compose(demo_settings: Settings) -> None:
     overrides = ("exp_name=cached", "seed=7")
     first = compose_check(demo_settings, "train", overrides, version="v1")
     before = STATS.compositions
-    start = time.perf_counter()
     second = compose_check(demo_settings, "train", overrides, version="v1")
-    assert (time.perf_counter() - start) < 0.01
     assert second is first and STATS.compositions == before
     compose_check(demo_settings, "train", overrides, version="v2")  # new config tree: compose
     assert STATS.compositions == before + 1
@@ -161,6 +158,7 @@ def test_config_edit_seen_through_fingerprint(demo_settings: Settings, monkeypat
     )
 
 
+@pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 def test_threads_compose_at_once(demo_settings: Settings) -> None:
     errors: list[BaseException] = []
     results: dict[int, object] = {}

@@ -15,6 +15,9 @@ import yaml
 
 from command_builder.settings import Settings
 
+# Each test starts the demo runners as subprocesses: not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
 FAST = "demo.epoch_seconds=0.01"
 RUN_NAME = re.compile(r"^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d-\d{6}_(train|test|predict)_(.+)$")
 CHECKPOINT_NAME = re.compile(r"^epoch=(\d+)-step=(\d+)\.ckpt$")

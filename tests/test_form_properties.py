@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from command_builder.commands.launchers import parse_additional_parameters
 from command_builder.commands.validate import compose_check
 from command_builder.form import (
     FormState,
@@ -31,8 +32,11 @@ from command_builder.schema import Element
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
 from form_helpers import make_run
 
+pytestmark = pytest.mark.slow  # hundreds of real Hydra composes; not in `make test-fast`
+
 PAGES = ("train", "test", "predict")
 EXTRAS = ("trainer.devices=2", "+trainer.benchmark=true", "data.image_size=512")
+SLURM_LINES = "slurm_additional_parameters"  # sbatch `key=value` lines, written with `++`
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=16)
 
 
@@ -94,10 +98,17 @@ def reachable(draw: st.DrawFn, context, page: str) -> FormState:
     state = initial_state(schema, catalog)
     for _ in range(draw(st.integers(0, 8))):
         action = draw(
-            st.sampled_from(["field", "field", "field", "use_case", "checkpoint", "extra"])
+            st.sampled_from(["field", "field", "field", "use_case", "checkpoint", "extra", "slurm"])
         )
         view = build_view(schema, catalog, index, state)
-        if action == "use_case" and schema.use_cases_source:
+        if action == "slurm" and SLURM_LINES in schema.by_key:
+            # The `++hydra.launcher.additional_parameters={...}` override is only written
+            # under the SLURM launcher; a random walk seldom gets there on its own.
+            state = apply_change(schema, catalog, state, "launcher", "submitit_slurm")
+            field = build_view(schema, catalog, index, state).by_key[SLURM_LINES]
+            value = draw(_value_for(schema.by_key[SLURM_LINES], field))
+            state = apply_change(schema, catalog, state, SLURM_LINES, value)
+        elif action == "use_case" and schema.use_cases_source:
             name = draw(st.sampled_from(sorted(catalog.architectures)))
             use_case = draw(st.sampled_from(catalog.architectures[name].use_cases))
             state, _ = apply_use_case(schema, catalog, state, name, use_case.id)
@@ -125,6 +136,18 @@ def _lookup(config: dict, path: str, groups: frozenset[str]) -> object:
     return node
 
 
+def _key(override: str) -> str:
+    """The key an override sets, `+`/`++` included (SLURM's additional_parameters use `++`)."""
+    return override.split("=", 1)[0].lstrip("+")
+
+
+def _expected(element: Element, value: object) -> object:
+    """What the composed config holds for a field's value (sbatch lines: their dict)."""
+    if element.value_format == "key_value_lines":
+        return parse_additional_parameters(str(value))
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _check(settings: Settings, page: str, state: FormState) -> None:
     context = page_context(settings, page)
     view = build_view(context.schema, context.catalog, context.index, state)
@@ -133,12 +156,12 @@ def _check(settings: Settings, page: str, state: FormState) -> None:
     assert result.ok, (built.command, result.issues)
     for field in view.fields:
         element = context.schema.by_key[field.key]
-        written = [o for o in view.overrides if o.split("=", 1)[0] in element.hydra_override]
+        written = [o for o in view.overrides if _key(o) in element.hydra_override]
         if not field.active or not written:
             continue
         for path in element.hydra_override:
             arrived = _lookup(result.config, path, element.group_paths)
-            expected = list(field.value) if isinstance(field.value, tuple) else field.value
+            expected = _expected(element, field.value)
             assert (
                 same_value(arrived, expected)
                 or arrived == expected

@@ -212,6 +212,7 @@ NUMERIC = {
 }
 
 
+@pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -12,6 +12,7 @@ from command_builder.commands.command_line import build_argv
 from command_builder.jobs import cancel_job, get_job, job_multirun, submit_job
 from command_builder.settings import Settings
 from jobs_helpers import alive, children, wait_for, wait_status
+from ui_apptest import texts
 
 pytestmark = pytest.mark.slow
 
@@ -160,7 +161,7 @@ def test_jobs_page_lists_subruns_with_their_logs(demo_settings: Settings) -> Non
 
     at = AppTest.from_function(jobs_app, args=(str(demo_settings.root),), default_timeout=30).run()
     assert not at.exception
-    assert any("**Sub-runs** · 2 · submitit_local launcher" in m.value for m in at.markdown)
+    assert any("**Sub-runs** · 2 · submitit_local launcher" in m for m in texts(at.markdown))
     table = at.dataframe[1].value
     assert list(table["Status"]) == ["succeeded", "succeeded"]
     assert "trainer.max_epochs=2" in table["Overrides"][1]

@@ -79,6 +79,8 @@ def test_rerun_selects_the_new_job_and_delete_removes_it(ws: Settings) -> None:
     assert f"as job #{second}" in at.success[0].value
     wait_status(ws, second, "succeeded")
     at.button(key="jobs_delete").click().run()
+    assert job(ws, second) is not None  # Delete asks first
+    at.button(key="jobs_delete_yes").click().run()
     assert not at.exception
     assert f"Deleted job #{second}" in at.success[0].value
     assert at.selectbox(key="jobs_selected").value == first

@@ -51,6 +51,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")
     shutil.copy2(REPO / "pyproject.toml", source)
     shutil.copy2(REPO / "README.md", source)
+    shutil.copy2(REPO / "LICENSE", source)
     shutil.copytree(REPO / "src", source / "src", ignore=IGNORED)
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
@@ -77,6 +78,10 @@ def test_wheel_carries_the_demo_workspace(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert demo_files() <= names, sorted(demo_files() - names)
     assert "command_builder/py.typed" in names
+    [metadata] = [n for n in names if n.endswith(".dist-info/METADATA")]
+    text = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert f"Version: {__version__}\n" in text and "License-Expression: MIT\n" in text
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 
 @pytest.mark.slow
@@ -125,6 +130,14 @@ def test_installs_and_runs_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
         ).returncode
         == 0
     )
+    version = subprocess.run(
+        [str(python), "-m", "command_builder", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert version.stdout == f"command-builder {__version__}\n"
     result = subprocess.run(
         [str(python), "runners/train.py", "trainer.max_epochs=1", "demo.epoch_seconds=0"],
         cwd=workspace,

@@ -8,7 +8,7 @@ import pytest
 
 from command_builder.settings import Settings
 from command_builder.ui import checkpoint_picker
-from ui_apptest import command, open_app, open_section, switch, write_run
+from ui_apptest import command, open_app, open_section, switch, texts, write_run
 
 PICK = "test.field.checkpoint"
 
@@ -29,13 +29,13 @@ def test_picking_fills_components_and_warns_on_mismatch(
     newest = "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt"
     assert picker.options[0].startswith("craft_run · epoch 1 · step 410")
     picker.select(newest).run()
-    assert "Filled from the checkpoint's run: Architecture, Encoder" in at.info[0].value
+    assert "Filled from the checkpoint's run: Architecture, Encoder" in texts(at.info)[0]
     assert "model/architectures=craft" in command(at)
     assert "model.encoder.model_name=vgg16_bn" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
     at.selectbox(key="test.field.encoder").select("resnet50").run()
-    assert any("used vgg16_bn" in w.value.replace("\\", "") for w in at.warning)  # escaped
+    assert any("used vgg16_bn" in w for w in texts(at.warning))  # shown as text
     at = open_section(at, "test", "Experiment")
     assert not at.warning  # next to the encoder, not under the checkpoint
 
@@ -56,11 +56,11 @@ def test_filter_bounds_a_large_list_newest_first(
     at = open_app(monkeypatch, demo_settings, page="test")
     assert len(at.selectbox(key=PICK).options) == checkpoint_picker.MAX_SHOWN
     assert at.selectbox(key=PICK).options[0].startswith("run19 · epoch 4")
-    assert any("100 match, newest 30 shown" in c.value for c in at.caption)
+    assert any("100 match, newest 30 shown" in c for c in texts(at.caption))
     at.text_input(key="test.ui.checkpoint_filter").input("run07 epoch=3").run()
     assert [o.split(" · ")[:2] for o in at.selectbox(key=PICK).options] == [["run07", "epoch 3"]]
     at.text_input(key="test.ui.checkpoint_filter").input("nothing-like-this").run()
-    assert any("No checkpoint matches" in c.value for c in at.caption)
+    assert any("No checkpoint matches" in c for c in texts(at.caption))
 
 
 def test_picked_checkpoint_stays_listed_when_filtered_out(

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from command_builder.settings import Settings
-from command_builder.ui import compose_panel
-from ui_apptest import open_app
-
-
-def _settle(at: AppTest) -> AppTest:
-    """Wait for the background checks this session started, then rerun (what the poller does)."""
-    for future in list(compose_panel._futures.values()):
-        future.result(timeout=60)
-    return at.run()
+from ui_apptest import open_app, settle, texts
 
 
 def test_compose_result_appears_when_ready(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
-    at = _settle(at)
+    at = settle(at)
     assert any(s.value == "Hydra composes this command." for s in at.success)
 
 
@@ -32,8 +23,8 @@ def test_compose_error_names_the_bad_override(
     at.toggle(key="train.ui.edit").set_value(True).run()
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " trainer.no_such_option=3").run()
-    at = _settle(at)
-    errors = [e.value for e in at.error if "Hydra does not compose" in e.value]
+    at = settle(at)
+    errors = [e for e in texts(at.error) if "Hydra does not compose" in e]
     assert errors and "trainer.no_such_option=3" in errors[0]
 
 
@@ -41,7 +32,10 @@ def test_with_form_errors_a_compose_success_is_not_a_go(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     """No experiment name yet: the overrides compose, but the page must not say the command is fine."""
-    at = _settle(open_app(monkeypatch, demo_settings))
-    assert any("Experiment name: required" in e.value for e in at.error)
+    at = settle(open_app(monkeypatch, demo_settings))
+    at.text_input(key="train.field.exp_name").input("x").run()
+    at.text_input(key="train.field.exp_name").input("").run()  # touched: now an error
+    at = settle(at)
+    assert any("Experiment name: required" in e for e in texts(at.error))
     assert not any(s.value == "Hydra composes this command." for s in at.success)
     assert any("fix the form errors above" in c.value for c in at.caption)

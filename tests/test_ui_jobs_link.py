@@ -9,7 +9,7 @@ import pytest
 from command_builder.commands.command_line import build_argv, display_command
 from command_builder.jobs import get_job
 from command_builder.settings import Settings
-from ui_apptest import command, open_app
+from ui_apptest import command, open_app, settle
 
 
 def test_run_is_disabled_while_the_form_has_errors(
@@ -23,6 +23,7 @@ def test_run_starts_a_job_and_links_to_it(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "from_ui", "max_epochs": "1"})
+    at = settle(at)
     assert not at.button(key="train.ui.run").disabled
     at.button(key="train.ui.run").click().run()
     job_id = at.session_state["train.ui.last_job"]

@@ -1,4 +1,4 @@
-"""A warm page run does no file-system scan, no YAML parse and no subprocess (DESIGN.md).
+"""A warm page run does no file-system scan, no YAML parse and no subprocess (README, Speed).
 
 A profile hook on every thread records calls made from the package's own code
 while pages are switched in one session; the caches were filled by the first
@@ -68,6 +68,7 @@ def test_warm_page_switches_touch_no_files(
     monkeypatch.setattr(
         context, "REVALIDATE_EVERY_S", 1e9
     )  # the background re-check is not a page run
+    monkeypatch.setattr(context, "SYNC_AFTER_S", 1e9)  # nor is a first paint's check
     at = open_app(monkeypatch, demo_settings)
     for page in ("test", "predict", "train"):  # first visits fill the caches
         at = switch(at, page)

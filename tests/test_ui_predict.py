@@ -9,7 +9,7 @@ import time
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import open_app
+from ui_apptest import open_app, texts
 
 SUBMISSION = {
     "images": {
@@ -60,7 +60,7 @@ def test_bad_upload_shows_a_clear_error(
     at.file_uploader(key="predict.ui.export_upload").upload(
         "bad.json", b"{not json", "application/json"
     ).run()
-    assert any("Cannot export this submission: not valid JSON" in e.value for e in at.error)
+    assert any("Cannot export this submission: not valid JSON" in e for e in texts(at.error))
     assert not at.dataframe
 
 
@@ -71,5 +71,5 @@ def test_good_upload_previews(monkeypatch: pytest.MonkeyPatch, demo_settings: Se
     at.file_uploader(key="predict.ui.export_upload").upload(
         "mine.json", json.dumps(SUBMISSION).encode(), "application/json"
     ).run()
-    assert not any("Cannot export" in e.value for e in at.error)
+    assert not any("Cannot export" in e for e in texts(at.error))
     assert list(at.dataframe[0].value["polygons"]) == ["", "1 2 3 4 5 7"]

@@ -9,6 +9,7 @@ the state of the widgets it did not render, exactly as a real switch does.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -92,3 +93,22 @@ def write_run(
         path.write_bytes(b"x" * 100)
         os.utime(path, (stamp + step, stamp + step))
     return run
+
+
+def plain(markdown: str) -> str:
+    """The text a markdown source renders as (the UI escapes data: ui.text.md)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
+def texts(elements: object) -> list[str]:
+    """The rendered texts of AppTest elements (st.error, st.caption, ...)."""
+    return [plain(e.value) for e in elements]  # type: ignore[attr-defined]
+
+
+def settle(at: AppTest) -> AppTest:
+    """Wait for the compose checks started so far, then rerun (what the page's poller does)."""
+    from command_builder.ui import compose_panel
+
+    for future in list(compose_panel._futures.values()):
+        future.result(timeout=60)
+    return at.run()

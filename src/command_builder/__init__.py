@@ -1,5 +1,3 @@
 """OCR Command Builder: compose, check, launch and follow Hydra runner commands."""
 
 __version__ = "0.1.0"
-
-PAGES = ("train", "test", "predict")

@@ -9,14 +9,17 @@ data folder on first use, so nothing is ever written into site-packages.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import __version__
+from .errors import WorkspaceError as WorkspaceError  # its home was here; callers import it here
 
 SETTINGS_FILE = "command_builder.yaml"
 STATE_DIR = ".command_builder"
@@ -25,29 +28,11 @@ DEMO_SOURCE = Path(__file__).parent / "demo"
 DEMO_MARKER = ".demo-version"
 
 
-class WorkspaceError(Exception):
-    """The workspace folder is unusable; the message says what is missing."""
-
-
 def default_command_prefix() -> tuple[str, ...]:
     """`uv run python` when uv is on PATH, else the running Python."""
     if shutil.which("uv"):
         return ("uv", "run", "python")
     return (sys.executable,)
-
-
-def _parse_prefix(value: object, source: Path) -> tuple[str, ...]:
-    import shlex
-
-    if isinstance(value, str):
-        parts = shlex.split(value)
-    elif isinstance(value, list) and all(isinstance(p, str) for p in value):
-        parts = list(value)
-    else:
-        raise WorkspaceError(f"{source}: command_prefix must be a string or a list of strings")
-    if not parts:
-        raise WorkspaceError(f"{source}: command_prefix is empty")
-    return tuple(sys.executable if p == PYTHON_TOKEN else p for p in parts)
 
 
 @dataclass(frozen=True)
@@ -102,6 +87,48 @@ class Settings:
         return resolved
 
 
+class _SettingsFile(BaseModel):
+    """What `command_builder.yaml` may set: each key typed and bounded, any other refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    command_prefix: tuple[str, ...] = Field(default_factory=default_command_prefix)
+    max_running_jobs: int = Field(Settings.max_running_jobs, ge=1, le=1024)
+    sweep_confirm_threshold: int = Field(Settings.sweep_confirm_threshold, ge=1, le=1_000_000)
+    upload_limit_mb: int = Field(Settings.upload_limit_mb, ge=1, le=100_000)
+    job_cancel_grace_s: float = Field(
+        Settings.job_cancel_grace_s, ge=0, le=3600, allow_inf_nan=False
+    )
+
+    @field_validator("command_prefix", mode="before")
+    @classmethod
+    def _split_prefix(cls, value: object) -> tuple[str, ...]:
+        """A shell-like string or a list of words; `{python}` is this interpreter."""
+        if isinstance(value, str):
+            value = shlex.split(value)  # unbalanced quotes: ValueError, reported by field
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            raise ValueError("must be a string or a list of strings")
+        if not value:
+            raise ValueError("is empty")
+        return tuple(sys.executable if p == PYTHON_TOKEN else p for p in value)
+
+
+def _settings_problem(source: Path, exc: ValidationError) -> str:
+    """One line per bad key, naming the file, the key and what was wrong with its value."""
+    known = ", ".join(_SettingsFile.model_fields)
+    lines = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{source}: unknown setting {name!r} (known: {known})")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            got = repr(error.get("input"))
+            got = got if len(got) <= 60 else got[:57] + "..."
+            lines.append(f"{source}: {name}: {message} (got {got})")
+    return "\n".join(lines)
+
+
 def load_settings(root: str | os.PathLike[str]) -> Settings:
     """Settings of the workspace at `root`; WorkspaceError names what is missing."""
     root_path = Path(root).expanduser().resolve()
@@ -112,29 +139,19 @@ def load_settings(root: str | os.PathLike[str]) -> Settings:
             f"{root_path} is not a workspace: the folder configs/ (the Hydra config tree) is missing"
         )
     settings_file = root_path / SETTINGS_FILE
-    values: dict[str, object] = {}
+    loaded: object = {}
     if settings_file.is_file():
         try:
             loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise WorkspaceError(f"{settings_file}: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise WorkspaceError(f"{settings_file}: expected a mapping of settings")
-        values = dict(loaded)
-    kwargs: dict[str, object] = {}
-    if "command_prefix" in values:
-        kwargs["command_prefix"] = _parse_prefix(values.pop("command_prefix"), settings_file)
-    for name in ("max_running_jobs", "sweep_confirm_threshold", "upload_limit_mb"):
-        if name in values:
-            value = values.pop(name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise WorkspaceError(f"{settings_file}: {name} must be a positive integer")
-            kwargs[name] = value
-    if "job_cancel_grace_s" in values:
-        kwargs["job_cancel_grace_s"] = float(values.pop("job_cancel_grace_s"))  # type: ignore[arg-type]
-    if values:
-        raise WorkspaceError(f"{settings_file}: unknown settings {sorted(values)}")
-    return Settings(root=root_path, **kwargs)  # type: ignore[arg-type]
+    if not isinstance(loaded, dict):
+        raise WorkspaceError(f"{settings_file}: expected a mapping of settings")
+    try:
+        parsed = _SettingsFile.model_validate(loaded)
+    except ValidationError as exc:
+        raise WorkspaceError(_settings_problem(settings_file, exc)) from None
+    return Settings(root=root_path, **parsed.model_dump(exclude_unset=True))
 
 
 def data_home() -> Path:

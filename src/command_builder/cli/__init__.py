@@ -1,10 +1,11 @@
 """`command-builder`: the CLI's whole surface, every subcommand and flag, in one place.
 
-Handlers live in `serve.py`, `build.py` and `jobs.py` and are imported only
+Handlers live in `serve.py`, `build.py`, `runners.py` and `jobs.py` and are imported only
 when their subcommand runs: `serve` must start without importing Hydra or the
 form engine, which `build` and `run` need. Each handler is
 ``func(args) -> int``, the exit code: 0 ok, 1 validation errors or a failed
-job, 2 usage errors.
+job, 2 usage errors. A `CommandBuilderError` a handler lets through is printed
+once here and exits with its kind's code (2 for bad input, 1 for a job).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 
-from .. import PAGES
+from ..errors import EXIT_ERRORS as EXIT_ERRORS
+from ..errors import EXIT_USAGE as EXIT_USAGE
+from ..errors import CommandBuilderError
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
+DISTRIBUTION = "ocr-command-builder"  # the name in pyproject.toml, where the version is read
 WORKSPACE_HELP = "project folder (default: $COMMAND_BUILDER_WORKSPACE, else the embedded demo)"
 
 
@@ -31,7 +36,9 @@ def _handler(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
 def _form_arguments(parser: argparse.ArgumentParser) -> None:
     """The form inputs that `build` and `run` share."""
-    parser.add_argument("page", choices=PAGES)
+    parser.add_argument(
+        "page", metavar="RUNNER", help="a runner of the workspace (see `command-builder runners`)"
+    )
     parser.add_argument("--workspace", help=WORKSPACE_HELP)
     parser.add_argument(
         "--set",
@@ -39,7 +46,8 @@ def _form_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a field value; KEY is a schema element key (repeatable)",
+        help="a field value; KEY is a field key or a config path: trainer.max_epochs=3, "
+        "data=mnist, +callbacks=rich_progress_bar (repeatable)",
     )
     parser.add_argument(
         "--sweep",
@@ -68,13 +76,32 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
 def _add_build(subparsers: argparse._SubParsersAction) -> None:
     build = subparsers.add_parser("build", help="build a page's command from field values")
     _form_arguments(build)
+    build.add_argument(
+        "--show-config",
+        action="store_true",
+        help="also print the resolved config the run gets, as YAML: the keys this command"
+        " changes and the overrides that take no effect are marked",
+    )
     build.set_defaults(func=_handler("build", "run_build"))
 
     validate = subparsers.add_parser("validate", help="check a command with Hydra's compose API")
     validate.add_argument("command_text", metavar="CMD")
     validate.add_argument("--workspace", help=WORKSPACE_HELP)
     validate.add_argument("--json", action="store_true", help="print a JSON object")
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when an override takes no effect or a value does not resolve"
+        " (default: print a warning, exit 0)",
+    )
     validate.set_defaults(func=_handler("build", "run_validate"))
+
+    runners = subparsers.add_parser(
+        "runners", help="list the workspace's @hydra.main runners and their primary configs"
+    )
+    runners.add_argument("--workspace", help=WORKSPACE_HELP)
+    runners.add_argument("--json", action="store_true", help="print a JSON object")
+    runners.set_defaults(func=_handler("runners", "run"))
 
 
 def _add_jobs(subparsers: argparse._SubParsersAction) -> None:
@@ -126,6 +153,7 @@ def make_parser() -> argparse.ArgumentParser:
         prog="command-builder",
         description="Compose, check, launch and follow the Hydra commands of an OCR project.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version(DISTRIBUTION)}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add in (_add_serve, _add_build, _add_jobs):
         add(subparsers)
@@ -133,8 +161,13 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; its errors are shown as one line, never as a traceback."""
     args = make_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except CommandBuilderError as exc:
+        print(f"command-builder: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

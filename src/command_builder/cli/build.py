@@ -12,8 +12,11 @@ import json
 import sys
 from collections.abc import Sequence
 
+from ..commands import effects as fx
 from ..commands.command_line import CommandParseError, parse_command_line
-from ..commands.validate import compose_check
+from ..commands.overrides import OverrideSyntaxError, parse_override
+from ..commands.validate import ComposeResult, compose_check
+from ..errors import CommandError
 from ..form import (
     FormState,
     PageContext,
@@ -25,16 +28,17 @@ from ..form import (
     initial_state,
     page_context,
     state_from_overrides,
+    with_extra_overrides,
 )
 from ..schema import Element, SchemaError
-from ..settings import Settings, WorkspaceError, resolve_workspace
-from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from ..settings import Settings, resolve_workspace
+from . import EXIT_ERRORS, EXIT_OK
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-class UsageError(Exception):
+class UsageError(CommandError):
     """Bad command-line input: printed, exit 2."""
 
 
@@ -60,22 +64,42 @@ def parse_value(element: Element, text: str) -> object:
     return text
 
 
+_PATH_MARKS = (".", "/", "+", "~", "@")
+
+
 def _apply_sets(context: PageContext, state: FormState, sets: Sequence[str]) -> FormState:
+    """--set KEY=VALUE: KEY is a field key or a config path (`trainer.max_epochs`, `data`,
+    `+callbacks`); a path no field writes becomes an extra override Hydra then judges."""
     schema = context.schema
     for item in sets:
         key, sep, text = item.partition("=")
-        if not sep:
+        key = key.strip()
+        if not sep and not key.startswith("~"):
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
-        element = schema.by_key.get(key.strip())
+        element = schema.by_key.get(key) or schema.by_path.get(key)
         if element is None or element.type == "info":
+            if any(mark in key for mark in _PATH_MARKS):
+                state = _with_override(state, item.strip())
+                continue
             valid = ", ".join(e.key for e in schema.elements if e.type != "info")
-            raise UsageError(f"--set {item!r}: unknown key {key!r}; valid keys: {valid}")
+            raise UsageError(
+                f"--set {item!r}: unknown key {key!r}; valid keys: {valid} "
+                "(or a config path such as trainer.max_epochs)"
+            )
         value = parse_value(element, text)
         if element.key == schema.checkpoint_key and context.index is not None:
             state, _ = apply_checkpoint(schema, context.catalog, context.index, state, value)
         else:
             state = apply_change(schema, context.catalog, state, element.key, value)
     return state
+
+
+def _with_override(state: FormState, text: str) -> FormState:
+    try:
+        parse_override(text)
+    except OverrideSyntaxError as exc:
+        raise UsageError(f"--set {text!r}: not a Hydra override: {exc.message}") from None
+    return with_extra_overrides(state, (*state.extra_overrides, text))
 
 
 def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) -> FormState:
@@ -92,23 +116,20 @@ def apply_sweeps(context: PageContext, state: FormState, sweeps: Sequence[str]) 
 
 
 def _load(args: argparse.Namespace, page: str | None) -> tuple[Settings, PageContext | None]:
-    try:
-        settings = resolve_workspace(args.workspace)
-        context = page_context(settings, page) if page else None
-    except (WorkspaceError, SchemaError) as exc:
-        raise UsageError(str(exc)) from None
+    from ..pages import page_entry, page_names
+
+    settings = resolve_workspace(args.workspace)
+    if page and page_entry(settings, page) is None:
+        known = ", ".join(page_names(settings)) or "none found"
+        raise UsageError(f"unknown runner {page!r}; this workspace's runners: {known}")
+    context = page_context(settings, page) if page else None
     if context is not None and context.index is not None:
         context.index.refresh()
     return settings, context
 
 
-def _fail(exc: Exception) -> int:
-    print(f"command-builder: {exc}", file=sys.stderr)
-    return EXIT_USAGE
-
-
 def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, FormState]:
-    """The form that `--from-command`, `--set` and `--sweep` describe (UsageError, CommandParseError).
+    """The form that `--from-command`, `--set` and `--sweep` describe (CommandError if not).
 
     Shared by `build` and `run`, so both read values the same way (`--set
     checkpoint=...` fills the components from that run, as the page does).
@@ -127,59 +148,116 @@ def form_from_args(args: argparse.Namespace) -> tuple[Settings, PageContext, For
 
 
 def run_build(args: argparse.Namespace) -> int:
-    try:
-        settings, context, state = form_from_args(args)
-    except (UsageError, CommandParseError) as exc:
-        return _fail(exc)
+    settings, context, state = form_from_args(args)
     view = build_view(context.schema, context.catalog, context.index, state)
     built = command_of(settings, view)
     errors = list(built.errors)
+    result = None
     if not errors:  # form errors first: Hydra would only repeat them in its own words
         result = compose_check(settings, args.page, built.overrides, multirun=built.multirun)
-        errors.extend(_issue_text(i.override, i.message) for i in result.issues)
+        sets = frozenset(item.strip() for item in args.sets) & set(state.extra_overrides)
+        errors.extend(_issue_text(i.override, i.message, sets) for i in result.issues)
+    shown = _shown_config(settings, args.page, result) if args.show_config else None
     if args.json:
         payload = built.as_dict()
         payload["errors"] = errors
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        if result is not None:
+            payload["effects"] = [e.as_dict() for e in result.effects]
+            payload["resolve_issues"] = [i.as_dict() for i in result.resolve_issues]
+        if shown is not None:
+            payload["config"], payload["marks"] = shown
+        print(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
         print(built.command)
         for message in errors:
             print(f"error: {message}", file=sys.stderr)
         for message in built.warnings:
             print(f"warning: {message}", file=sys.stderr)
+        for line in effect_lines(result) if result is not None else ():
+            print(f"warning: {line}", file=sys.stderr)
         if built.multirun:
             print(f"sweep: {built.run_count} runs", file=sys.stderr)
+        if shown is not None:
+            print(f"# Composed config of this command, resolved as the run gets it; {_LEGEND}")
+            print(fx.config_yaml(*shown), end="")
     return EXIT_ERRORS if errors else EXIT_OK
 
 
-def _issue_text(override: str | None, message: str) -> str:
+_LEGEND = "'# note' marks keys it changes from the primary config's defaults"
+
+
+def _shown_config(
+    settings: Settings, page: str, result: ComposeResult | None
+) -> tuple[dict[str, object], dict[str, str]] | None:
+    """(resolved config, marks) for --show-config; None when the command does not compose."""
+    if result is None or result.resolved is None or result.config is None:
+        return None
+    base = compose_check(settings, page, ())
+    marks = fx.config_marks(result.config, base.config, result.effects, result.resolve_issues)
+    return result.resolved, marks
+
+
+def effect_lines(result: ComposeResult) -> list[str]:
+    """One line per ineffective override (its first key, the winning value and file), then
+    one per interpolation that does not resolve."""
+    lines = []
+    by_override: dict[str, list[fx.Effect]] = {}
+    for effect in result.effects:
+        by_override.setdefault(effect.override, []).append(effect)
+    for override, found in by_override.items():
+        more = f" (and {len(found) - 1} more keys)" if len(found) > 1 else ""
+        lines.append(f"{override}: {found[0].message()}{more}")
+    for issue in result.resolve_issues:
+        head = f"{issue.override}: " if issue.override else ""
+        key = f"{issue.key}: " if issue.key else ""
+        where = f" (set by {issue.source})" if issue.source else ""
+        lines.append(f"{head}does not resolve: {key}{issue.message}{where}")
+    return lines
+
+
+def _issue_text(override: str | None, message: str, sets: frozenset[str] = frozenset()) -> str:
+    """Hydra's message, attributed to its override (`--set X` when the user gave it so)."""
+    if override in sets:
+        return f"--set {override}: {message}"
     return f"{override}: {message}" if override else message
 
 
 def run_validate(args: argparse.Namespace) -> int:
     """Compose the command and report per override, naming the form field where there is one."""
-    try:
-        settings, _ = _load(args, None)
-    except UsageError as exc:
-        return _fail(exc)
+    settings, _ = _load(args, None)
     problems: list[dict[str, object]] = []
     warnings: list[str] = []
     page = None
+    result = None
+    fields: dict[str, str] = {}
     try:
         parsed = parse_command_line(args.command_text, settings)
         page = parsed.page
     except CommandParseError as exc:
         problems.append({"override": None, "field": None, "message": str(exc)})
     if page is not None:
-        problems, warnings = _validate_parsed(settings, page, parsed.overrides, parsed.multirun)
-    if args.json:
-        print(
-            json.dumps(
-                {"page": page, "ok": not problems, "issues": problems, "warnings": warnings},
-                indent=2,
-                ensure_ascii=False,
-            )
+        problems, warnings, result, fields = _validate_parsed(
+            settings, page, parsed.overrides, parsed.multirun
         )
+    ineffective = result is not None and bool(result.effects or result.resolve_issues)
+    if args.json:
+        payload: dict[str, object] = {
+            "page": page,
+            "ok": not problems,
+            "issues": problems,
+            "warnings": warnings,
+            "effects": [],
+            "resolve_issues": [],
+        }
+        if result is not None:
+            payload["effects"] = [
+                {**e.as_dict(), "field": fields.get(e.override)} for e in result.effects
+            ]
+            payload["resolve_issues"] = [
+                {**i.as_dict(), "field": fields.get(i.override or "")}
+                for i in result.resolve_issues
+            ]
+        print(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     else:
         for problem in problems:
             where = problem["override"] or "command"
@@ -187,14 +265,26 @@ def run_validate(args: argparse.Namespace) -> int:
             print(f"{where}{field}: {problem['message']}")
         for message in warnings:
             print(f"warning: {message}")
+        for line in effect_lines(result) if result is not None else ():
+            print(f"warning: {line}")
         if not problems:
-            print("ok: the command composes")
-    return EXIT_ERRORS if problems else EXIT_OK
+            print(
+                "ok: the command composes"
+                + (
+                    ", with the warnings above"
+                    if ineffective
+                    else " and every override takes effect"
+                )
+            )
+    if problems or (args.strict and ineffective):
+        return EXIT_ERRORS
+    return EXIT_OK
 
 
 def _validate_parsed(
     settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool
-) -> tuple[list[dict[str, object]], list[str]]:
+) -> tuple[list[dict[str, object]], list[str], ComposeResult, dict[str, str]]:
+    """Problems, warnings, the compose result and the form field of each override."""
     problems: list[dict[str, object]] = []
     warnings: list[str] = []
     try:
@@ -235,7 +325,7 @@ def _validate_parsed(
             }
         )
     warnings.extend(f"{key} is mandatory and not set (???)" for key in result.missing)
-    return problems, warnings
+    return problems, warnings, result, fields
 
 
 def _field_of(context: PageContext, text: str) -> str | None:

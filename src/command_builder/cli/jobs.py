@@ -16,12 +16,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..commands.command_line import display_command
 from ..jobs import (
     DEFAULT_TAIL_BYTES,
     Job,
-    JobRefused,
     JobStore,
     JobStoreError,
     LogUnavailable,
@@ -37,6 +37,9 @@ from ..jobs.logs import tail_offset
 from ..jobs.store import BROKEN
 from ..settings import Settings, WorkspaceError, resolve_workspace
 from . import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from ..form import BuiltCommand
 
 FOLLOW_POLL_S = 0.2
 FOLLOW_CHUNK = 1 << 16
@@ -79,14 +82,10 @@ def _fail(message: str, code: int = EXIT_ERRORS) -> int:
 
 @_pipe_safe
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..commands.command_line import CommandParseError
     from ..form import build_view, command_of
-    from .build import UsageError, form_from_args
+    from .build import form_from_args
 
-    try:
-        settings, context, state = form_from_args(args)
-    except (UsageError, CommandParseError) as exc:
-        return _fail(str(exc), EXIT_USAGE)
+    settings, context, state = form_from_args(args)
     built = command_of(settings, build_view(context.schema, context.catalog, context.index, state))
     for warning in built.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -99,10 +98,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"not run: this sweep makes {built.run_count} runs, more than "
             f"{settings.sweep_confirm_threshold}; add --yes to start them all"
         )
-    try:
-        job_id = submit_job(settings, args.page, built.argv, dict(state.values))
-    except (JobRefused, JobStoreError) as exc:
-        return _fail(str(exc))
+    refused = _compose_refusal(settings, args.page, built)
+    if refused:
+        return _fail(refused)
+    job_id = submit_job(settings, args.page, built.argv, dict(state.values))
     if args.json:
         print(json.dumps(_job_json(get_job(settings, job_id))), flush=True)
     else:
@@ -110,6 +109,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.wait:
         return EXIT_OK
     return _follow(settings, job_id, show_output=not args.json)
+
+
+def _compose_refusal(settings: Settings, page: str, built: BuiltCommand) -> str | None:
+    """Run = what the app's Run does: nothing starts unless Hydra composes this very command."""
+    from ..commands.validate import compose_check
+
+    result = compose_check(settings, page, built.overrides, multirun=built.multirun)
+    if result.ok:
+        return None
+    for issue in result.issues:
+        print(
+            f"error: {issue.override + ': ' if issue.override else ''}{issue.message}",
+            file=sys.stderr,
+        )
+    return f"not run: Hydra does not compose this command: {built.command}"
 
 
 def _job_json(job: Job | None) -> dict[str, object] | None:

@@ -11,8 +11,8 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
+from ..errors import CommandError
 from ..settings import Settings, WorkspaceError
 from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, parse_override
@@ -31,7 +31,7 @@ _REFUSED_KEY_PREFIXES = (
 )
 
 
-class CommandParseError(ValueError):
+class CommandParseError(CommandError, ValueError):
     """A pasted command line that cannot be read; the message says why and what to do."""
 
 
@@ -40,7 +40,8 @@ class ParsedCommand:
     """A pasted command split into its parts.
 
     `runner` is the runner path relative to the workspace root (posix, e.g.
-    "runners/train.py") however it was written; `page` is its file stem.
+    "runners/train.py") however it was written; `page` is its page name (the file stem,
+    unless two runners share one; see workspace/runners.py).
     """
 
     prefix: tuple[str, ...]
@@ -54,7 +55,7 @@ def build_argv(
     settings: Settings, page: str, overrides: Sequence[str], *, multirun: bool = False
 ) -> list[str]:
     """prefix + runner + [--multirun] + overrides: what the job runner starts (cwd = root)."""
-    argv = [*settings.command_prefix, settings.runner_path(page)]
+    argv = [*settings.command_prefix, runner_path(settings, page)]
     if multirun:
         argv.append("--multirun")
     argv.extend(overrides)
@@ -66,9 +67,38 @@ def display_command(argv: Sequence[str]) -> str:
     return shlex.join(argv)
 
 
+def join_continuations(text: str) -> str:
+    """Drop each backslash-newline where a POSIX shell does: everywhere but inside '...'.
+
+    Not one regex substitution: inside single quotes the pair is literal text (a value
+    may hold it), and an escaped backslash before a newline is no continuation.
+    """
+    out: list[str] = []
+    quote = ""  # the open quote character, "" outside quotes
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "\\":
+            continuation = _CONTINUATION.match(text, i)
+            step = continuation.end() - i if continuation else 2
+            if not continuation:
+                out.append(text[i : i + step])
+            i += step
+            continue
+        elif char == '"':
+            quote = "" if quote == '"' else '"'
+        elif char == "'" and not quote:
+            quote = "'"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def split_command_line(text: str) -> list[str]:
-    """shlex.split with backslash-newline continuations joined (as a shell does)."""
-    joined = _CONTINUATION.sub("", text)
+    """shlex.split after joining backslash-newline continuations as a shell does."""
+    joined = join_continuations(text)
     try:
         return shlex.split(joined, comments=False, posix=True)
     except ValueError as exc:
@@ -82,23 +112,37 @@ def split_command_line(text: str) -> list[str]:
         raise CommandParseError(f"cannot read the command line: {hint}") from None
 
 
-def _runner_relative(token: str, settings: Settings) -> str | None:
-    """`runners/<name>.py` if `token` names a file directly in the runners folder, else None."""
-    try:
-        resolved = settings.inside(token)
-    except WorkspaceError:
-        return None
-    runners = settings.runners_dir.resolve()
-    if resolved.parent != runners or resolved.suffix != ".py":
-        return None
-    return settings.runner_path(resolved.stem)
+def runner_path(settings: Settings, page: str) -> str:
+    """The page's runner relative to the root: the discovered one, else `runners/<page>.py`."""
+    from ..workspace.runners import find_runner
+
+    runner = find_runner(settings, page)
+    return runner.path if runner is not None else settings.runner_path(page)
+
+
+def _runner_of(token: str, settings: Settings) -> tuple[str, str] | None:
+    """(runner path, page) if `token` names a discovered @hydra.main runner, else None."""
+    from ..workspace.runners import runner_of_path
+
+    runner = runner_of_path(settings, token) if _inside(token, settings) else None
+    return None if runner is None else (runner.path, runner.page)
+
+
+def _not_a_runner(token: str, settings: Settings) -> str:
+    """Why `token` is refused as a runner (missing file, or no @hydra.main in it)."""
+    if _inside(token, settings) and not settings.inside(token).is_file():
+        return (
+            f"unknown runner {token}: {settings.inside(token)} does not exist "
+            "(not a runner of this workspace)"
+        )
+    return f"{token} is not a runner of this workspace (a Python file with @hydra.main)"
 
 
 def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
     """Read a pasted command: any prefix (`uv run python`, `python`...), one runner, overrides.
 
-    The runner is the first `*.py` word; it must be a file in the workspace's runners
-    folder (relative to the root or absolute). `--multirun`/`-m` may appear anywhere after
+    The runner is the first `*.py` word; it must be one of the workspace's discovered
+    @hydra.main runners (relative to the root or absolute). `--multirun`/`-m` may appear anywhere after
     it. Overrides are not checked here (compose_check reports each bad one).
     """
     words = split_command_line(text)
@@ -111,16 +155,12 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
             f"{settings.runner_path('train')} followed by Hydra overrides"
         )
     token = words[index]
-    runner = _runner_relative(token, settings)
-    if runner is None:
-        where = settings.runners_dir
-        if not _inside(token, settings):
-            raise CommandParseError(f"{token} is outside the workspace {settings.root}")
-        raise CommandParseError(
-            f"{token} is not a runner of this workspace (runners live in {where})"
-        )
-    if not (settings.root / runner).is_file():
-        raise CommandParseError(f"unknown runner {token}: {settings.root / runner} does not exist")
+    if not _inside(token, settings):
+        raise CommandParseError(f"{token} is outside the workspace {settings.root}")
+    found = _runner_of(token, settings)
+    if found is None:
+        raise CommandParseError(_not_a_runner(token, settings))
+    runner, page = found
     multirun = False
     overrides: list[str] = []
     for word in words[index + 1 :]:
@@ -135,7 +175,7 @@ def parse_command_line(text: str, settings: Settings) -> ParsedCommand:
     return ParsedCommand(
         prefix=tuple(words[:index]),
         runner=runner,
-        page=PurePath(runner).stem,
+        page=page,
         overrides=tuple(overrides),
         multirun=multirun,
     )
@@ -163,7 +203,7 @@ def is_workspace_command(argv: Sequence[str], settings: Settings) -> str | None:
 
     Strict on purpose (the job runner starts argv without a shell, but still must not
     start arbitrary programs): the prefix must equal settings.command_prefix, the next
-    word must be an existing `runners/<name>.py` inside the workspace, and every other
+    word must be one of the workspace's discovered @hydra.main runners, and every other
     word must be `--multirun`/`-m` or an override Hydra's grammar accepts.
     """
     if isinstance(argv, str) or not all(isinstance(w, str) for w in argv):
@@ -177,10 +217,10 @@ def is_workspace_command(argv: Sequence[str], settings: Settings) -> str | None:
     token = rest[0]
     if token.startswith("-"):
         return f"option {token} before the runner is not allowed"
-    runner = _runner_relative(token, settings)
-    if runner is None:
-        return f"{token} is not a runner of this workspace ({settings.runners_dir})"
-    if not (settings.root / runner).is_file():
+    found = _runner_of(token, settings)
+    if found is None:
+        return _not_a_runner(token, settings)
+    if not (settings.root / found[0]).is_file():
         return f"runner {token} does not exist"
     for word in rest[1:]:
         if word in MULTIRUN_FLAGS:

@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import CommandError, JobError
+
 BASIC = "basic"
 SUBMITIT_LOCAL = "submitit_local"
 SUBMITIT_SLURM = "submitit_slurm"
@@ -56,7 +58,7 @@ _SLURM_STATUS = {
 _SBATCH_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
-class LauncherError(ValueError):
+class LauncherError(CommandError, ValueError):
     """A line of additional parameters that cannot be used; `message` names the line."""
 
     def __init__(self, message: str) -> None:
@@ -64,7 +66,7 @@ class LauncherError(ValueError):
         self.message = message
 
 
-class CancelError(Exception):
+class CancelError(JobError):
     """A cancel that could not be delivered (e.g. scancel missing); the message says why."""
 
 

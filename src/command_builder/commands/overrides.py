@@ -31,10 +31,12 @@ from hydra.core.override_parser.types import (
     ChoiceSweep,
     Override,
     OverrideType,
+    Quote,
     QuotedString,
-    Sweep,
 )
 from hydra.errors import HydraException
+
+from ..errors import CommandError
 
 OverrideKind = Literal["value", "group", "append", "force_append", "delete"]
 
@@ -73,7 +75,7 @@ _OMEGACONF_INTERPOLATION = re.compile(r"(\\*)\$\{")
 MISSING_ESCAPED = "${oc.decode:'???'}"
 
 
-class OverrideSyntaxError(ValueError):
+class OverrideSyntaxError(CommandError, ValueError):
     """An override Hydra would refuse; `message` is Hydra's own text."""
 
     def __init__(self, text: str, message: str) -> None:
@@ -113,17 +115,13 @@ def has_interpolation(value: object) -> bool:
 
 
 def quote(text: str) -> str:
-    """Hydra QUOTED_VALUE whose content unescapes to exactly `text`.
+    """Hydra QUOTED_VALUE whose content unescapes to exactly `text` (Hydra's own escaping).
 
     Double quotes unless the text has `"` and no `'`: shlex.join then shows it inside
     single quotes without the `'"'"'` dance.
     """
-    q = "'" if ('"' in text and "'" not in text) else '"'
-    # n backslashes before a quote char -> 2n+1 backslashes + quote (escaped quote).
-    body = re.sub(r"(\\*)" + q, lambda m: "\\" * (2 * len(m.group(1)) + 1) + q, text)
-    # n trailing backslashes before the closing quote -> 2n (else they escape it).
-    body = re.sub(r"(\\+)\Z", lambda m: m.group(1) * 2, body)
-    return q + body + q
+    kind = Quote.single if ('"' in text and "'" not in text) else Quote.double
+    return QuotedString(text, kind).with_quotes()
 
 
 def _format_string(text: str) -> str:
@@ -264,12 +262,12 @@ def override_value(override: Override) -> object:
     interpolation comes back as written: check has_interpolation() before treating
     it as a literal. `~key` without a value gives None.
     """
-    raw = override._value
-    if isinstance(raw, ChoiceSweep):
-        return tuple(_plain(v) for v in raw.list)
-    if isinstance(raw, Sweep):
-        return raw
-    return _plain(raw)
+    value = override.value()
+    if isinstance(value, ChoiceSweep):  # `a,b` or choice(a,b); glob() is no ChoiceSweep
+        return tuple(_plain(v) for v in value.list)
+    if override.is_sweep_override():
+        return value
+    return _plain(value)
 
 
 def override_kind(override: Override) -> OverrideKind:

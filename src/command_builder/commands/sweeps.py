@@ -21,6 +21,7 @@ from typing import NamedTuple
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.types import FloatRange, Override, RangeSweep, ValueType
 
+from ..errors import CommandError
 from .overrides import (
     OverrideKind,
     OverrideSyntaxError,
@@ -40,7 +41,7 @@ _FOLLOWER = re.compile(r"\$\{([A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*)*)\}")
 SPEC_HELP = "values separated by commas (1e-3,5e-4) or range(start, stop, step)"
 
 
-class SweepError(ValueError):
+class SweepError(CommandError, ValueError):
     """A sweep the user must fix; `message` is meant to be shown next to the field."""
 
     def __init__(self, message: str) -> None:
@@ -162,7 +163,7 @@ def parse_sweep_spec(text: str, *, numeric: bool = False) -> SweepValues:
 def _parsed_range(spec: str, override: Override, *, numeric: bool) -> SweepRange:
     if not numeric:
         raise SweepError("range() needs a number field; list the values separated by commas")
-    sweep = override._value
+    sweep = override.value()
     assert isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None
     if sweep.shuffle:
         raise SweepError(f"{spec!r}: shuffle() is not supported here; use range(start, stop, step)")
@@ -207,7 +208,7 @@ def _parse_all(overrides: Sequence[str]) -> list[Override]:
 def _override_count(override: Override) -> int:
     text = override.input_line or override.key_or_group
     if override.is_range_sweep():
-        sweep = override._value
+        sweep = override.value()
         assert isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None
         try:
             return SweepRange(sweep.start, sweep.stop, sweep.step).count()

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import JobError
 from ..settings import Settings
 
 Point = tuple[float, float]
@@ -33,7 +34,7 @@ _PRUNE = frozenset({".hydra", "checkpoints", "submissions"})
 _MAX_DEPTH = 4  # outputs/<run>, outputs/<date>/<time>, multirun folders
 
 
-class SubmissionError(ValueError):
+class SubmissionError(JobError, ValueError):
     """The submission cannot be exported; the message says where and why."""
 
 

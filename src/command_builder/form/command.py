@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from hydra.core.override_parser.types import Override, QuotedString, Sweep
+from hydra.core.override_parser.types import Override
 
 from ..commands.command_line import (
     CommandParseError,
     build_argv,
     display_command,
     parse_command_line,
+    runner_path,
 )
 from ..commands.launchers import format_additional_parameters
 from ..commands.overrides import (
@@ -30,7 +31,7 @@ from ..commands.overrides import (
     parse_override,
 )
 from ..commands.sweeps import SweepError, follows, parse_sweep_spec
-from ..schema import Element, PageSchema, load_page_schema
+from ..schema import Element, PageSchema
 from ..settings import Settings
 from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
 from .view import CheckpointIndexLike, FormView, build_view
@@ -76,9 +77,10 @@ class PageContext:
 
 def page_context(settings: Settings, page: str) -> PageContext:
     """Schema (SchemaError if broken), shared catalog, and the checkpoint index if the page uses it."""
+    from ..pages import load_schema
     from ..workspace import get_catalog, get_checkpoint_index
 
-    schema = load_page_schema(settings, page)
+    schema = load_schema(settings, page)
     uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
     index = get_checkpoint_index(settings) if uses_checkpoints else None
     return PageContext(schema, get_catalog(settings), index)
@@ -116,25 +118,24 @@ def state_from_command(settings: Settings, page: str, text: str) -> FormState:
     if parsed.page != page:
         raise CommandParseError(
             f"this is a command of {parsed.runner}, not of the {page} page "
-            f"({settings.runner_path(page)})"
+            f"({runner_path(settings, page)})"
         )
     context = page_context(settings, page)
     return state_from_overrides(context.schema, context.catalog, parsed.overrides)
 
 
-def _literal(override: object) -> tuple[bool, object]:
+def _literal(override: Override) -> tuple[bool, object]:
     """(True, python value) for a plain `key=value` the form can hold; (False, None) otherwise.
 
     Sweeps and `${...}` interpolations are not literal values: a field would write them
     back escaped (as text), which changes their meaning, so they stay extra overrides.
     """
-    raw = override._value  # type: ignore[attr-defined]
-    if isinstance(raw, Sweep) or override.is_sweep_override():  # type: ignore[attr-defined]
+    if override.is_sweep_override():
         return False, None
-    text = raw.text if isinstance(raw, QuotedString) else raw
-    if has_interpolation(text) or _nested_interpolation(raw):
+    value = override.value()  # quoted strings as their text
+    if has_interpolation(value) or _nested_interpolation(value):
         return False, None
-    return True, override_value(override)  # type: ignore[arg-type]
+    return True, override_value(override)
 
 
 def _nested_interpolation(raw: object) -> bool:
@@ -145,7 +146,7 @@ def _nested_interpolation(raw: object) -> bool:
     return False
 
 
-def _parse_all(overrides: Sequence[str]) -> list[tuple[str, object]]:
+def _parse_all(overrides: Sequence[str]) -> list[tuple[str, Override]]:
     parsed = []
     for text in overrides:
         try:
@@ -155,15 +156,15 @@ def _parse_all(overrides: Sequence[str]) -> list[tuple[str, object]]:
     return parsed
 
 
-def _signature(override: object) -> tuple[str, str, object]:
-    kind = override_kind(override)  # type: ignore[arg-type]
+def _signature(override: Override) -> tuple[str, str, object]:
+    kind = override_kind(override)
     literal, value = _literal(override)
-    return kind, override_key(override), (value if literal else repr(override))  # type: ignore[arg-type]
+    return kind, override_key(override), (value if literal else repr(override))
 
 
 def _take_profile(
-    schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, object]]
-) -> tuple[str | None, list[tuple[str, object]]]:
+    schema: PageSchema, catalog: CatalogLike, parsed: list[tuple[str, Override]]
+) -> tuple[str | None, list[tuple[str, Override]]]:
     """The preprocessing profile whose overrides all appear (the most specific one), consumed."""
     if not any(e.options_source == "preprocessing_profiles" for e in schema.elements):
         return None, parsed
@@ -215,14 +216,14 @@ def state_from_overrides(
     sweeps: dict[str, str] = {}
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
-        for element in schema.elements:
-            if element.options_source == "preprocessing_profiles":
-                values[element.key] = profile
-                touched.add(element.key)
+        for holder in schema.elements:
+            if holder.options_source == "preprocessing_profiles":
+                values[holder.key] = profile
+                touched.add(holder.key)
     by_path = schema.by_path
     for text, override in remaining:
-        element = by_path.get(override_key(override))  # type: ignore[arg-type]
-        spec = None if element is None else _sweep_spec(element, text, override, touched)  # type: ignore[arg-type]
+        element = by_path.get(override_key(override))
+        spec = None if element is None else _sweep_spec(element, text, override, touched)
         if element is not None and spec is not None:
             sweeps[element.key] = spec
             touched.add(element.key)
@@ -232,7 +233,7 @@ def state_from_overrides(
                 extras.append(text)
             continue
         literal, value = _literal(override)
-        kind = override_kind(override)  # type: ignore[arg-type]
+        kind = override_kind(override)
         if (
             element is not None
             and element.value_format == "key_value_lines"

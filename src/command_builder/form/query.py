@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 
+from ..errors import CommandError
 from ..schema import PageSchema
 from .state import CatalogLike, FormState, FrozenMap, coerce, initial_state, same_value
 
@@ -22,7 +23,7 @@ EXTRA_PARAM = "_extra"  # element keys start with a letter, so this cannot colli
 SWEEPS_PARAM = "_sweeps"
 
 
-class QueryError(ValueError):
+class QueryError(CommandError, ValueError):
     """A link parameter that cannot be read (the message names it)."""
 
 

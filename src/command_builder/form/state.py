@@ -88,7 +88,7 @@ class FormState:
 
 
 class CatalogLike(Protocol):
-    """What the engine reads from workspace.Catalog (see CONTRACTS)."""
+    """What the engine reads from workspace.Catalog (README, Architecture)."""
 
     version: str
     architectures: Mapping

@@ -30,6 +30,7 @@ from ..commands.sweeps import (
     parse_sweep_spec,
 )
 from ..schema import Element, PageSchema
+from .generic import NO_CHOICE
 from .run_match import run_warnings
 from .state import CatalogLike, FormState, coerce, same_value
 
@@ -49,7 +50,7 @@ class RunConfigLike(Protocol):
 
 
 class CheckpointIndexLike(Protocol):
-    """What the engine reads from workspace.CheckpointIndex (see CONTRACTS)."""
+    """What the engine reads from workspace.CheckpointIndex (README, Architecture)."""
 
     @property
     def checkpoints(self) -> tuple: ...
@@ -605,6 +606,8 @@ def _overrides_of(element: Element, value: object) -> tuple[str, ...] | str:
     if element.omit_if_default and same_value(value, element.default):
         return ()
     groups = element.group_paths
+    if value == NO_CHOICE and element.options is not None and NO_CHOICE in element.options:
+        return tuple(format_override(path, kind="delete") for path in element.hydra_override)
     try:
         if element.value_format == "key_value_lines":
             parsed = parse_additional_parameters(str(value))

@@ -12,13 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..errors import JobError
+
 DEFAULT_TAIL_BYTES = 64 * 1024
 
 _EPOCH = re.compile(r"\bEpoch\s+(\d+)\s*/\s*(\d+)(.*)")
 _STEPS = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
 
 
-class LogUnavailable(Exception):
+class LogUnavailable(JobError):
     """The log cannot be read (deleted, never created, unreadable); the message says which."""
 
 

@@ -36,6 +36,7 @@ try:
 except AttributeError:  # PyYAML without libyaml
     _YAML_LOADER = yaml.SafeLoader
 
+
 MultirunError = CancelError  # a cancel that could not be delivered; the message says why
 
 

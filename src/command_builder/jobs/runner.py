@@ -13,6 +13,7 @@ import signal
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..errors import JobError
 from ..settings import Settings
 from .launch import spawn_supervisor
 from .multirun import MultirunError, cancel_multirun
@@ -20,7 +21,7 @@ from .procs import is_alive, terminate_group
 from .store import CANCELLED, LOST, RUNNING, Job, JobStore, JobStoreError
 
 
-class JobRefused(ValueError):
+class JobRefused(JobError, ValueError):
     """The command is not one of the workspace's runners with its prefix."""
 
 
@@ -28,7 +29,8 @@ def submit_job(
     settings: Settings, page: str, argv: Sequence[str], form_values: Mapping[str, object]
 ) -> int:
     """Record the job as queued, start its supervisor when a slot is free, return its id."""
-    # Imported here: it loads Hydra's grammar, which the detached supervisor never needs.
+    # Imported here: it loads Hydra's grammar (~1 s), which neither this module's other
+    # callers nor the supervisor (jobs/supervise.py) import.
     from ..commands.command_line import is_workspace_command
 
     argv = list(argv)

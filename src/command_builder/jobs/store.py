@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import JobError
 from ..settings import Settings
 from .procs import is_alive
 
@@ -102,7 +103,7 @@ def _lock_for(path: Path) -> threading.Lock:
         return _locks.setdefault(path, threading.Lock())
 
 
-class JobStoreError(Exception):
+class JobStoreError(JobError):
     """The store cannot be read or written (unwritable folder, full disk, ...)."""
 
 

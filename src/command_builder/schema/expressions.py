@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..errors import PageSchemaError
+
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
@@ -32,7 +34,7 @@ _TOKEN = re.compile(
 _KEYWORDS = {"and", "or", "not", "true", "false"}
 
 
-class ExpressionError(ValueError):
+class ExpressionError(PageSchemaError, ValueError):
     """The expression does not follow the grammar; `position` is a 0-based column."""
 
     def __init__(self, message: str, position: int) -> None:

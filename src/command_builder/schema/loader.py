@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from ..errors import PageSchemaError
 from ..settings import Settings
 from .models import PageSchema, _ElementProblem
 
@@ -23,7 +24,7 @@ _cache: dict[str, tuple[int, PageSchema]] = {}
 _lock = threading.Lock()
 
 
-class SchemaError(Exception):
+class SchemaError(PageSchemaError):
     """An unusable page schema: `path`, 1-based `line` (or None) and element `key` (or None)."""
 
     def __init__(self, path: str, line: int | None, key: str | None, message: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..errors import PageSchemaError
 from .expressions import Expression, ExpressionError, parse_expression
 
 ElementType = Literal[
@@ -272,7 +273,7 @@ class PageSchema(BaseModel):
         return parsed
 
 
-class _ElementProblem(ValueError):
+class _ElementProblem(PageSchemaError, ValueError):
     """A cross-field problem located at one element (the loader turns it into a line)."""
 
     def __init__(self, index: int, message: str, field: str | None = None) -> None:

@@ -10,20 +10,20 @@ from __future__ import annotations
 import streamlit as st
 
 from command_builder.settings import WorkspaceError
-from command_builder.ui import context, nav, timing
+from command_builder.ui import context, nav, text, timing
 
 with timing.script_run() as run:
     st.set_page_config(page_title="OCR Command Builder", layout="wide")
     try:
         settings = context.current_settings()
     except WorkspaceError as exc:
-        st.error(f"Workspace unusable: {exc}")
+        st.error(f"Workspace unusable: {text.md(exc)}")
         st.stop()
 
     current = st.navigation(nav.all_pages())
     run.page = current.url_path or current.title
     with st.sidebar:
-        st.caption(f"Workspace: `{settings.root}`")
+        st.caption(f"Workspace: {text.md(settings.root)}")
         st.button(
             "Refresh",
             on_click=context.refresh_workspace,

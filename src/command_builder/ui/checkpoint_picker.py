@@ -18,8 +18,9 @@ from .. import form
 from ..form import FieldView
 from ..settings import Settings
 from ..workspace import Checkpoint, CheckpointIndex
-from . import labels, state, widgets
+from . import labels, nav, state, widgets
 from .state import PageData
+from .text import md
 
 MAX_SHOWN = 30
 
@@ -39,18 +40,26 @@ def render(data: PageData, field: FieldView) -> None:
     if field.value is not None and field.value not in options:
         options.insert(0, field.value)
     wkey = state.seed(data.page, field.key, field.value)
-    pick, narrow = st.columns([3, 2])
-    pick.selectbox(
-        field.label,
+    if not index.checkpoints:
+        st.page_link(
+            nav.page("train"),
+            label="No checkpoints in this workspace yet: train a model on Train first",
+            icon=":material/model_training:",
+        )
+    st.selectbox(  # full width: a label ends with the epoch, step, date and size
+        md(field.label),
         options,
         key=wkey,
-        help=field.help or None,
+        help=md(field.help) if field.help else None,
         format_func=lambda path: _label(form.find_checkpoint(index, path), path),
-        placeholder=f"Choose one of {len(index.checkpoints)} checkpoints",
+        placeholder=f"Choose one of {len(index.checkpoints)} checkpoints"
+        if index.checkpoints
+        else "No checkpoints yet",
         on_change=_picked,
         args=(data.settings, data.page, field.key),
     )
-    narrow.text_input(
+    widgets.note(field)
+    st.text_input(
         "Filter checkpoints",
         key=filter_key(data.page),
         persist_state="session",
@@ -59,7 +68,8 @@ def render(data: PageData, field: FieldView) -> None:
     )
     picked = form.find_checkpoint(index, field.value)
     if picked is not None:
-        st.caption(f"Picked: {picked.path}, written {labels.age(time.time() - picked.mtime)} ago.")
+        age = labels.age(time.time() - picked.mtime)
+        st.caption(f"Picked: {md(picked.path)}, written {age} ago.")
     if total > len(shown):
         st.caption(f"{total} match, newest {len(shown)} shown: narrow the filter to see others.")
     elif query and not total:

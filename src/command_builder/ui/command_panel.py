@@ -3,20 +3,34 @@
 The command is rebuilt from the cached view on every run (no Generate button).
 Editing it is behind a toggle: the edited text is parsed back into the form
 (form.state_from_command); a text that does not parse stays as typed with the
-reason, until the user fixes it or changes the form. The Hydra compose check
-renders last, in the background (compose_panel).
+reason, until the user fixes it or changes the form.
+
+Run starts exactly the argv on screen, and only when the form has no errors,
+the editor (if open) holds that very command and Hydra's check of it passed;
+otherwise it is disabled with the reason next to it. The check arrives in the
+background (compose_panel), so Run renders with it; the click re-checks all of
+this against the session's current state, so a change that raced the click
+cannot start something else than what was shown.
 """
 
 from __future__ import annotations
 
+import shlex
+from concurrent.futures import Future
+
 import streamlit as st
 
 from .. import form
-from ..commands.command_line import CommandParseError
+from ..commands.command_line import CommandParseError, split_command_line
+from ..commands.overrides import OverrideSyntaxError, format_value, parse_override
+from ..commands.validate import ComposeResult
 from ..jobs import JobRefused, JobStoreError, submit_job
 from ..settings import Settings
-from . import compose_panel, nav, state
+from . import compose_panel, config_view, nav, state
 from .state import PageData
+from .text import bullets, md
+
+REQUIRED = "required"
 
 
 def _text_key(page: str) -> str:
@@ -27,32 +41,79 @@ def _error_key(page: str) -> str:
     return f"{page}.ui.command_error"
 
 
+def _edit_key(page: str) -> str:
+    return f"{page}.ui.edit"
+
+
+def _job_key(page: str) -> str:
+    return f"{page}.ui.last_job"
+
+
+def _confirm_key(page: str, run_count: int) -> str:
+    return f"{page}.ui.confirm_runs.{run_count}"
+
+
 def render(data: PageData) -> None:
-    """Command, errors, editor, Run, then the compose check (last: it may still be running)."""
+    """Command, errors, editor, then Run with the compose check (they may still be pending)."""
     built = form.command_of(data.settings, data.view)
     st.subheader("Command")
     st.code(built.command, language="bash", wrap_lines=True)
     if built.multirun:
         st.caption(f"Hydra multirun: this command makes **{built.run_count}** runs.")
-    if built.errors:
-        st.error("\n".join(f"- {message}" for message in built.errors))
-    if st.toggle("Edit the command", key=f"{data.page}.ui.edit", persist_state="session"):
+    shown, to_fill = _split_errors(data, built)
+    if shown:
+        st.error(bullets(shown))
+    if to_fill:
+        st.caption("To fill in before Run: " + md(", ".join(to_fill)))
+    if st.toggle("Edit the command", key=_edit_key(data.page), persist_state="session"):
         _editor(data, built.command)
-    _run(data, built)
+    future = _check(data, built)
     compose_panel.render(
+        future,
+        form_ok=not built.errors,
+        then=lambda hydra: _run(data, built, hydra),
+    )
+    checked = (data.settings, data.page, built.overrides)
+    version = data.catalog.version
+    config_view.render_run_warnings(*checked, multirun=built.multirun, version=version)
+    config_view.render(*checked, multirun=built.multirun, version=version)
+
+
+def _split_errors(data: PageData, built: form.BuiltCommand) -> tuple[list[str], list[str]]:
+    """(errors to show in red, labels of required fields still empty and untouched).
+
+    A page opens calm: an empty required field the user has not touched is only listed
+    as still to fill in, not as an error.
+    """
+    shown: list[str] = []
+    to_fill: list[str] = []
+    for key, message in built.field_errors.items():
+        field = data.view.field(key)
+        if field is not None and _untouched_required(field):
+            to_fill.append(field.label)
+        else:
+            shown.append(message)
+    return shown, to_fill
+
+
+def _untouched_required(field: form.FieldView) -> bool:
+    return field.required and not field.touched and field.value in (None, "", [], ())
+
+
+def _check(data: PageData, built: form.BuiltCommand) -> Future[ComposeResult]:
+    return compose_panel.start(
         data.settings,
         data.page,
         built.overrides,
         multirun=built.multirun,
         version=data.catalog.version,
-        form_ok=not built.errors,
     )
 
 
 def _editor(data: PageData, command: str) -> None:
     failed = st.session_state.get(_error_key(data.page))
     if failed is not None and failed[0] is data.state:
-        st.error(f"Cannot read this command: {failed[1]}")
+        st.error(f"Cannot read this command: {md(failed[1])}")
     else:
         st.session_state.pop(_error_key(data.page), None)
         if st.session_state.get(_text_key(data.page)) != command:
@@ -73,32 +134,82 @@ def _edited(settings: Settings, page: str) -> None:
     try:
         new = form.state_from_command(settings, page, text)
     except CommandParseError as exc:
-        st.session_state[_error_key(page)] = (st.session_state[state.state_key(page)], str(exc))
+        reason = str(exc)
+        fix = quoting_fix(text)
+        if fix:
+            reason += f" — Hydra cannot read a value with a quote or space as it is; write {fix}"
+        st.session_state[_error_key(page)] = (st.session_state[state.state_key(page)], reason)
         return
     st.session_state.pop(_error_key(page), None)
     state.replace(page, new)
 
 
-def _run(data: PageData, built: form.BuiltCommand) -> None:
-    """Run, gated by errors and, above the sweep threshold, by an explicit yes."""
-    job_key = f"{data.page}.ui.last_job"
-    confirmed = not built.needs_confirmation or st.checkbox(
-        f"Yes, start all {built.run_count} runs",
-        key=f"{data.page}.ui.confirm_runs.{built.run_count}",
-        help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
-    )
+def quoting_fix(text: str) -> str | None:
+    """The first override Hydra cannot read, rewritten as a shell word Hydra reads as meant.
+
+    `exp_name="it's edited"` reaches Hydra as `exp_name=it's edited` (the shell ate the
+    quotes): the fix quotes the value for Hydra, then the word for the shell:
+    `'exp_name="it'"'"'s edited"'`.
+    """
+    try:
+        words = split_command_line(text)
+    except CommandParseError:
+        return None
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or word.startswith("-") or word.endswith(".py"):
+            continue
+        try:
+            parse_override(word)
+        except OverrideSyntaxError:
+            fixed = f"{key}={format_value(value)}"
+            try:
+                parse_override(fixed)
+            except OverrideSyntaxError:
+                return None
+            return shlex.quote(fixed)
+    return None
+
+
+def run_blocker(data: PageData, built: form.BuiltCommand, hydra: str | None) -> str | None:
+    """Why Run must stay disabled for this command (None: it may start)."""
+    if st.session_state.get(_edit_key(data.page)) and (
+        st.session_state.get(_text_key(data.page)) != built.command
+    ):
+        return "The editor holds another text than the command shown: fix it or apply it."
+    if built.errors:
+        shown, to_fill = _split_errors(data, built)
+        return "Fix the errors above first." if shown else "Fill in: " + ", ".join(to_fill) + "."
+    if hydra:
+        return hydra
+    if built.needs_confirmation and not st.session_state.get(
+        _confirm_key(data.page, built.run_count)
+    ):
+        return f"Tick the box to start all {built.run_count} runs."
+    return None
+
+
+def _run(data: PageData, built: form.BuiltCommand, hydra: str | None) -> None:
+    """Run (with the sweep confirmation above the threshold) and why it is disabled."""
+    if built.needs_confirmation and not built.errors:
+        st.checkbox(
+            f"Yes, start all {built.run_count} runs",
+            key=_confirm_key(data.page, built.run_count),
+            help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
+        )
+    blocked = run_blocker(data, built, hydra)
     st.button(
         "Run",
         type="primary",
-        disabled=bool(built.errors) or not confirmed,
+        disabled=blocked is not None,
         key=f"{data.page}.ui.run",
-        help="Start this command as a background job."
-        if not built.errors
-        else "Fix the errors above first.",
+        help="Start this command as a background job.",
         on_click=_submit,
-        args=(data.settings, data.page, built.argv, data.view.active_values()),
+        args=(data.settings, data.page, built.argv),
     )
-    outcome = st.session_state.get(job_key)
+    if blocked:
+        st.caption(md(blocked))
+    outcome = st.session_state.get(_job_key(data.page))
     if isinstance(outcome, int):
         st.page_link(
             nav.page("jobs"),
@@ -107,14 +218,25 @@ def _run(data: PageData, built: form.BuiltCommand) -> None:
             query_params={"job": str(outcome)},
         )
     elif outcome:
-        st.error(outcome)
+        st.error(md(outcome))
 
 
-def _submit(
-    settings: Settings, page: str, argv: tuple[str, ...], values: dict[str, object]
-) -> None:
-    """Record and start the job (returns at once: a detached supervisor runs it)."""
+def _submit(settings: Settings, page: str, argv: tuple[str, ...]) -> None:
+    """Start the argv that was displayed, if it is still the page's command and may run.
+
+    Returns at once: a detached supervisor runs the job.
+    """
+    data = state.load(settings, page)
+    built = form.command_of(settings, data.view)
+    blocked = run_blocker(data, built, compose_panel.blocker(_check(data, built)))
+    if built.argv != argv:
+        blocked = "the command changed just before Run: check it and press Run again."
+    if blocked:
+        st.session_state[_job_key(page)] = f"Not started: {blocked}"
+        return
     try:
-        st.session_state[f"{page}.ui.last_job"] = submit_job(settings, page, list(argv), values)
+        job = submit_job(settings, page, list(argv), data.view.active_values())
     except (JobRefused, JobStoreError) as exc:
-        st.session_state[f"{page}.ui.last_job"] = f"Not started: {exc}"
+        st.session_state[_job_key(page)] = f"Not started: {exc}"
+        return
+    st.session_state[_job_key(page)] = job

@@ -3,32 +3,48 @@
 A page run must not touch the file system: it reads the page schemas, the
 catalog and the checkpoint index as they are and, at most once a second,
 asks a background thread to re-check them against the disk
-(stale-while-revalidate). A change on disk therefore shows up on the next
-interaction, and an idle app does no polling at all.
+(stale-while-revalidate). The thread keeps re-checking every second for
+WATCH_S after the last request, so a job's new checkpoints are in the caches
+before the user switches pages; an app idle for longer does no polling at all.
+A session's first run, and a run that finds the caches unchecked for SYNC_AFTER_S
+(the thread had stopped watching), check synchronously first (`ensure_current`):
+a first paint shows the workspace as it is on disk, never one interaction behind.
+
+Nothing a workspace file can do stops the thread: any exception of a check is
+logged and the loop goes on, so fixing the file is enough to recover.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import threading
 import time
 
 from ..export import Submission, list_submissions
-from ..schema import PageSchema, SchemaError, load_page_schema
+from ..pages import load_schema
+from ..schema import PageSchema, SchemaError
 from ..settings import Settings, resolve_workspace
 from ..workspace import Catalog, CheckpointIndex, get_catalog, get_checkpoint_index, refresh_catalog
+from ..workspace.runners import get_runners
 from .server import WORKSPACE_ENV
 
 REVALIDATE_EVERY_S = 1.0
 SETTLE_S = 0.3  # the revalidation starts after the page run that asked for it has ended
+WATCH_S = 60.0  # keep re-checking this long after the last page run asked
+SYNC_AFTER_S = 5.0  # caches unchecked for longer: the page run checks before it paints
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _wake = threading.Event()
 _worker: threading.Thread | None = None
-_last_check: dict[str, float] = {}
-_wanted: dict[str, Settings] = {}  # root -> settings to re-check
+_last_check: dict[str, float] = {}  # root -> when a page run last asked for a check
+_watched: dict[str, tuple[Settings, float]] = {}  # root -> (settings, last asked)
+_checked_at: dict[str, float] = {}  # root -> when its last check (background or not) ended
+checks_done: dict[str, int] = {}  # root -> checks attempted, failed ones too (tests wait on it)
 _submissions: dict[str, tuple[float, tuple[Submission, ...]]] = {}  # root -> (listed at, list)
 _schemas: dict[tuple[str, str], PageSchema | SchemaError] = {}
 
@@ -69,10 +85,15 @@ def schema(settings: Settings, page: str) -> PageSchema:
 
 
 def _load_schema(settings: Settings, page: str) -> PageSchema | SchemaError:
+    """The schema, or why not: any failure of a workspace file is the page's SchemaError."""
     try:
-        return load_page_schema(settings, page)
+        return load_schema(settings, page)
     except SchemaError as exc:
         return exc
+    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError from a hostile file
+        log.exception("loading the %s page schema failed", page)
+        where = str(settings.schemas_dir / f"{page}.yaml")
+        return SchemaError(where, None, None, f"cannot be read: {type(exc).__name__}: {exc}")
 
 
 def submissions(settings: Settings, max_age_s: float = 2.0) -> tuple[Submission, ...]:
@@ -98,10 +119,10 @@ def _revalidate_soon(settings: Settings) -> None:
     key = str(settings.root)
     now = time.monotonic()
     with _lock:
+        _watched[key] = (settings, now)
         if now - _last_check.get(key, -math.inf) < REVALIDATE_EVERY_S:
             return
         _last_check[key] = now
-        _wanted[key] = settings
         global _worker
         if _worker is None:
             _worker = threading.Thread(target=_revalidate_forever, name="revalidate", daemon=True)
@@ -109,20 +130,46 @@ def _revalidate_soon(settings: Settings) -> None:
     _wake.set()
 
 
+def ensure_current(settings: Settings, *, first_run: bool) -> None:
+    """Check the caches against the disk now if this is a session's first run or they are
+    older than SYNC_AFTER_S (nobody watched them): a first paint is never stale."""
+    checked = _checked_at.get(str(settings.root), -math.inf)
+    if first_run or time.monotonic() - checked > SYNC_AFTER_S:
+        _check_logged(settings)
+
+
+def _watching() -> list[Settings]:
+    """The workspaces a page run asked about within WATCH_S (older requests are dropped)."""
+    now = time.monotonic()
+    with _lock:
+        for key in [k for k, (_, asked) in _watched.items() if now - asked > WATCH_S]:
+            del _watched[key]
+        return [settings for settings, _ in _watched.values()]
+
+
 def _revalidate_forever() -> None:
-    """Wait for a request, let the asking run finish, then check what was asked for."""
+    """Check the watched workspaces every REVALIDATE_EVERY_S; sleep while none is watched."""
     while True:
-        _wake.wait()
-        time.sleep(SETTLE_S)
+        _wake.wait(timeout=REVALIDATE_EVERY_S if _watching() else None)
+        time.sleep(SETTLE_S)  # let the run that asked finish first
         _wake.clear()
-        with _lock:
-            wanted = list(_wanted.values())
-            _wanted.clear()
-        for settings in wanted:
-            _revalidate(settings)
+        for settings in _watching():
+            _check_logged(settings)
+
+
+def _check_logged(settings: Settings) -> None:
+    """One check; whatever it raises is logged, never passed on (the loop must go on)."""
+    try:
+        _revalidate(settings)
+    except Exception:  # noqa: BLE001 - a broken workspace file must not stop the app
+        log.exception("re-checking the workspace %s failed; trying again later", settings.root)
+    finally:
+        _checked_at[str(settings.root)] = time.monotonic()
+        checks_done[str(settings.root)] = checks_done.get(str(settings.root), 0) + 1
 
 
 def _revalidate(settings: Settings) -> None:
+    get_runners(settings, max_age_s=0.0)
     get_catalog(settings)
     get_checkpoint_index(settings)
     root = str(settings.root)
@@ -133,6 +180,7 @@ def _revalidate(settings: Settings) -> None:
 def refresh_workspace(settings: Settings) -> None:
     """Rebuild the catalog and rescan checkpoints now (the sidebar's Refresh button)."""
     refresh_catalog(settings)
+    get_runners(settings, max_age_s=0.0)
     get_checkpoint_index(settings).refresh(force=True)
     root = str(settings.root)
     _submissions.pop(root, None)

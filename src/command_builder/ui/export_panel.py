@@ -21,6 +21,7 @@ from ..export import (
 )
 from ..settings import Settings
 from . import context, labels
+from .text import md
 
 PREVIEW_ROWS = 200
 MAX_LISTED = 50
@@ -49,7 +50,7 @@ def _panel(settings: Settings) -> None:
     try:
         data, name = _from_run(settings) if source == FROM_RUN else _from_upload(settings)
     except SubmissionError as exc:
-        st.error(f"Cannot export this submission: {exc}")
+        st.error(f"Cannot export this submission: {md(exc)}")
         return
     if data is None:
         return

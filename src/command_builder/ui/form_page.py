@@ -18,8 +18,10 @@ from ..schema import SchemaError
 from ..settings import Settings
 from . import checkpoint_picker, command_panel, state, sweeps, widgets
 from .state import PageData
+from .text import bullets, md
 
 Hook = Callable[[PageData], None]
+Search = Callable[[PageData], "list[FieldView] | None"]
 
 
 def render(
@@ -30,19 +32,27 @@ def render(
     before_field: Mapping[str, Hook] | None = None,
     after_field: Mapping[str, Hook] | None = None,
     after_form: Hook | None = None,
+    search: Search | None = None,
 ) -> None:
-    """Render a form page; hooks add the page's own parts next to a field, or after the form."""
+    """Render a form page; hooks add the page's own parts next to a field, or after the form.
+
+    `search` (the generic page's search box) may return fields to show instead of a section.
+    """
     st.title(title)
     try:
         data = state.load(settings, page)
     except SchemaError as exc:
-        st.error(f"The {title} form cannot be shown: its schema is broken.\n\n{exc}")
+        st.error(f"The {title} form cannot be shown: its schema is broken.\n\n{md(exc)}")
         return
     state.sync_url(data)  # callbacks ran before this run: the state is final already
     form_column, command_column = st.columns([3, 2], gap="large")
     with form_column:
         _messages(data)
-        _fields(data, before_field or {}, after_field or {})
+        found = search(data) if search is not None else None
+        if found is not None:
+            _section(data, found, before_field or {}, after_field or {})
+        else:
+            _fields(data, before_field or {}, after_field or {})
         if after_form:
             after_form(data)
     with command_column:
@@ -52,17 +62,15 @@ def render(
 def _messages(data: PageData) -> None:
     link_error = st.session_state.pop(f"{data.page}.link_error", None)
     if link_error:
-        st.warning(f"Part of the link could not be read: {link_error}")
+        st.warning(f"Part of the link could not be read: {md(link_error)}")
     notice = state.notice(data.page)
     if notice:
-        st.info(notice, icon=":material/info:")
-    problems = [str(issue) for issue in data.catalog.issues]
-    if data.index is not None:
-        problems.extend(data.index.warnings)
+        st.info(md(notice), icon=":material/info:")
+    problems = [*data.catalog.issues, *(data.index.warnings if data.index is not None else ())]
     if problems:
         st.warning(
             "Some workspace files could not be read; the form uses the rest.\n\n"
-            + "\n".join(f"- `{problem}`" for problem in problems)
+            + bullets(problems)
         )
 
 
@@ -89,6 +97,7 @@ def _fields(
         required=True,
         key=f"{data.page}.ui.section",
         persist_state="session",
+        format_func=md,
         label_visibility="collapsed",
         wrap=True,
     )

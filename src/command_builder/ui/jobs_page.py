@@ -31,18 +31,26 @@ from ..jobs import (
 )
 from ..settings import Settings
 from . import nav
+from .text import md
 
 REFRESH_S = 0.5  # status must show within 1 s of its change
 LOG_TAIL_BYTES = 64 * 1024
 PROGRESS_TAIL_BYTES = 8 * 1024
 LOG_LINES = 300
 LIST_LIMIT = 100
-BUILDER_PAGES = ("train", "test", "predict")
 SELECTED_KEY = "jobs_selected"
 SUBRUN_KEY = "jobs_subrun"
 SUBRUN_LOG_LINES = 200
 MESSAGE_KEY = "jobs_message"
-LINK_KEY = "jobs_link_seen"
+CONFIRM_DELETE_KEY = "jobs_confirm_delete"
+LOG_KEY = "jobs_log"  # the log's container: CSS keeps it scrolled to the newest line
+# A column-reverse scroll box starts at its bottom and stays there as lines are added,
+# unless the user scrolled up (the browser keeps that position): a log that follows.
+LOG_CSS = f"""<style>
+.st-key-{LOG_KEY} [data-testid="stCode"] pre {{
+  display: flex; flex-direction: column-reverse; overflow-anchor: none;
+}}
+</style>"""
 PENDING_FORM_KEY = "pending_form_load"  # consumed by the form pages
 
 
@@ -94,6 +102,7 @@ def _table(jobs: list[Job], now: float) -> None:
                 min_value=0.0, max_value=1.0, format="percent"
             ),
             "Job": st.column_config.NumberColumn(format="#%d"),
+            "Status": st.column_config.TextColumn(width=110),  # "succeeded" in full
         },
     )
 
@@ -103,12 +112,26 @@ def _act(action, settings: Settings, job_id: int, done: str) -> None:
     try:
         result = action(settings, job_id)
     except (JobStoreError, OSError, ValueError) as exc:
-        st.session_state[MESSAGE_KEY] = ("error", str(exc))
+        st.session_state[MESSAGE_KEY] = ("error", md(exc))  # markdown source: data escaped
         return
     if action is rerun_job:
-        st.session_state[SELECTED_KEY] = result
+        _select(result)
         done = f"{done} as job #{result}"
     st.session_state[MESSAGE_KEY] = ("success", done)
+
+
+def _select(job_id: int) -> None:
+    """Make `job_id` the selected job, in the URL too (the URL is what a reload selects)."""
+    st.session_state[SELECTED_KEY] = job_id
+    st.query_params["job"] = str(job_id)
+
+
+def _selected_changed() -> None:
+    st.query_params["job"] = str(st.session_state[SELECTED_KEY])
+
+
+def _ask_delete(job_id: int | None) -> None:
+    st.session_state[CONFIRM_DELETE_KEY] = job_id
 
 
 def _actions(settings: Settings, job: Job) -> None:
@@ -127,8 +150,9 @@ def _actions(settings: Settings, job: Job) -> None:
         key="jobs_delete",
         width="stretch",
         disabled=job.status == "running",
-        on_click=_act,
-        args=(delete_job, settings, job.id, f"Deleted job #{job.id} and its log"),
+        on_click=_ask_delete,
+        args=(job.id,),
+        help="Asks first",
     )
     rerun.button(
         "Re-run",
@@ -141,7 +165,7 @@ def _actions(settings: Settings, job: Job) -> None:
         "Open in builder",
         key="jobs_open",
         width="stretch",
-        disabled=job.page not in BUILDER_PAGES,
+        disabled=job.page not in nav.builder_page_names(),
         help="Restore this job's form on its page",
     ):
         st.session_state[PENDING_FORM_KEY] = {
@@ -150,13 +174,37 @@ def _actions(settings: Settings, job: Job) -> None:
             "values": dict(job.form_values),
         }
         st.switch_page(nav.page(job.page))
+    if st.session_state.get(CONFIRM_DELETE_KEY) == job.id:
+        _confirm_delete(settings, job)
+
+
+def _confirm_delete(settings: Settings, job: Job) -> None:
+    """Delete is final (the record and its log): one more click, or Keep."""
+    with st.container(border=True):
+        st.warning(f"Delete job #{job.id} and its log? This cannot be undone.")
+        yes, keep, _ = st.columns([1, 1, 2])
+        yes.button(
+            "Yes, delete",
+            key="jobs_delete_yes",
+            type="primary",
+            on_click=_delete,
+            args=(settings, job.id),
+        )
+        keep.button("Keep", key="jobs_delete_keep", on_click=_ask_delete, args=(None,))
+
+
+def _delete(settings: Settings, job_id: int) -> None:
+    _ask_delete(None)
+    if st.query_params.get("job") == str(job_id):
+        del st.query_params["job"]
+    _act(delete_job, settings, job_id, f"Deleted job #{job_id} and its log")
 
 
 def _subruns(multirun: Multirun) -> None:
     """A multirun's sub-runs (Hydra's job numbers) and the chosen one's own log files."""
     st.markdown(
-        f"**Sub-runs** · {len(multirun.subruns)} · {multirun.launcher} launcher"
-        + (f" · sweep folder `{multirun.sweep_dir}`" if multirun.sweep_dir else "")
+        f"**Sub-runs** · {len(multirun.subruns)} · {md(multirun.launcher)} launcher"
+        + (f" · sweep folder {md(multirun.sweep_dir)}" if multirun.sweep_dir else "")
     )
     rows = [
         {
@@ -183,38 +231,53 @@ def _subruns(multirun: Multirun) -> None:
         )
     ]
     if not chosen.logs:
-        st.caption(f"Sub-run #{chosen.index} has no log yet ({chosen.status}).")
+        st.caption(f"Sub-run #{chosen.index} has no log yet ({md(chosen.status)}).")
     for path in chosen.logs:
         try:
             text = tail_log(str(path), LOG_TAIL_BYTES)
         except LogUnavailable as exc:
-            st.caption(str(exc))
+            st.caption(md(exc))
             continue
         lines = text.rstrip("\n").splitlines()[-SUBRUN_LOG_LINES:]
-        st.caption(f"`{path.name}`")
+        st.caption(md(path.name))
         st.code("\n".join(lines) or "(empty)", language=None, height=240)
 
 
 def _details(settings: Settings, job: Job) -> None:
     st.code(display_command(job.argv), language="bash", wrap_lines=True)
-    facts = [f"Job #{job.id}: **{job.status}**"]
+    facts = [f"Job #{job.id}: **{md(job.status)}**"]
     if job.exit_code is not None:
-        facts.append(f"exit code {job.exit_code}")
+        facts.append(f"exit code {md(job.exit_code)}")
     if job.run_dir:
-        facts.append(f"run folder `{job.run_dir}`")
+        facts.append(f"run folder {md(job.run_dir)}")
     st.markdown(" · ".join(facts))
     if job.error:
-        st.error(job.error)
+        st.error(md(job.error))
     multirun = job_multirun(settings, job) if MULTIRUN_FLAGS.intersection(job.argv) else None
     if multirun is not None and multirun.subruns:
         _subruns(multirun)
     try:
         text = tail_log(job.log_path, LOG_TAIL_BYTES)
     except LogUnavailable as exc:
-        st.warning(str(exc))
-        return
+        if not job.finished:  # a queued or just started job has no log file yet
+            text = ""
+        else:
+            st.warning(md(exc))
+            return
     lines = text.rstrip("\n").splitlines()[-LOG_LINES:]
-    st.code("\n".join(lines) or "(no output yet)", language=None, height=420)
+    st.html(LOG_CSS)
+    with st.container(key=LOG_KEY):
+        st.code("\n".join(lines) or "(no output yet)", language=None, height=420)
+
+
+def _wanted(by_id: dict[int, Job], newest: int) -> int:
+    """The job the URL names (?job=N: a Run link, a reload, a fresh browser), else the
+    session's last choice, else the newest. The URL is the truth: a choice updates it."""
+    wanted = st.query_params.get("job", "")
+    if wanted.isdigit() and int(wanted) in by_id:
+        return int(wanted)
+    chosen = st.session_state.get(SELECTED_KEY)
+    return chosen if chosen in by_id else newest
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -222,7 +285,7 @@ def _panel(settings: Settings) -> None:
     try:
         jobs = list_jobs(settings, LIST_LIMIT)
     except JobStoreError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     message = st.session_state.pop(MESSAGE_KEY, None)
     if message:
@@ -232,18 +295,13 @@ def _panel(settings: Settings) -> None:
         return
     _table(jobs, time.time())
     by_id = {job.id: job for job in jobs}
-    wanted = st.query_params.get("job")  # a Run button's link: ?job=ID, applied once
-    if wanted and wanted != st.session_state.get(LINK_KEY):
-        st.session_state[LINK_KEY] = wanted
-        if wanted.isdigit():
-            st.session_state[SELECTED_KEY] = int(wanted)
-    if st.session_state.get(SELECTED_KEY) not in by_id:
-        st.session_state[SELECTED_KEY] = jobs[0].id
+    st.session_state[SELECTED_KEY] = _wanted(by_id, jobs[0].id)
     selected = st.selectbox(
         "Job",
         list(by_id),
         key=SELECTED_KEY,
         format_func=lambda i: f"#{i} · {by_id[i].page} · {by_id[i].status}",
+        on_change=_selected_changed,
     )
     job = by_id[selected]
     _actions(settings, job)

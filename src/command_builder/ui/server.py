@@ -20,7 +20,6 @@ from ..settings import Settings
 
 APP_ENTRY = Path(__file__).resolve().parent / "app.py"
 WORKSPACE_ENV = "COMMAND_BUILDER_WORKSPACE"
-PAGES = ("train", "test", "predict")
 
 _LOG = logging.getLogger(__name__)
 
@@ -73,12 +72,17 @@ def _wait_listening(host: str, port: int, timeout_s: float = 30.0) -> None:
 
 
 def _warm(settings: Settings) -> None:
-    from .. import form
-    from . import compose_panel, context, predict_page, test_page, train_page  # noqa: F401
+    from .. import form, pages
+    from ..schema import SchemaError
+    from . import compose_panel, context, form_page  # noqa: F401
 
     catalog = context.catalog(settings)
-    for page in PAGES:
-        schema = context.schema(settings, page)
+    for entry in pages.builder_pages(settings):
+        page = entry.name
+        try:
+            schema = context.schema(settings, page)
+        except SchemaError:
+            continue  # the page shows the error
         uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
         index = context.checkpoint_index(settings) if uses_checkpoints else None
         view = form.build_view(schema, catalog, index, form.initial_state(schema, catalog))

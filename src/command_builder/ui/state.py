@@ -29,6 +29,7 @@ from . import context
 from .jobs_page import PENDING_FORM_KEY
 
 _MISSING = object()
+_CHECKED_KEY = "workspace_checked"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,14 @@ def widget_key(page: str, key: str) -> str:
 
 
 def load(settings: Settings, page: str) -> PageData:
-    """The page's schema, catalog, index, state and view, from caches only."""
+    """The page's schema, catalog, index, state and view, from caches only.
+
+    Only a session's first run (or one after the caches went unwatched) checks the
+    disk first, so a first paint is current (context.ensure_current).
+    """
+    first_run = not st.session_state.get(_CHECKED_KEY)
+    st.session_state[_CHECKED_KEY] = True
+    context.ensure_current(settings, first_run=first_run)
     schema = context.schema(settings, page)
     catalog = context.catalog(settings)
     uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)

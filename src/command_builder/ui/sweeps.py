@@ -14,6 +14,7 @@ from ..form import FieldView
 from ..settings import Settings
 from . import state
 from .state import PageData
+from .text import md
 
 SECTION = "Sweeps"
 
@@ -31,14 +32,14 @@ def render_section(data: PageData) -> None:
     for field in sweepable(data):
         key = state.seed(data.page, f"sweep.{field.key}", field.sweep or "")
         st.text_input(
-            f"{field.label} values",
+            f"{md(field.label)} values",
             key=key,
-            placeholder=f"now: {field.value}",
+            placeholder="one value now" if field.value is None else f"now: {field.value}",
             on_change=_changed,
             args=(data.settings, data.page, field.key),
         )
         if field.sweep and field.error:
-            st.caption(f":red[{field.error}]")
+            st.caption(f":red[{md(field.error)}]")
         elif field.sweep_count:
             st.caption(f"{field.sweep_count} values")
 
@@ -47,7 +48,8 @@ def render_swept(field: FieldView) -> None:
     """What a swept field shows in its own section instead of its widget."""
     count = f" ({field.sweep_count} values)" if field.sweep_count else ""
     st.markdown(
-        f"**{field.label}:** sweeps over `{field.sweep}`{count}; edit it in the {SECTION} section."
+        f"**{md(field.label)}:** sweeps over {md(field.sweep)}{count}; "
+        f"edit it in the {SECTION} section."
     )
 
 

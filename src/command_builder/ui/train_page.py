@@ -8,6 +8,7 @@ from .. import form
 from ..settings import Settings
 from . import form_page, state
 from .state import PageData
+from .text import md
 
 PAGE = "train"
 
@@ -30,14 +31,14 @@ def _recommendations(data: PageData) -> None:
     st.markdown("##### Recommended setups")
     for column, card in zip(st.columns(len(cards)), cards, strict=True):
         with column.container(border=True, key=f"use_case_{card.architecture}_{card.id}"):
-            st.markdown(f"**{card.title}**")
-            st.caption(card.description)
+            st.markdown(f"**{md(card.title)}**")
+            st.caption(md(card.description))
             st.button(
                 "Apply",
                 key=f"{PAGE}.ui.use_case.{card.architecture}.{card.id}",
                 on_click=_apply_use_case,
                 args=(data.settings, card),
-                help="Sets: " + ", ".join(f"{k}={v}" for k, v in card.values),
+                help="Sets: " + md(", ".join(f"{k}={v}" for k, v in card.values)),
             )
 
 

@@ -9,7 +9,6 @@ as entered and shown as text, with the view's error under it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -18,41 +17,44 @@ from ..form import FieldView
 from ..settings import Settings
 from . import state
 from .state import PageData
+from .text import md
 
 Renderer = Callable[[PageData, FieldView], None]
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&=])")
 
 
 def render_field(data: PageData, field: FieldView) -> None:
     """One field of the view: its widget, and its error if any."""
     if field.type == "info":
         if field.text:
-            st.markdown(f"**{field.label}:** {field.text}")
+            st.markdown(f"**{md(field.label)}:** {md(field.text)}")
         return
     if not _shows(field):
         _raw_text(data, field)
     else:
         _RENDERERS[field.type](data, field)
-    if field.error and field.touched:  # untouched fields' errors are listed by the command panel
-        st.caption(f":red[{field.error}]")
+    note(field)
     field_notes(data, field.key)
+
+
+def note(field: FieldView) -> None:
+    """Under a field: its error once touched (the command panel lists the others), else a
+    calm "Required" mark while a required field is empty (a page opens without red)."""
+    if field.error and field.touched:
+        st.caption(f":red[{md(field.error)}]")
+    elif field.required and field.value in (None, "", [], ()):
+        st.caption("Required")
 
 
 def field_notes(data: PageData, key: str) -> None:
     """Next to the field: what the last change reset in it, and where it disagrees with the run.
 
-    The texts carry values from files and runs: escaped, so they show as typed."""
+    The texts carry values from files and runs: shown as text."""
     notice = data.state.notices.get(key)
     if notice:
-        st.info(_plain(str(notice)), icon=":material/info:")
+        st.info(md(str(notice)), icon=":material/info:")
     warning = data.view.field_warnings.get(key)
     if warning:
-        st.warning(_plain(warning), icon=":material/warning:")
-
-
-def _plain(text: str) -> str:
-    """Markdown-escaped text (every ASCII punctuation mark may be backslash-escaped)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+        st.warning(md(warning), icon=":material/warning:")
 
 
 def _shows(field: FieldView) -> bool:
@@ -75,7 +77,7 @@ def _common(data: PageData, field: FieldView) -> dict[str, object]:
     help_text = f"Locked: {field.locked_by}" if field.locked_by else field.help
     return {
         "key": state.widget_key(data.page, field.key),
-        "help": help_text or None,
+        "help": md(help_text) if help_text else None,
         "disabled": field.locked_by is not None,
         "on_change": state.on_field_change,
         "args": (data.settings, data.page, field.key),
@@ -86,14 +88,14 @@ def _text_input(data: PageData, field: FieldView) -> None:
     """A one-line text, or a text area for values written one per line."""
     state.seed(data.page, field.key, field.value or "")
     if data.schema.by_key[field.key].value_format == "key_value_lines":
-        st.text_area(field.label, height=90, **_common(data, field))
+        st.text_area(md(field.label), height=90, **_common(data, field))
     else:
-        st.text_input(field.label, **_common(data, field))
+        st.text_input(md(field.label), **_common(data, field))
 
 
 def _checkbox(data: PageData, field: FieldView) -> None:
     state.seed(data.page, field.key, bool(field.value))
-    st.checkbox(field.label, **_common(data, field))
+    st.checkbox(md(field.label), **_common(data, field))
 
 
 def _options(field: FieldView, chosen: tuple[object, ...]) -> list[object]:
@@ -111,7 +113,7 @@ def _label_of(field: FieldView) -> Callable[[object], str]:
 def _selectbox(data: PageData, field: FieldView) -> None:
     state.seed(data.page, field.key, field.value)
     st.selectbox(
-        field.label,
+        md(field.label),
         _options(field, (field.value,)),
         format_func=_label_of(field),
         placeholder="Choose an option",
@@ -123,7 +125,10 @@ def _multiselect(data: PageData, field: FieldView) -> None:
     chosen = tuple(field.value or ())
     state.seed(data.page, field.key, list(chosen))
     st.multiselect(
-        field.label, _options(field, chosen), format_func=_label_of(field), **_common(data, field)
+        md(field.label),
+        _options(field, chosen),
+        format_func=_label_of(field),
+        **_common(data, field),
     )
 
 
@@ -142,7 +147,7 @@ def _number_kwargs(field: FieldView) -> dict[str, object]:
 def _number_input(data: PageData, field: FieldView) -> None:
     """No min/max on the widget: an out-of-range value stays as entered and the view says why."""
     state.seed(data.page, field.key, field.value)
-    st.number_input(field.label, **_number_kwargs(field), **_common(data, field))
+    st.number_input(md(field.label), **_number_kwargs(field), **_common(data, field))
 
 
 def _slider(data: PageData, field: FieldView) -> None:
@@ -153,7 +158,7 @@ def _slider(data: PageData, field: FieldView) -> None:
     cast = int if field.value_type == "int" else float
     state.seed(data.page, field.key, value)
     st.slider(
-        field.label,
+        md(field.label),
         min_value=cast(low),
         max_value=cast(high),
         step=cast(field.step) if field.step else None,
@@ -167,7 +172,7 @@ def _raw_text(data: PageData, field: FieldView) -> None:
     state.seed(data.page, field.key, value if isinstance(value, str) else json.dumps(value))
     common = _common(data, field)
     common["on_change"] = _raw_text_changed
-    st.text_input(field.label, **common)
+    st.text_input(md(field.label), **common)
 
 
 def _raw_text_changed(settings: Settings, page: str, key: str) -> None:

@@ -1,0 +1,171 @@
+"""What the run gets: the "Composed config" view and the effect-check warnings.
+
+Everything here renders a ComposeResult that the background compose check
+(compose_panel.start) produced: a page run never calls Hydra and never waits for it.
+A result not yet known renders a small fragment that polls for it, as
+compose_panel does. Config values, keys and messages come from workspace files
+and commands, so they are shown as code or plain text, never as markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import Future
+
+import streamlit as st
+
+from ..commands import effects as fx
+from ..commands.validate import ComposeResult
+from ..schema import PageSchema
+from ..settings import Settings
+from . import compose_panel
+
+MAX_QUERY = 200
+POLL_EVERY_S = 0.5
+
+
+def _futures(
+    settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool, version: str
+) -> tuple[Future[ComposeResult], Future[ComposeResult]]:
+    """The command's check and the primary config's own (no overrides), both background."""
+    start = compose_panel.start
+    return (
+        start(settings, page, overrides, multirun=multirun, version=version),
+        start(settings, page, (), multirun=False, version=version),
+    )
+
+
+def _known(future: Future[ComposeResult]) -> ComposeResult | None:
+    if not future.done() or future.exception() is not None:
+        return None
+    return future.result()
+
+
+def effect_messages(result: ComposeResult) -> dict[str, tuple[str, ...]]:
+    """Override text -> its warnings ("takes no effect: ...", "does not resolve: ...")."""
+    out: dict[str, list[str]] = {}
+    for effect in result.effects:
+        out.setdefault(effect.override, []).append(effect.message())
+    for issue in result.resolve_issues:
+        where = f" (set by {issue.source})" if issue.source else ""
+        text = f"does not resolve: {issue.key}: {issue.message}{where}"
+        out.setdefault(issue.override or "", []).append(text)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def field_messages(result: ComposeResult, schema: PageSchema) -> dict[str, tuple[str, ...]]:
+    """Schema element key -> the warnings of the overrides that field writes."""
+    out: dict[str, tuple[str, ...]] = {}
+    for override, messages in effect_messages(result).items():
+        element = schema.by_path.get(override.split("=", 1)[0].lstrip("+~"))
+        if element is not None:
+            out[element.key] = out.get(element.key, ()) + messages
+    return out
+
+
+def field_warnings(
+    settings: Settings,
+    page: str,
+    schema: PageSchema,
+    overrides: tuple[str, ...],
+    *,
+    multirun: bool,
+    version: str,
+) -> dict[str, tuple[str, ...]]:
+    """Per-field warnings if the command's check is already done, else {} (never waits)."""
+    result = _known(
+        compose_panel.start(settings, page, overrides, multirun=multirun, version=version)
+    )
+    return field_messages(result, schema) if result is not None and result.ok else {}
+
+
+def render_field_warning(messages: tuple[str, ...]) -> None:
+    """Under a field: its override's warnings, as plain text."""
+    if messages:
+        st.code("\n".join(messages), language=None, wrap_lines=True)
+
+
+def render_run_warnings(
+    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+) -> None:
+    """Next to Run: one line per override that takes no effect (Run stays allowed)."""
+    future = compose_panel.start(settings, page, overrides, multirun=multirun, version=version)
+    if future.done():
+        _run_warnings(future)
+    else:
+        _pending_run_warnings(future)
+
+
+@st.fragment(run_every=POLL_EVERY_S)
+def _pending_run_warnings(future: Future[ComposeResult]) -> None:
+    if future.done():
+        _run_warnings(future)
+
+
+def _run_warnings(future: Future[ComposeResult]) -> None:
+    result = _known(future)
+    if result is None or not result.ok:
+        return  # compose_panel shows the errors
+    lines = [f"{o}: {m}" if o else m for o, ms in effect_messages(result).items() for m in ms]
+    if lines:
+        st.warning(
+            "Run works, but the run does not get everything chosen:",
+            icon=":material/warning:",
+        )
+        st.code("\n".join(lines), language=None, wrap_lines=True)
+
+
+def render(
+    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+) -> None:
+    """The "Composed config" view of a command: shown when its check is known."""
+    command, base = _futures(settings, page, overrides, multirun, version)
+    if command.done() and base.done():
+        _view(page, command, base)
+    else:
+        _pending(page, command, base)
+
+
+@st.fragment(run_every=POLL_EVERY_S)
+def _pending(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
+    if command.done() and base.done():
+        _view(page, command, base)
+    else:
+        st.caption("Composed config: waiting for the Hydra check…")
+
+
+def _view(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
+    result, defaults = _known(command), _known(base)
+    if result is None or not result.ok or result.resolved is None or result.config is None:
+        return  # compose_panel says why
+    with st.expander("Composed config", icon=":material/data_object:"):
+        render_config(page, result, defaults)
+
+
+def render_config(page: str, result: ComposeResult, base: ComposeResult | None) -> None:
+    """Resolved YAML with `# notes` on changed keys and ineffective overrides; a key search."""
+    assert result.resolved is not None and result.config is not None
+    base_config = base.config if base is not None and base.ok else None
+    marks = fx.config_marks(result.config, base_config, result.effects, result.resolve_issues)
+    st.caption(
+        "What the run gets, resolved. `# changed` marks keys this command changes from the"
+        " primary config's defaults; `takes no effect` marks overrides the run does not get."
+    )
+    query = st.text_input(
+        "Find a key",
+        key=f"{page}.ui.config_query",
+        max_chars=MAX_QUERY,
+        placeholder="e.g. optimizer",
+    )
+    if query.strip():
+        text = fx.config_lines(result.resolved, marks, query)
+        st.code(text or f"no key contains {query.strip()!r}", language="yaml", wrap_lines=True)
+    else:
+        st.code(fx.config_yaml(result.resolved, marks), language="yaml", wrap_lines=True)
+    _summary(marks)
+
+
+def _summary(marks: Mapping[str, str]) -> None:
+    changed = sum(1 for note in marks.values() if note.startswith(("changed", "added")))
+    flagged = sum(1 for note in marks.values() if "takes no effect" in note)
+    st.caption(f"{changed} keys changed, {flagged} marked as taking no effect.")
