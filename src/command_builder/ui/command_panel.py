@@ -56,7 +56,6 @@ def _confirm_key(page: str, run_count: int) -> str:
 def render(data: PageData) -> None:
     """Command, errors, editor, then Run with the compose check (they may still be pending)."""
     built = form.command_of(data.settings, data.view)
-    st.subheader("Command")
     st.code(built.command, language="bash", wrap_lines=True)
     if built.multirun:
         st.caption(f"Hydra multirun: this command makes **{built.run_count}** runs.")
