@@ -218,10 +218,16 @@ def floor_server_for(
     return server
 
 
-def floor_target(name: str, server: Server, kind: str) -> Target:
-    """A bare script measured with title-only pages; its timings file if the script has the hook."""
+def floor_target(name: str, server: Server, kind: str, edit: bool = False) -> Target:
+    """A bare script measured with title-only pages; its timings file if the script has the hook.
+
+    The edit floor's Train page has the app's first label too, so its first page is proven
+    like the app's: title and "Experiment name" (the text input's code loads lazily)."""
     timings = server.env.get("COMMAND_BUILDER_TIMINGS")
-    return Target(name, server, dict(FLOOR_PAGES), Path(timings) if timings else None, kind=kind)
+    specs = dict(FLOOR_PAGES)
+    if edit:
+        specs[EDIT_PAGE] = PageSpec(EDIT_PAGE, specs[EDIT_PAGE].url_path, EDIT_SPEC.label)
+    return Target(name, server, specs, Path(timings) if timings else None, kind=kind)
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -919,11 +925,11 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             )
             if args.default_floor or not args.tuned_floor:  # Streamlit's defaults
                 server = floor_server_for(tmp, floor_cfg, script=floor_script)
-                targets.append(floor_target("floor", server, "floor"))
+                targets.append(floor_target("floor", server, "floor", args.mode == "edit"))
             if args.tuned_floor:  # the headline: the floor with the app's own runner settings
                 tuned = {**floor_cfg, **TUNED_FLOOR}
                 server = floor_server_for(tmp, tuned, name="floor-tuned", script=floor_script)
-                targets.append(floor_target("floor-tuned", server, "floor"))
+                targets.append(floor_target("floor-tuned", server, "floor", args.mode == "edit"))
             for name, script in scripts.items():  # bare scripts measured like the floor
                 path, sep, script_arg = script.partition("::")
                 server = floor_server_for(
