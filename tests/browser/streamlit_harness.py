@@ -219,10 +219,6 @@ class EditSpec:
 # the script state is back to notRunning ("idle"). Resolves like SWITCH_JS.
 EDIT_JS = _with_helpers(r"""
 async ({spec, value, timeoutMs, settleMs}) => {
-  const label = SB.candidates('[data-testid="stWidgetLabel"]', spec.label)[0];
-  const box = label && label.closest('[data-testid="stTextInput"]');
-  const input = box && box.querySelector('input');
-  if (!input) return {error: `no text input labelled "${spec.label}"`};
   const app = SB.app();
   const deadline = performance.now() + timeoutMs;
   let quietSince = performance.now();
@@ -231,6 +227,11 @@ async ({spec, value, timeoutMs, settleMs}) => {
     if (SB.state() !== 'notRunning') quietSince = performance.now();
     await new Promise((r) => setTimeout(r, 5));
   }
+  // Looked up once settled: a follow-up run may have replaced the input meanwhile.
+  const label = SB.candidates('[data-testid="stWidgetLabel"]', spec.label)[0];
+  const box = label && label.closest('[data-testid="stTextInput"]');
+  const input = box && box.querySelector('input');
+  if (!input) return {error: `no text input labelled "${spec.label}"`};
   const showsValue = () => {
     const main = document.querySelector('[data-testid="stMain"]') || document;
     for (const el of main.querySelectorAll(spec.shownSelector)) {
