@@ -7,6 +7,8 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
@@ -48,3 +50,56 @@ def test_serve_with_config_parsing() -> None:
         "z": 1e9,
     }
     assert serve_with_config.env_name("runner.postScriptGC") == "STREAMLIT_RUNNER_POST_SCRIPT_GC"
+
+
+def _entry(idle: tuple[float, float], visible: tuple[float, float], first: float | None) -> dict:
+    """A result entry as analyse() makes it: (median, p95) of idle and visible, first page."""
+    return {
+        "idle": {"median": idle[0], "p95": idle[1]},
+        "visible": {"median": visible[0], "p95": visible[1]},
+        "first_page": {"visible_s": first, "title_s": first},
+    }
+
+
+def test_headline_compares_against_the_tuned_floor_with_the_issues_lines() -> None:
+    results = {"floor": {"kind": "floor"}, "floor-tuned": {"kind": "floor"}}
+    assert page_switch.baseline_name(results) == "floor-tuned"
+    assert page_switch.baseline_name({"floor": {}}) == "floor"
+    goals = page_switch.GOALS["switch"]
+    floor = _entry((30.0, 40.0), (30.0, 40.0), 3.0)
+    met = page_switch.headline(_entry((45.0, 64.0), (50.0, 65.0), 3.3), floor, goals)
+    assert met["idle_p95_ratio"] == 1.6 and met["idle_ok"] and not met["idle_stretch_ok"]
+    assert met["visible_p95_delta_ms"] == 25.0 and met["visible_ok"]
+    assert met["idle_median_ratio"] == 1.5 and met["visible_median_delta_ms"] == 20.0
+    assert round(met["first_page_delta_s"], 6) == 0.3 and met["first_page_ok"]
+    missed = page_switch.headline(_entry((45.0, 64.1), (50.0, 65.1), None), floor, goals)
+    assert not missed["idle_ok"] and not missed["visible_ok"]
+    assert missed["first_page_delta_s"] is None and missed["first_page_ok"] is None
+
+
+def test_edit_goals_are_looser_on_idle_only() -> None:
+    edit, switch = page_switch.GOALS["edit"], page_switch.GOALS["switch"]
+    assert (edit["idle_ratio"], switch["idle_ratio"]) == (2.0, 1.6)
+    assert edit["visible_delta_ms"] == switch["visible_delta_ms"] == 25.0
+
+
+def test_edit_values_are_distinct_and_never_a_prefix_of_another() -> None:
+    values = [page_switch.edit_value(i) for i in range(200)]
+    assert len(set(values)) == len(values)
+    assert not any(a != b and b.startswith(a) for a in values for b in values)
+    assert all(v.isidentifier() for v in values)  # a Hydra value and a shell word as they are
+
+
+def test_real_workspace_is_a_copy_of_the_fixture_with_schemas_where_the_project_keeps_them(
+    tmp_path: Path,
+) -> None:
+    fixture = tmp_path / "fixture"
+    for name in ("configs/train.yaml", "runners/train.py", "schemas/train.yaml"):
+        (fixture / name).parent.mkdir(parents=True, exist_ok=True)
+        (fixture / name).write_text(name, encoding="utf-8")
+    root = page_switch.copy_ocr_fixture(fixture, tmp_path / "copy")
+    assert (root / "configs/train.yaml").read_text(encoding="utf-8") == "configs/train.yaml"
+    assert (root / "ui/apps/command_builder/schemas/train.yaml").exists()
+    assert not (root / "schemas").exists()
+    with pytest.raises(SystemExit, match="realproject"):
+        page_switch.copy_ocr_fixture(tmp_path / "missing", tmp_path / "other")

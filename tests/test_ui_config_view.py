@@ -36,6 +36,8 @@ def test_composed_config_marks_changed_keys_and_searches(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = _settle(open_app(monkeypatch, demo_settings, query={"exp_name": "receipts_v9"}))
+    assert not any("\nexp_name:" in c for c in _codes(at))  # closed: not built, not sent
+    at.toggle(key="train.ui.config_open").set_value(True).run()
     yaml_views = [c for c in _codes(at) if c.startswith("exp_name:") or "\nexp_name:" in c]
     assert yaml_views, _codes(at)
     assert "exp_name: receipts_v9  # changed (default ocr_demo)" in yaml_views[0].splitlines()

@@ -25,7 +25,15 @@ def test_flags_keep_the_server_light(demo_settings: Settings) -> None:
     assert flags["server.maxUploadSize"] == demo_settings.upload_limit_mb
 
 
-def test_warm_up_waits_for_the_socket_then_fills_the_caches(demo_settings: Settings) -> None:
+def test_warm_up_waits_for_the_socket_then_fills_the_caches(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    frozen: list[bool] = []  # gc.freeze() would freeze the test process: record the call only
+    monkeypatch.setattr(
+        server,
+        "_freeze",
+        lambda: frozen.append(all(f.done() for f in compose_panel._futures.values())),
+    )
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -43,6 +51,7 @@ def test_warm_up_waits_for_the_socket_then_fills_the_caches(demo_settings: Setti
     assert all(k[4] == catalog.version for k in keys)
     for key in keys:
         assert compose_panel._futures[key].result(timeout=60).ok
+    assert frozen == [True]  # frozen once, after the warm-up's checks were done
 
 
 def test_serve_subcommand_hands_over_to_the_server(

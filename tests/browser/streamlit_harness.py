@@ -195,6 +195,91 @@ async ({spec, timeoutMs}) => {
 }
 """)
 
+
+@dataclass(frozen=True)
+class EditSpec:
+    """A field edit as the browser sees it: the text input's label, and where its value shows.
+
+    "visible" = an element matching ``shown_selector`` in the main area (of the current
+    run) contains the new value; for the app that is the command block, for the floor
+    an ``st.code`` echoing the input.
+    """
+
+    label: str
+    shown_selector: str = '[data-testid="stCode"]'
+
+    def js(self) -> dict[str, Any]:
+        return {"label": self.label, "shownSelector": self.shown_selector}
+
+
+# Settle first (the app idle for settleMs in a row, so a background follow-up run of the
+# previous edit cannot land inside this one), then set the text input's value the way
+# React sees typing, blur it (Streamlit commits a text input on blur) and time with
+# performance.now() until the new value shows in the target element ("visible") and
+# the script state is back to notRunning ("idle"). Resolves like SWITCH_JS.
+EDIT_JS = _with_helpers(r"""
+async ({spec, value, timeoutMs, settleMs}) => {
+  const app = SB.app();
+  const deadline = performance.now() + timeoutMs;
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < settleMs) {
+    if (performance.now() > deadline) return {error: `script state stays ${SB.state()} before the edit`};
+    if (SB.state() !== 'notRunning') quietSince = performance.now();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  // Looked up once settled: a follow-up run may have replaced the input meanwhile.
+  const label = SB.candidates('[data-testid="stWidgetLabel"]', spec.label)[0];
+  const box = label && label.closest('[data-testid="stTextInput"]');
+  const input = box && box.querySelector('input');
+  if (!input) return {error: `no text input labelled "${spec.label}"`};
+  const showsValue = () => {
+    const main = document.querySelector('[data-testid="stMain"]') || document;
+    for (const el of main.querySelectorAll(spec.shownSelector)) {
+      if (el.textContent.includes(value) && SB.current(el) && SB.rendered(el)) return true;
+    }
+    return false;
+  };
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  input.focus();
+  return await new Promise((resolve) => {
+    let visible = null, idle = null, left = false, t0 = 0;
+    let obs = null, timer = null;
+    const done = (result) => { obs.disconnect(); clearTimeout(timer); resolve(result); };
+    const check = (records) => {
+      const now = performance.now();
+      for (const r of records || []) {
+        if (r.target === app && r.attributeName === 'data-test-script-state') left = true;
+      }
+      if (visible === null && showsValue()) visible = now - t0;
+      if (idle === null && (left || visible !== null) && SB.state() === 'notRunning') idle = now - t0;
+      if (visible !== null && idle !== null) done({visible, idle, sawRunning: left});
+    };
+    obs = new MutationObserver(check);
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
+    t0 = performance.now();
+    setValue.call(input, value);
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    input.blur();
+    check([]);
+  });
+}
+""")
+
+
+def edit(
+    page: Any, spec: EditSpec, value: str, timeout_ms: float = 15_000, settle_ms: float = 300
+) -> dict[str, Any]:
+    """Type `value` into the text input of `spec` and blur it; return {"visible", "idle"} in ms
+    measured in the page (raises TimeoutError when the value never shows)."""
+    args = {"spec": spec.js(), "value": value, "timeoutMs": timeout_ms, "settleMs": settle_ms}
+    result = page.evaluate(EDIT_JS, args)
+    if "error" in result:
+        raise_shown_exception(page)
+        raise TimeoutError(f"edit of {spec.label!r} to {value!r}: {result}")
+    return result
+
+
 # Optional (context.add_init_script): timestamps of every WebSocket message the
 # page receives, so a switch can be split into "server until last message" and
 # "frontend after it". A listener added in the constructor runs before Streamlit's.

@@ -53,11 +53,16 @@ def _confirm_key(page: str, run_count: int) -> str:
     return f"{page}.ui.confirm_runs.{run_count}"
 
 
-def render(data: PageData) -> None:
-    """Command, errors, editor, then Run with the compose check (they may still be pending)."""
+def command_block(data: PageData) -> form.BuiltCommand:
+    """The command itself. The form page writes it before the fields (script order is
+    paint order), so after an edit the new command is on screen before the rest is sent."""
     built = form.command_of(data.settings, data.view)
-    st.subheader("Command")
     st.code(built.command, language="bash", wrap_lines=True)
+    return built
+
+
+def render(data: PageData, built: form.BuiltCommand) -> None:
+    """Under the command: errors, editor, then Run with the compose check (maybe pending)."""
     if built.multirun:
         st.caption(f"Hydra multirun: this command makes **{built.run_count}** runs.")
     shown, to_fill = _split_errors(data, built)

@@ -138,7 +138,9 @@ def _view(page: str, command: Future[ComposeResult], base: Future[ComposeResult]
     result, defaults = _known(command), _known(base)
     if result is None or not result.ok or result.resolved is None or result.config is None:
         return  # compose_panel says why
-    with st.expander("Composed config", icon=":material/data_object:"):
+    # A toggle, not st.expander: a closed expander's content is still built and sent on
+    # every run (4 elements and the whole YAML per page switch); a closed toggle is one.
+    if st.toggle("Composed config", key=f"{page}.ui.config_open", persist_state="session"):
         render_config(page, result, defaults)
 
 

@@ -1,8 +1,8 @@
 """The layout every form page shares: title, fields by section, command panel, URL mirror.
 
 Script order is paint order (Streamlit streams elements as the script runs):
-the title and the first section's fields come first; the command and its
-compose check last. One section is shown at a time: the number of widgets on
+the title, the command block (what an edit changes) and the first section's
+fields come first; the rest of the command panel and its compose check last. One section is shown at a time: the number of widgets on
 screen is most of a page switch's cost in the browser (about 2-4 ms each,
 against a 20-45 ms bare page).
 """
@@ -47,6 +47,8 @@ def render(
         return
     state.sync_url(data)  # callbacks ran before this run: the state is final already
     form_column, command_column = st.columns([3, 2], gap="large")
+    with command_column:
+        built = command_panel.command_block(data)
     with form_column:
         _messages(data)
         found = search(data) if search is not None else None
@@ -57,7 +59,7 @@ def render(
         if after_form:
             after_form(data)
     with command_column:
-        command_panel.render(data)
+        command_panel.render(data, built)
 
 
 def _messages(data: PageData) -> None:

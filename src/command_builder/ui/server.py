@@ -8,11 +8,13 @@ process-wide caches the pages read, while the first browser is still loading.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
 import threading
 import time
+from concurrent import futures
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from ..settings import Settings
 APP_ENTRY = Path(__file__).resolve().parent / "app.py"
 WORKSPACE_ENV = "COMMAND_BUILDER_WORKSPACE"
 
+FREEZE_AFTER_S = 60.0  # the warm-up's Hydra checks are done well before, even on a slow machine
 _LOG = logging.getLogger(__name__)
 
 
@@ -60,9 +63,18 @@ def warm_up(settings: Settings, host: str, port: int) -> None:
     """
     try:
         _wait_listening("127.0.0.1" if host in ("", "0.0.0.0", "::") else host, port)
-        _warm(settings)
+        futures.wait(_warm(settings), timeout=FREEZE_AFTER_S)
+        _freeze()
     except Exception:  # noqa: BLE001 - warm-up is an optimization, never fatal
         _LOG.warning("warm-up failed", exc_info=True)
+
+
+def _freeze() -> None:
+    """Move what is alive after the warm-up (imports, caches: ~100k objects) out of the
+    collector's reach: the collections that Hydra's checks trigger in the background then
+    scan what is new, not the whole server, while a page run waits for the GIL."""
+    gc.collect()
+    gc.freeze()
 
 
 def _wait_listening(host: str, port: int, timeout_s: float = 30.0) -> None:
@@ -75,12 +87,14 @@ def _wait_listening(host: str, port: int, timeout_s: float = 30.0) -> None:
             time.sleep(0.02)
 
 
-def _warm(settings: Settings) -> None:
+def _warm(settings: Settings) -> list[futures.Future[Any]]:
+    """Fill the caches of every builder page; returns the Hydra checks it queued."""
     from .. import form, pages
     from ..schema import SchemaError
     from . import compose_panel, context, form_page  # noqa: F401
 
     catalog = context.catalog(settings)
+    checks = []
     for entry in pages.builder_pages(settings):
         page = entry.name
         try:
@@ -90,7 +104,11 @@ def _warm(settings: Settings) -> None:
         uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
         index = context.checkpoint_index(settings) if uses_checkpoints else None
         view = form.build_view(schema, catalog, index, form.initial_state(schema, catalog))
-        compose_panel.start(settings, page, view.overrides, multirun=False, version=catalog.version)
+        overrides = view.overrides
+        checks.append(
+            compose_panel.start(settings, page, overrides, multirun=False, version=catalog.version)
+        )
+    return checks
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
