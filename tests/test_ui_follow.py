@@ -25,7 +25,7 @@ def test_card_then_other_architecture_shows_no_error(
     at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
     at.selectbox(key=ARCH).select("dbnet").run()
     at.button(key="train.ui.use_case.dbnet.mobile").click().run()
-    assert at.selectbox(key="train.field.decoder").value == "fpn"
+    assert at.selectbox(key="train.field.decoder").value == "fpn_decoder"
     at.selectbox(key=ARCH).select("craft").run()
     assert at.selectbox(key="train.field.encoder").value == "vgg16_bn"
     assert at.selectbox(key="train.field.decoder").value == "craft_decoder"
@@ -38,7 +38,7 @@ def test_reset_choice_is_announced_next_to_its_field(
 ) -> None:
     at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
     at.selectbox(key=ARCH).select("dbnet").run()
-    at.selectbox(key="train.field.decoder").select("pan").run()
+    at.selectbox(key="train.field.decoder").select("pan_decoder").run()
     at.selectbox(key=ARCH).select("craft").run()
     notices = [t for t in _texts(at.info) if "pan" in t]
     assert len(notices) == 1 and "craft" in notices[0].replace("\\", "")

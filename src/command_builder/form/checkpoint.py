@@ -36,8 +36,9 @@ def apply_checkpoint(
     profile_field = next((e for e in schema.elements if e.is_profile), None)
     if config is not None and profile_field is not None:
         # The run's recorded overrides name its profile exactly; the config match is a fallback.
+        # No overrides.yaml reads as (): then only the config can say (not "none").
         overrides = getattr(config, "overrides", None)
-        profile = None if overrides is None else profile_of_overrides(schema, catalog, overrides)
+        profile = profile_of_overrides(schema, catalog, overrides) if overrides else None
         if profile is not None:
             filled[profile_field.key] = profile
     picked = {schema.checkpoint_key: path}
