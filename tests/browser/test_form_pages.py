@@ -72,7 +72,7 @@ def _train_run(workspace: Path, name: str, architecture: str, encoder: str) -> N
             "runners/train.py",
             f"exp_name={name}",
             f"model/architectures={architecture}",
-            f"model.encoder.model_name={encoder}",
+            f"model.component_overrides.encoder.model_name={encoder}",
             "trainer.max_epochs=1",
         ],
         cwd=workspace,
@@ -108,7 +108,7 @@ def test_values_survive_page_switches_and_reload(page: Any) -> None:
 def test_recommendation_applies_in_one_click(page: Any) -> None:
     goto(page, "/train")
     _section(page, "Model")
-    _choose(page, "Architecture", "DBNet++")
+    _choose(page, "Architecture", "dbnetpp")  # the project's files have no labels: stems
     page.locator(".st-key-use_case_dbnetpp_balanced").get_by_role("button", name="Apply").click()
     notice = _main(page).get_by_test_id("stAlertContentInfo")
     expect(notice).to_contain_text("Applied “Balanced”")
@@ -127,10 +127,9 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
         "Filled from the checkpoint's run: Architecture, Encoder"
     )
     expect(_command(page)).to_contain_text("model/architectures=craft")
-    expect(_command(page)).to_contain_text("model.encoder.model_name=vgg16_bn")
+    expect(_command(page)).to_contain_text("model.component_overrides.encoder.model_name=vgg16_bn")
     _section(page, "Model")
-    _choose(page, "Encoder", "resnet50")
-    _section(page, "Experiment")
+    _choose(page, "Encoder", "resnet50")  # the warning shows next to the field that differs
     expect(_main(page).get_by_test_id("stAlertContentWarning").first).to_contain_text(
         "used vgg16_bn"
     )
