@@ -73,7 +73,9 @@ def script_workspace(settings: Settings, **overrides: object) -> Settings:
             body + GATE_MARKER.format(name=name), encoding="utf-8"
         )
         # The job gate composes every command with Hydra: each runner gets a primary config.
-        (settings.configs_dir / f"{name}.yaml").write_text("seconds: 60\n", encoding="utf-8")
+        (settings.configs_dir / f"{name}.yaml").write_text(
+            "seconds: 60\nexp_name: job\n", encoding="utf-8"
+        )
     path = settings.root / SETTINGS_FILE
     values = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     values.update(overrides)
