@@ -110,8 +110,9 @@ def test_recommendation_applies_in_one_click(page: Any) -> None:
     _section(page, "Model")
     _choose(page, "Architecture", "dbnetpp")  # the project's files have no labels: stems
     page.locator(".st-key-use_case_dbnetpp_balanced").get_by_role("button", name="Apply").click()
-    notice = _main(page).get_by_test_id("stAlertContentInfo")
-    expect(notice).to_contain_text("Applied “Balanced”")
+    # the card's notice (other info alerts, e.g. a field's reset notice, may show too)
+    notice = _main(page).get_by_test_id("stAlertContentInfo").filter(has_text="Applied “Balanced”")
+    expect(notice).to_be_visible()
     expect(notice).to_contain_text("Max epochs 10 → 30")
     expect(_command(page)).to_contain_text("model/architectures=dbnetpp")
     expect(_command(page)).to_contain_text("model/optimizers=adamw")
