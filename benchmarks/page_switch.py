@@ -930,10 +930,12 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 tuned = {**floor_cfg, **TUNED_FLOOR}
                 server = floor_server_for(tmp, tuned, name="floor-tuned", script=floor_script)
                 targets.append(floor_target("floor-tuned", server, "floor", args.mode == "edit"))
-            for name, script in scripts.items():  # bare scripts measured like the floor
+            # Bare scripts are measured like the headline floor, with its runner settings.
+            script_cfg = {**floor_cfg, **TUNED_FLOOR} if args.tuned_floor else floor_cfg
+            for name, script in scripts.items():
                 path, sep, script_arg = script.partition("::")
                 server = floor_server_for(
-                    tmp, floor_cfg, name=name, script=f"{Path(path).resolve()}{sep}{script_arg}"
+                    tmp, script_cfg, name=name, script=f"{Path(path).resolve()}{sep}{script_arg}"
                 )
                 targets.append(floor_target(name, server, "script"))
             for target in targets:
@@ -1081,7 +1083,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="NAME=PATH[::ARG]",
         help="also measure a bare Streamlit script with Train/Test/Predict pages "
-        "(like the floor: title only, floor's config), e.g. a layout experiment; "
+        "(like the floor: the tuned floor's config with --tuned-floor), e.g. a layout experiment; "
         "ARG is passed to the script",
     )
     parser.add_argument(

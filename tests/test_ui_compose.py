@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
+from command_builder.ui.command_panel import READY
 from ui_apptest import open_app, settle, texts
 
 
@@ -13,7 +14,8 @@ def test_compose_result_appears_when_ready(
 ) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
     at = settle(at)
-    assert any(s.value == "Hydra composes this command." for s in at.success)
+    assert READY in [c.value for c in at.caption]
+    assert not at.button(key="train.ui.run").disabled
 
 
 def test_compose_error_names_the_bad_override(
@@ -34,5 +36,6 @@ def test_with_form_errors_a_compose_success_is_not_a_go(
     """A batch size out of range: the overrides compose, but the page must not say it is fine."""
     at = settle(open_app(monkeypatch, demo_settings, query={"batch_size": "0"}))
     assert any("must be between 1 and" in e for e in texts(at.error))
-    assert not any(s.value == "Hydra composes this command." for s in at.success)
-    assert any("fix the form errors above" in c.value for c in at.caption)
+    assert READY not in [c.value for c in at.caption]
+    assert "Fix the errors above first." in texts(at.caption)
+    assert at.button(key="train.ui.run").disabled

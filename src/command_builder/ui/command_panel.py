@@ -30,7 +30,7 @@ from . import compose_panel, config_view, nav, state
 from .state import PageData
 from .text import bullets, md
 
-REQUIRED = "required"
+READY = ":material/check_circle: Hydra composes this command; Run starts it as a background job."
 
 
 def _text_key(page: str) -> str:
@@ -62,26 +62,24 @@ def command_block(data: PageData) -> form.BuiltCommand:
 
 
 def render(data: PageData, built: form.BuiltCommand) -> None:
-    """Under the command: errors, editor, then Run with the compose check (maybe pending)."""
+    """Under the command: errors, editor, then Run and what follows Hydra's check of it."""
     if built.multirun:
         st.caption(f"Hydra multirun: this command makes **{built.run_count}** runs.")
-    shown, to_fill = _split_errors(data, built)
+    shown, _ = _split_errors(data, built)
     if shown:
         st.error(bullets(shown))
-    if to_fill:
-        st.caption("To fill in before Run: " + md(", ".join(to_fill)))
     if st.toggle("Edit the command", key=_edit_key(data.page), persist_state="session"):
         _editor(data, built.command)
-    future = _check(data, built)
-    compose_panel.render(
-        future,
-        form_ok=not built.errors,
-        then=lambda hydra: _run(data, built, hydra),
-    )
-    checked = (data.settings, data.page, built.overrides)
-    version = data.catalog.version
-    config_view.render_run_warnings(*checked, multirun=built.multirun, version=version)
-    config_view.render(*checked, multirun=built.multirun, version=version)
+    command = _check(data, built)
+    base = config_view.base_check(data.settings, data.page, data.catalog.version)
+
+    def after_check() -> None:
+        _run(data, built, compose_panel.blocker(command))
+        compose_panel.show(command)
+        config_view.render_run_warnings(command)
+        config_view.render(data.page, command, base)
+
+    compose_panel.render((command, base), after_check)
 
 
 def _split_errors(data: PageData, built: form.BuiltCommand) -> tuple[list[str], list[str]]:
@@ -184,7 +182,9 @@ def run_blocker(data: PageData, built: form.BuiltCommand, hydra: str | None) -> 
         return "The editor holds another text than the command shown: fix it or apply it."
     if built.errors:
         shown, to_fill = _split_errors(data, built)
-        return "Fix the errors above first." if shown else "Fill in: " + ", ".join(to_fill) + "."
+        if shown:
+            return "Fix the errors above first."
+        return "To fill in before Run: " + ", ".join(to_fill) + "."
     if hydra:
         return hydra
     if built.needs_confirmation and not st.session_state.get(
@@ -208,12 +208,10 @@ def _run(data: PageData, built: form.BuiltCommand, hydra: str | None) -> None:
         type="primary",
         disabled=blocked is not None,
         key=f"{data.page}.ui.run",
-        help="Start this command as a background job.",
         on_click=_submit,
         args=(data.settings, data.page, built.argv),
     )
-    if blocked:
-        st.caption(md(blocked))
+    st.caption(md(blocked) if blocked else READY)
     outcome = st.session_state.get(_job_key(data.page))
     if isinstance(outcome, int):
         st.page_link(

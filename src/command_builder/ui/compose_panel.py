@@ -1,23 +1,24 @@
-"""The Hydra compose check of the current command: last on the page, shown when ready.
+"""The Hydra compose check of the current command: the one poller of a form page.
 
 Composing through Hydra takes tens to hundreds of milliseconds the first time
 for a command, so it runs in one background thread (Hydra's state is
-process-global anyway) and a page run never waits for it: a result already
-known renders at once; otherwise a small fragment polls until it is done and
-then renders it, together with whatever depends on it (the Run button: it is
-enabled only once the check passed for the very command shown).
+process-global anyway) and a page run never waits for it: what depends on the
+check (Run, its status line, the effect warnings, the Composed config) renders
+at once when the result is known; otherwise one small fragment polls until every
+check the page needs is done.
 
-Once the result is in, the fragment reruns the page, which renders it without
-the fragment, so polling stops. Not on a session's first run: a
-server-initiated rerun right after it can reach the browser before the widgets
-of that first run are mounted, and a widget then loses the value its key was
-seeded with; there the fragment keeps polling, cheaply, until the next full run.
+Once they are in, the fragment reruns the page, which renders the results
+without the fragment, so polling stops (and the per-field warnings appear).
+Not on a session's first run: a server-initiated rerun right after it can reach
+the browser before the widgets of that first run are mounted, and a widget then
+loses the value its key was seeded with; there the fragment renders the results
+itself, and keeps polling, cheaply, until the next full run.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from threading import Lock
 
@@ -29,14 +30,13 @@ from .text import bullets, md
 
 POLL_EVERY_S = 0.25
 MAX_REMEMBERED = 256
-PENDING = "Waiting for Hydra's check of this command."
+PENDING = "Checking the command with Hydra…"
 RUNS_KEY = "compose_panel.page_runs"
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
 Key = tuple[
     str, str, tuple[str, ...], bool, str
 ]  # root, page, overrides, multirun, catalog version
-Then = Callable[[str | None], None]  # renders what follows the check; gets why Hydra blocks Run
 
 _futures: OrderedDict[Key, Future[ComposeResult]] = OrderedDict()
 _lock = Lock()
@@ -67,52 +67,45 @@ def blocker(future: Future[ComposeResult]) -> str | None:
         return PENDING
     try:
         result = future.result()
-    except Exception:  # noqa: BLE001 - shown by _show; here it only blocks Run
+    except Exception:  # noqa: BLE001 - shown by `show`; here it only blocks Run
         return "Hydra's check of this command failed to run."
     return None if result.ok else "Hydra does not compose this command (see below)."
 
 
-def render(future: Future[ComposeResult], *, form_ok: bool, then: Then) -> None:
-    """`then` (the Run button) and the check's result: now if known, else as soon as it is.
-
-    With form errors the overrides are incomplete, so a success says only that
-    what is there composes (not that the command is ready to run).
-    """
+def render(futures: Sequence[Future[ComposeResult]], then: Callable[[], None]) -> None:
+    """`then` (what depends on the checks) now, and again when every check is done."""
     st.session_state[RUNS_KEY] = st.session_state.get(RUNS_KEY, 0) + 1
-    if future.done():
-        _result(future, form_ok, then)
+    if all(f.done() for f in futures):
+        then()
     else:
-        _pending(future, form_ok, then)
+        _pending(tuple(futures), then)
 
 
 @st.fragment(run_every=POLL_EVERY_S)
-def _pending(future: Future[ComposeResult], form_ok: bool, then: Then) -> None:
-    """Polls until the check is done, then reruns the page (see the module doc)."""
-    if future.done():
-        if st.session_state.get(RUNS_KEY, 0) > 1:
-            st.rerun()
-        _result(future, form_ok, then)
-    else:
-        then(PENDING)
-        st.caption("Checking the command with Hydra…")
+def _pending(futures: tuple[Future[ComposeResult], ...], then: Callable[[], None]) -> None:
+    """Polls until the checks are done, then reruns the page (see the module doc)."""
+    if all(f.done() for f in futures) and st.session_state.get(RUNS_KEY, 0) > 1:
+        st.rerun()
+    then()
 
 
-def _result(future: Future[ComposeResult], form_ok: bool, then: Then) -> None:
-    then(blocker(future))
-    _show(future, form_ok)
+def known(future: Future[ComposeResult]) -> ComposeResult | None:
+    """The check's result if it is done and ran (a crash is shown by `show`), else None."""
+    if not future.done() or future.exception() is not None:
+        return None
+    return future.result()
 
 
-def _show(future: Future[ComposeResult], form_ok: bool) -> None:
+def show(future: Future[ComposeResult]) -> None:
+    """What Hydra said against the command, once known (Run's status line says it passed)."""
+    if not future.done():
+        return
     try:
         result = future.result()
     except Exception as exc:  # noqa: BLE001 - a crash of the check is itself worth showing
         st.error(f"Hydra check failed to run: {md(exc)}")
         return
     if result.ok:
-        if form_ok:
-            st.success("Hydra composes this command.", icon=":material/check_circle:")
-        else:
-            st.caption("Hydra composes the overrides so far; fix the form errors above to run it.")
         if result.missing:
             st.warning("Still unset (???) in the config: " + md(", ".join(result.missing)))
         return

@@ -2,9 +2,9 @@
 
 Everything here renders a ComposeResult that the background compose check
 (compose_panel.start) produced: a page run never calls Hydra and never waits for it.
-A result not yet known renders a small fragment that polls for it, as
-compose_panel does. Config values, keys and messages come from workspace files
-and commands, so they are shown as code or plain text, never as markdown.
+What is not known yet renders when compose_panel's one poller has it. Config values,
+keys and messages come from workspace files and commands, so they are shown as code
+or plain text, never as markdown.
 """
 
 from __future__ import annotations
@@ -21,24 +21,11 @@ from ..settings import Settings
 from . import compose_panel
 
 MAX_QUERY = 200
-POLL_EVERY_S = 0.5
 
 
-def _futures(
-    settings: Settings, page: str, overrides: tuple[str, ...], multirun: bool, version: str
-) -> tuple[Future[ComposeResult], Future[ComposeResult]]:
-    """The command's check and the primary config's own (no overrides), both background."""
-    start = compose_panel.start
-    return (
-        start(settings, page, overrides, multirun=multirun, version=version),
-        start(settings, page, (), multirun=False, version=version),
-    )
-
-
-def _known(future: Future[ComposeResult]) -> ComposeResult | None:
-    if not future.done() or future.exception() is not None:
-        return None
-    return future.result()
+def base_check(settings: Settings, page: str, version: str) -> Future[ComposeResult]:
+    """The primary config's own check (no overrides): what `# changed` is measured against."""
+    return compose_panel.start(settings, page, (), multirun=False, version=version)
 
 
 def effect_messages(result: ComposeResult) -> dict[str, tuple[str, ...]]:
@@ -73,7 +60,7 @@ def field_warnings(
     version: str,
 ) -> dict[str, tuple[str, ...]]:
     """Per-field warnings if the command's check is already done, else {} (never waits)."""
-    result = _known(
+    result = compose_panel.known(
         compose_panel.start(settings, page, overrides, multirun=multirun, version=version)
     )
     return field_messages(result, schema) if result is not None and result.ok else {}
@@ -85,25 +72,9 @@ def render_field_warning(messages: tuple[str, ...]) -> None:
         st.code("\n".join(messages), language=None, wrap_lines=True)
 
 
-def render_run_warnings(
-    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
-) -> None:
+def render_run_warnings(command: Future[ComposeResult]) -> None:
     """Next to Run: one line per override that takes no effect (Run stays allowed)."""
-    future = compose_panel.start(settings, page, overrides, multirun=multirun, version=version)
-    if future.done():
-        _run_warnings(future)
-    else:
-        _pending_run_warnings(future)
-
-
-@st.fragment(run_every=POLL_EVERY_S)
-def _pending_run_warnings(future: Future[ComposeResult]) -> None:
-    if future.done():
-        _run_warnings(future)
-
-
-def _run_warnings(future: Future[ComposeResult]) -> None:
-    result = _known(future)
+    result = compose_panel.known(command)
     if result is None or not result.ok:
         return  # compose_panel shows the errors
     lines = [f"{o}: {m}" if o else m for o, ms in effect_messages(result).items() for m in ms]
@@ -115,29 +86,11 @@ def _run_warnings(future: Future[ComposeResult]) -> None:
         st.code("\n".join(lines), language=None, wrap_lines=True)
 
 
-def render(
-    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
-) -> None:
-    """The "Composed config" view of a command: shown when its check is known."""
-    command, base = _futures(settings, page, overrides, multirun, version)
-    if command.done() and base.done():
-        _view(page, command, base)
-    else:
-        _pending(page, command, base)
-
-
-@st.fragment(run_every=POLL_EVERY_S)
-def _pending(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
-    if command.done() and base.done():
-        _view(page, command, base)
-    else:
-        st.caption("Composed config: waiting for the Hydra check…")
-
-
-def _view(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
-    result, defaults = _known(command), _known(base)
+def render(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
+    """The "Composed config" view of a command, once its check and the base's are known."""
+    result, defaults = compose_panel.known(command), compose_panel.known(base)
     if result is None or not result.ok or result.resolved is None or result.config is None:
-        return  # compose_panel says why
+        return  # pending, or compose_panel says why
     # A toggle, not st.expander: a closed expander's content is still built and sent on
     # every run (4 elements and the whole YAML per page switch); a closed toggle is one.
     if st.toggle("Composed config", key=f"{page}.ui.config_open", persist_state="session"):

@@ -113,7 +113,6 @@ def _fields(
         key=f"{data.page}.ui.reset",
         on_click=state.reset,
         args=(data.settings, data.page),
-        help="Reset this page's fields (other pages keep theirs).",
     )
 
 

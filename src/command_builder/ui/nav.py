@@ -2,8 +2,8 @@
 
 The first builder page (Train on the OCR project) is the page a visitor lands on, but
 it must also live at its own URL: Streamlit serves its default page only at "/", so the
-default is a hidden entry page that forwards there, keeping the query string (a shared
-link to "/" still restores the form). A page run reads the registry from its cache;
+default is a hidden entry page that renders that same page (same form state, and a
+shared link to "/" restores the form) without a redirect's extra round trip. A page run reads the registry from its cache;
 the revalidation thread (context.py) re-walks the workspace for new runners.
 """
 
@@ -42,10 +42,6 @@ def _renderer(entry: PageEntry) -> Callable[[], None]:
     return render
 
 
-def _entry() -> None:
-    st.switch_page(page(_entries()[0].name), query_params=st.query_params.to_dict())
-
-
 def page(name: str) -> st.Page:
     """The st.Page of `name` (cheap: Streamlit identifies a page by its URL path)."""
     entry = next((e for e in _entries() if e.name == name), None)
@@ -58,6 +54,10 @@ def all_pages() -> list[st.Page]:
     """What st.navigation gets: the hidden entry page first, then the registry's pages."""
     entries = _entries()
     entry = st.Page(
-        _entry, title=entries[0].title, url_path="start", default=True, visibility="hidden"
+        _renderer(entries[0]),
+        title=entries[0].title,
+        url_path="start",
+        default=True,
+        visibility="hidden",
     )
     return [entry, *(page(e.name) for e in entries)]
