@@ -479,7 +479,7 @@ def _build(
     if "extra_overrides" not in errors:  # the form's own overrides need no parsing to count
         try:
             for extra in map(override_runs, state.extra_overrides):
-                runs[extra.key] = extra.count  # Hydra: the last override of a key wins
+                runs[extra.key] = extra.runs  # Hydra: the last override of a key wins
                 multirun = multirun or extra.sweeps
         except SweepError as exc:
             errors["extra_overrides"] = f"Extra overrides: {exc.message}"
