@@ -37,7 +37,7 @@ def render(data: PageData, field: FieldView) -> None:
     query = st.session_state.get(filter_key(data.page), "")
     shown, total = matches(index, index.version, query.strip().lower())
     options = [c.path for c in shown]
-    if field.value is not None and field.value not in options:
+    if isinstance(field.value, str) and field.value not in options:
         options.insert(0, field.value)
     wkey = state.seed(data.page, field.key, field.value)
     if not index.checkpoints:
