@@ -233,10 +233,9 @@ def state_from_overrides(
     sweeps: dict[str, str] = {}
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
-        for element in schema.elements:
-            if element.is_profile:
-                values[element.key] = profile
-                touched.add(element.key)
+        for key in (e.key for e in schema.elements if e.is_profile):
+            values[key] = profile
+            touched.add(key)
     by_path = schema.by_path
     for text, override in remaining:
         element = by_path.get(override_key(override))
