@@ -60,6 +60,10 @@ class CheckpointLike(Protocol):
 
 
 class RunConfigLike(Protocol):
+    """What the engine reads from workspace.RunConfig: a run's recorded config."""
+
+    @property
+    def overrides(self) -> tuple[str, ...]: ...  # overrides.yaml; () if the run has none
     def lookup(self, path: str) -> object | None: ...
 
 
