@@ -31,17 +31,21 @@ from dataclasses import dataclass
 from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
 from ..settings import Settings
 from . import effects as fx
-from .compose_fallback import PublicLoader
+from .compose_fallback import ComposeLoader, PublicLoader
 from .effects import Effect, ResolveIssue
 from .overrides import HYDRA_LOCK, OverrideSyntaxError, parse_override
 from .sweeps import run_cap_issue
+
+if TYPE_CHECKING:
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.plugins.config_source import ConfigSource
 
 CACHE_SIZE = 512
 FINGERPRINT_TTL_S = 1.0
@@ -96,7 +100,7 @@ STATS = _Stats()
 _CACHE: OrderedDict[tuple[object, ...], ComposeResult] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _FINGERPRINTS: dict[Path, tuple[float, str]] = {}
-_LOADERS: dict[str, Any] = {}
+_LOADERS: dict[str, ComposeLoader] = {}
 
 
 class HydraBusy(RuntimeError):
@@ -286,7 +290,7 @@ def _caching_source_class(scheme: str) -> type:
     return CachingSource
 
 
-def _loader(configs_dir: Path) -> Any:
+def _loader(configs_dir: Path) -> ComposeLoader:
     """One Hydra ConfigLoaderImpl per config dir (search path incl. plugins, built once)."""
     key = str(configs_dir.resolve())
     loader = _LOADERS.get(key)
@@ -325,7 +329,7 @@ def compose_target(settings: Settings, page: str) -> ComposeTarget:
     )
 
 
-def _hooked_loader(key: str) -> Any:
+def _hooked_loader(key: str) -> ConfigLoaderImpl:
     """The private hook (hydra._internal); tests/test_hydra_canary.py watches it."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra._internal.utils import create_config_search_path
@@ -408,7 +412,8 @@ def _effect_check(
     """Effects of each override and the run-time resolution of the composed `cfg`."""
     loader = _loader(compose_target(settings, page).config_dir)
     try:
-        entries = fx.tree_entries(defaults_list, lambda path: _plain_config(loader, path))
+        sources = loader.get_sources()
+        entries = fx.tree_entries(defaults_list, lambda path: _plain_config(sources, path))
         merged = fx.provenance(entries)
         found = fx.check_effects(config, defaults_list, entries, parsed, merged)
         resolved = fx.resolve_config(cfg, config, cwd=str(settings.root), multirun=multirun)
@@ -424,31 +429,42 @@ def _effect_check(
 _STRUCTURED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-def _plain_config(loader: Any, config_path: str) -> tuple[dict[str, Any], str]:
+def _plain_config(sources: Sequence[ConfigSource], config_path: str) -> tuple[dict[str, Any], str]:
     """(parsed data, display name) of the config Hydra loads for `config_path`.
 
     Workspace and package files come from the caching sources (parsed during the
-    compose); Hydra's structured configs (ConfigStore) never change in a process.
+    compose); package files and Hydra's structured configs (ConfigStore) never change in a
+    process. Without the caching sources (PublicLoader) workspace files are read afresh.
     """
-    sources = loader.repository.sources
     loaded = next(
         (s for s in sources if hasattr(s, "has_parsed") and s.has_parsed(config_path)), None
     )
     for source in [loaded] if loaded is not None else sources:
         if loaded is None and not source.is_config(config_path):
             continue
+        name = _shown_name(source, config_path)
         if hasattr(source, "plain_config"):
-            own = source.scheme() == "file"
-            name = f"{config_path}.yaml" if own else f"{config_path}.yaml (Hydra's)"
             return source.plain_config(config_path), name
+        if source.scheme() == "file":  # PublicLoader's: read afresh, so edits are seen at once
+            return _loaded_data(source, config_path), name
         key = (f"{source.provider}:{source.path}", config_path)
         if key not in _STRUCTURED:
-            data = OmegaConf.to_container(source.load_config(config_path).config, resolve=False)
-            _STRUCTURED[key] = (
-                {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
-            )
-        return _STRUCTURED[key], f"{config_path} (Hydra's)"
+            _STRUCTURED[key] = _loaded_data(source, config_path)
+        return _STRUCTURED[key], name
     return {}, config_path
+
+
+def _shown_name(source: ConfigSource, config_path: str) -> str:
+    """How the effect check names a config: a workspace file, or one of Hydra's own."""
+    scheme = source.scheme()
+    if scheme == "file":
+        return f"{config_path}.yaml"
+    return f"{config_path}.yaml (Hydra's)" if scheme == "pkg" else f"{config_path} (Hydra's)"
+
+
+def _loaded_data(source: ConfigSource, config_path: str) -> dict[str, Any]:
+    data = OmegaConf.to_container(source.load_config(config_path).config, resolve=False)
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _missing_keys(node: object, prefix: str = "") -> Iterable[str]:
