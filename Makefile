@@ -34,7 +34,8 @@ chromium:
 		echo "*** Install it with: apt-get install -y chromium. Browser tests will be SKIPPED."; \
 	fi
 
-test: $(STAMP) chromium
+# Types and formatting first (`check`), then every test.
+test: $(STAMP) chromium check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Everything but the browser tests and the ones marked slow (real servers, subprocess runners,
@@ -42,7 +43,8 @@ test: $(STAMP) chromium
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not slow" $(PYTEST_ARGS)
 
-# Types and formatting (to join `make test` once all of src/ type-checks).
+# Types and formatting: mypy on src/ (strict on form/, commands/, schema/, workspace/),
+# ruff format --check, ruff check. Part of `make test`; on its own for the edit loop.
 check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/ruff format --check .

@@ -159,8 +159,8 @@ def test_canary_hydra_defaults_list_is_recorded_and_walkable(settings: Settings)
     assert getattr(config_loader_impl.create_defaults_list, "_command_builder_recorder", False)
     assert len(recorded) == 1, "Hydra's compose no longer calls create_defaults_list"
     defaults_list = recorded[0]
-    loader = validate._loader(settings.configs_dir)
-    entries = fx.tree_entries(defaults_list, lambda p: validate._plain_config(loader, p))
+    sources = validate._loader(settings.configs_dir).get_sources()
+    entries = fx.tree_entries(defaults_list, lambda p: validate._plain_config(sources, p))
     names = [e.name for e in entries]
     assert "preset/models/model_example.yaml" in names
     assert names.index("model/optimizers/adam.yaml") < names.index("model/optimizers/adamw.yaml")

@@ -8,14 +8,21 @@ PublicLoader, with a warning), so nothing else would notice: these tests fail lo
 from __future__ import annotations
 
 import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-from command_builder.commands import validate
+from command_builder.commands import primary, validate
 from command_builder.commands.compose_fallback import PublicLoader
-from command_builder.settings import Settings
+from command_builder.settings import Settings, load_settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+T = TypeVar("T")
 
 CASES = [
     ((), RunMode.RUN),
@@ -67,14 +74,15 @@ def test_hook_and_public_api_compose_the_same(
     assert hooked == public
 
 
+def _moved(key: str) -> object:  # test stand-in for an upgrade that moved the internals
+    raise ImportError("No module named 'hydra._internal.sources_registry'")
+
+
 def test_broken_hook_falls_back_to_hydra_compose(
     demo_settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def moved(key: str) -> object:  # test stand-in for an upgrade that moved the internals
-        raise ImportError("No module named 'hydra._internal.sources_registry'")
-
     validate.clear_cache()
-    monkeypatch.setattr(validate, "_hooked_loader", moved)
+    monkeypatch.setattr(validate, "_hooked_loader", _moved)
     with caplog.at_level(logging.WARNING):
         good = validate.compose_check(demo_settings, "train", ["trainer.max_epochs=3"])
         bad = validate.compose_check(demo_settings, "train", ["trainer.no_such_key=1"])
@@ -83,3 +91,45 @@ def test_broken_hook_falls_back_to_hydra_compose(
     assert good.ok and good.config["trainer"]["max_epochs"] == 3
     assert not bad.ok and bad.issues[0].override == "trainer.no_such_key=1"
     assert "private compose hook is unavailable" in caplog.text
+
+
+def _both_loaders(monkeypatch: pytest.MonkeyPatch, run: Callable[[], T]) -> tuple[T, T]:
+    """`run()` with the private hook, then with the public fallback (fresh caches each)."""
+    validate.clear_cache()
+    primary.clear_cache()
+    hooked = run()
+    validate.clear_cache()
+    primary.clear_cache()
+    with monkeypatch.context() as patch:
+        patch.setattr(validate, "_hooked_loader", _moved)
+        public = run()
+        validate.clear_cache()
+        primary.clear_cache()
+    return hooked, public
+
+
+def test_fallback_gives_a_generic_page_its_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The generic form asks the loader for each group's options (and probes the mandatory
+    # `domain: ???` with its first): the fallback lacked get_group_options, so every
+    # generic page failed to open while the hook was broken.
+    shutil.copytree(FIXTURES / "ocr_newest", tmp_path / "ocr_newest")
+    settings = load_settings(tmp_path / "ocr_newest")
+    hooked, public = _both_loaders(monkeypatch, lambda: primary.primary_tree(settings, "train"))
+    assert public == hooked
+    assert any(g.mandatory and g.options for g in public.groups)
+
+
+def test_fallback_keeps_the_effect_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The effect check reads the configs the composition loaded from the loader's config
+    # sources: the fallback had none, so every check said "the effect check failed".
+    settings = load_settings(FIXTURES / "effects_project")
+
+    def check() -> validate.ComposeResult:
+        return validate.compose_check(settings, "train", ["model/optimizers=adam"])
+
+    hooked, public = _both_loaders(monkeypatch, check)
+    assert public.ok and public.resolve_issues == () and public.resolved is not None
+    assert public.effects == hooked.effects
+    assert [e.key for e in public.effects] == ["model.optimizer._target_"]

@@ -127,8 +127,10 @@ def _compose_refusal(settings: Settings, page: str, built: BuiltCommand) -> str 
 
 
 def _job_json(job: Job | None) -> dict[str, object] | None:
-    if job is None:
-        return None
+    return None if job is None else _job_data(job)
+
+
+def _job_data(job: Job) -> dict[str, object]:
     data = job.to_dict()
     data["command"] = display_command(job.argv)
     return data
@@ -261,16 +263,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     if isinstance(found, int):
         return found
     settings, job = found
-    data = _job_json(job)
+    data = _job_data(job)
     multirun = job_multirun(settings, job)
     if args.json:
         if multirun is not None:
-            data["subruns"] = [s.to_dict() for s in multirun.subruns]  # type: ignore[index]
+            data["subruns"] = [s.to_dict() for s in multirun.subruns]
         print(json.dumps(data, indent=2))
         return EXIT_OK
-    for key, value in data.items():  # type: ignore[union-attr]
+    for key, value in data.items():
         if key in TIME_FIELDS:
-            print(f"{key:>16}: {_when(value)}")  # type: ignore[arg-type]
+            print(f"{key:>16}: {_when(value if isinstance(value, int | float) else None)}")
         elif key not in ("argv", "form_values"):
             print(f"{key:>16}: {'' if value is None else value}")
     print(f"{'form_values':>16}: {json.dumps(job.form_values)}")

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from hydra.core.override_parser.types import Override
+
 from .overrides import has_interpolation, override_value
 
 MAX_EFFECTS_PER_OVERRIDE = 50
@@ -176,7 +178,9 @@ def recorded_defaults() -> Iterator[list[Any]]:
         _RECORD.holder = previous
 
 
-def _walk_tree(tree: Any, chain: tuple[object, ...] = ()) -> Iterator[tuple[Any, Any, tuple]]:
+def _walk_tree(
+    tree: Any, chain: tuple[object, ...] = ()
+) -> Iterator[tuple[Any, Any, tuple[object, ...]]]:
     """(tree node, input default, chain) per leaf, in Hydra's _dfs_walk order."""
     here = (*chain, tree.node)
     if not tree.children:
@@ -319,8 +323,8 @@ def _touches(a: str, b: str) -> bool:
 
 
 def _later_override(
-    overrides: Sequence[tuple[str, Any]], after: int, key: str
-) -> tuple[str, Any] | None:
+    overrides: Sequence[tuple[str, Override]], after: int, key: str
+) -> tuple[str, Override] | None:
     """The last value override after position `after` that writes or deletes `key`'s path."""
     found = None
     for text, ov in overrides[after + 1 :]:
@@ -329,7 +333,9 @@ def _later_override(
     return found
 
 
-def _value_effects(config: Mapping[str, Any], values: Sequence[tuple[str, Any]]) -> list[Effect]:
+def _value_effects(
+    config: Mapping[str, Any], values: Sequence[tuple[str, Override]]
+) -> list[Effect]:
     effects: list[Effect] = []
     for index, (text, ov) in enumerate(values):
         if ov.is_delete() or ov.is_sweep_override():
@@ -379,7 +385,7 @@ def _group_effects(
     nodes: Sequence[object],
     entries: Sequence[Entry],
     merged: Mapping[str, tuple[object, int]],
-    values: Sequence[tuple[str, Any]],
+    values: Sequence[tuple[str, Override]],
 ) -> list[Effect]:
     """Keys of the chosen option's own values (its subtree, merged) that the run lacks."""
     own: dict[str, Any] = {}
@@ -415,7 +421,7 @@ def check_effects(
     config: Mapping[str, Any],
     defaults_list: Any,
     entries: Sequence[Entry],
-    parsed: Sequence[tuple[str, Any]],
+    parsed: Sequence[tuple[str, Override]],
     merged: Mapping[str, tuple[object, int]],
 ) -> tuple[Effect, ...]:
     """Every override's effect on the composed `config` (plain, unresolved, with `hydra`).
@@ -435,7 +441,7 @@ def check_effects(
     return tuple(effects)
 
 
-def _group_key(ov: Any) -> str:
+def _group_key(ov: Override) -> str:
     """Hydra's override key of a group override (`group`, `group@pkg`)."""
     key = ov.get_key_element()
     return key.lstrip("+")
@@ -685,7 +691,7 @@ def attribute_resolve_issues(
     issues: Sequence[tuple[str, str]],
     defaults_list: Any,
     entries: Sequence[Entry],
-    parsed: Sequence[tuple[str, Any]],
+    parsed: Sequence[tuple[str, Override]],
     merged: Mapping[str, tuple[object, int]],
 ) -> tuple[ResolveIssue, ...]:
     """Name the override that introduced each failing interpolation, and the file that set it.

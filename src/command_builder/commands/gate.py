@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
+from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from ..settings import Settings, WorkspaceError
@@ -47,7 +48,15 @@ from .command_line import is_workspace_command
 from .launchers import MULTIRUN_FLAGS
 from .overrides import OverrideSyntaxError, override_value, parse_override, unescape_omegaconf
 from .sweeps import run_cap_issue
-from .validate import HydraBusy, _attribute, _compose, compose_check, hydra_lock, hydra_message
+from .validate import (
+    HydraBusy,
+    _attribute,
+    _compose,
+    compose_check,
+    config_data,
+    hydra_lock,
+    hydra_message,
+)
 
 FORBIDDEN_NAMES = ("_target_", "_partial_", "_args_")
 SAFE_RESOLVERS = frozenset({"oc.select", "oc.decode"})
@@ -112,7 +121,7 @@ class GateRefused(ValueError):
 @dataclass(frozen=True)
 class _Override:
     text: str
-    parsed: Any  # hydra Override
+    parsed: Override
     dest: str  # dotted config path it writes (package applied, `/` as `.`)
 
 
@@ -193,8 +202,8 @@ def _spelling_problems(override: _Override) -> Iterator[GateProblem]:
         yield GateProblem(text, f"removes {override.dest}, one of Hydra's own settings")
         return
     if "/" in override.parsed.key_or_group and override.parsed.key_or_group != LAUNCHER_GROUP:
-        reason = _hydra_reason(override.dest) or _GENERIC
-        yield GateProblem(text, f"chooses {override.parsed.key_or_group}: {reason}")
+        why = _hydra_reason(override.dest) or _GENERIC
+        yield GateProblem(text, f"chooses {override.parsed.key_or_group}: {why}")
         return
     for path in sorted(set(_leaf_paths(override.dest, override.parsed._value))):
         reason = _hydra_reason(path)
@@ -314,8 +323,7 @@ class _Judge:
         except Exception as exc:  # Hydra raises many types
             culprit = _attribute(exc, [(o.text, o.parsed) for o in self.overrides])
             return [GateProblem(culprit, f"does not compose: {hydra_message(exc)}")]
-        data = OmegaConf.to_container(cfg, resolve=False)
-        assert isinstance(data, dict)
+        data = config_data(cfg)
         problems = self._launcher_problems(data, base_data)
         if problems:
             return problems
@@ -351,7 +359,9 @@ class _Judge:
 
     # -- launcher and the hydra subtree ---------------------------------------------------
 
-    def _launcher_problems(self, data: dict, base_data: dict) -> list[GateProblem]:
+    def _launcher_problems(
+        self, data: dict[str, Any], base_data: dict[str, Any]
+    ) -> list[GateProblem]:
         choice = data["hydra"]["runtime"]["choices"].get(LAUNCHER_GROUP)
         default = base_data["hydra"]["runtime"]["choices"].get(LAUNCHER_GROUP)
         blame = self._blame(LAUNCHER_GROUP.replace("/", "."))
@@ -368,18 +378,20 @@ class _Judge:
         self._launcher_base = launcher
         return []
 
-    def _own_config(self, overrides: tuple[str, ...]) -> dict | None:
+    def _own_config(self, overrides: tuple[str, ...]) -> dict[str, Any] | None:
         """What the workspace's configs give (with a launcher choice): compose_check's cache."""
         result = compose_check(self.settings, self.page, overrides, multirun=self.multirun)
         return result.config if result.ok else None
 
-    def _hydra_diff_problems(self, hydra: dict, base: dict) -> list[GateProblem]:
+    def _hydra_diff_problems(
+        self, hydra: dict[str, Any], base: dict[str, Any]
+    ) -> list[GateProblem]:
         problems: list[GateProblem] = []
         choices, base_choices = hydra["runtime"]["choices"], base["runtime"]["choices"]
         for group in sorted(set(choices) | set(base_choices)):
             if group.startswith("hydra/") and choices.get(group) != base_choices.get(group):
-                reason = _hydra_reason(group.replace("/", ".")) or _GENERIC
-                problems.append(GateProblem(self._blame(group), f"changes {group}: {reason}"))
+                why = _hydra_reason(group.replace("/", ".")) or _GENERIC
+                problems.append(GateProblem(self._blame(group), f"changes {group}: {why}"))
         for path, value in _changes(hydra, base, "hydra"):
             if any(_within(path, c) for c in _COMPUTED):
                 continue
@@ -388,7 +400,7 @@ class _Judge:
                 problems.append(GateProblem(self._blame(path), f"{path}: {reason}"))
         return problems
 
-    def _sweep_problems(self, data: dict) -> list[GateProblem]:
+    def _sweep_problems(self, data: dict[str, Any]) -> list[GateProblem]:
         """Sweeper params are overrides the sweeper applies: checked like overrides, counted."""
         params = data["hydra"]["sweeper"].get("params") or {}
         texts = []
@@ -446,6 +458,7 @@ class _Judge:
 
     def _folder_problems(self, context: DictConfig) -> tuple[list[GateProblem], Path | None]:
         problems: list[GateProblem] = []
+        names: tuple[str, ...]
         if self.multirun:
             names = ("hydra.sweep.dir", "hydra.sweep.subdir")
         else:

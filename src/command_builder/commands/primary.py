@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from ..form.generic import ConfigTree, GroupChoice
 from ..settings import Settings
 from .overrides import HYDRA_LOCK
-from .validate import _compose, _loader, compose_target, config_fingerprint, hydra_message
+from .validate import (
+    _compose,
+    _loader,
+    compose_target,
+    config_data,
+    config_fingerprint,
+    hydra_message,
+)
 
 MAX_PROBES = 8  # mandatory groups probed per primary config
 _MANDATORY = re.compile(r"You must specify '([\w/-]+)'")
@@ -50,11 +57,9 @@ def primary_tree(settings: Settings, page: str) -> ConfigTree:
             cfg, groups = _compose_probing(settings, page, target.config_dir, target.config_name)
         except Exception as exc:  # Hydra raises many types; the page shows its message
             raise PrimaryConfigError(f"{shown}: {hydra_message(exc)}") from exc
-    config = OmegaConf.to_container(cfg, resolve=False)
-    assert isinstance(config, dict)
     tree = ConfigTree(
         primary=shown,
-        config={str(k): v for k, v in config.items() if k != "hydra"},
+        config={k: v for k, v in config_data(cfg).items() if k != "hydra"},
         groups=groups,
     )
     with _lock:
@@ -63,8 +68,8 @@ def primary_tree(settings: Settings, page: str) -> ConfigTree:
 
 
 def _compose_probing(
-    settings: Settings, page: str, config_dir: Any, config_name: str | None
-) -> tuple[Any, tuple[GroupChoice, ...]]:
+    settings: Settings, page: str, config_dir: Path, config_name: str | None
+) -> tuple[DictConfig, tuple[GroupChoice, ...]]:
     """Compose the primary config; a mandatory group (`domain: ???`) is composed with its
     first option, so the form still has the leaves, and marked mandatory."""
     from hydra.errors import ConfigCompositionException
@@ -87,7 +92,7 @@ def _compose_probing(
 
 
 def _groups(
-    cfg: Any, config_dir: Any, optional: frozenset[str], mandatory: frozenset[str]
+    cfg: DictConfig, config_dir: Path, optional: frozenset[str], mandatory: frozenset[str]
 ) -> tuple[GroupChoice, ...]:
     """The composed config's group choices (hydra.runtime.choices, in defaults-list order),
     without Hydra's own groups; their options from Hydra's repository.
@@ -118,7 +123,7 @@ def _groups(
     return tuple(found)
 
 
-def _optional_groups(config_dir: Any, config_name: str | None) -> frozenset[str]:
+def _optional_groups(config_dir: Path, config_name: str | None) -> frozenset[str]:
     """Groups the primary config's own defaults list marks `optional`."""
     import yaml
 

@@ -110,8 +110,8 @@ def run_cap_issue(overrides: Sequence[str]) -> tuple[str | None, str] | None:
             found = override_runs(text)
         except SweepError:
             continue
-        runs[found.key] = (text, found.count)
-        problem = too_many_runs(found.count)
+        runs[found.key] = (text, found.runs)
+        problem = too_many_runs(found.runs)
         if problem:
             return text, problem
     problem = too_many_runs(math.prod(count for _, count in runs.values()))
@@ -266,7 +266,7 @@ class OverrideRuns(NamedTuple):
     """One override as Hydra's basic sweeper sees it."""
 
     key: str  # the sweeper's key (`a.b`, `+a.b`, `group`); the last override of a key wins
-    count: int  # values it contributes (1 unless it sweeps)
+    runs: int  # values it contributes (1 unless it sweeps)
     sweeps: bool  # a sweep, or hydra.mode=MULTIRUN: the command needs --multirun
 
 
@@ -287,7 +287,7 @@ def override_runs(text: str) -> OverrideRuns:
 
 def count_runs(overrides: Sequence[str]) -> int:
     """Runs Hydra's basic sweeper makes: product over keys, the last override of a key wins."""
-    return math.prod({r.key: r.count for r in map(override_runs, overrides)}.values())
+    return math.prod({r.key: r.runs for r in map(override_runs, overrides)}.values())
 
 
 def expand_runs(overrides: Sequence[str], *, limit: int = 10_000) -> list[list[str]]:

@@ -31,16 +31,21 @@ from dataclasses import dataclass
 from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
 from ..settings import Settings
 from . import effects as fx
-from .compose_fallback import PublicLoader
+from .compose_fallback import ComposeLoader, PublicLoader
 from .effects import Effect, ResolveIssue
 from .overrides import HYDRA_LOCK, OverrideSyntaxError, parse_override
 from .sweeps import run_cap_issue
+
+if TYPE_CHECKING:
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.plugins.config_source import ConfigSource
 
 CACHE_SIZE = 512
 FINGERPRINT_TTL_S = 1.0
@@ -95,7 +100,7 @@ STATS = _Stats()
 _CACHE: OrderedDict[tuple[object, ...], ComposeResult] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _FINGERPRINTS: dict[Path, tuple[float, str]] = {}
-_LOADERS: dict[str, Any] = {}
+_LOADERS: dict[str, ComposeLoader] = {}
 
 
 class HydraBusy(RuntimeError):
@@ -236,7 +241,7 @@ def _caching_source_class(scheme: str) -> type:
     class CachingSource(base):  # type: ignore[misc, valid-type]
         def __init__(self, provider: str, path: str) -> None:
             super().__init__(provider=provider, path=path)
-            self._parsed: dict[str, tuple[object, Any, object]] = {}
+            self._parsed: dict[str, tuple[object, Any, dict[Any, Any] | list[Any]]] = {}
 
         def __deepcopy__(self, memo: dict[int, object]) -> CachingSource:
             return self  # CachingConfigRepository deep-copies its delegate per compose
@@ -257,6 +262,7 @@ def _caching_source_class(scheme: str) -> type:
             if known is None or known[0] != stamp:
                 loaded = super().load_config(config_path)
                 data = OmegaConf.to_container(loaded.config, resolve=False)
+                assert isinstance(data, (dict, list))  # what a container converts to
                 known = (stamp, loaded, data)
                 self._parsed[config_path] = known
             _, loaded, data = known
@@ -284,7 +290,7 @@ def _caching_source_class(scheme: str) -> type:
     return CachingSource
 
 
-def _loader(configs_dir: Path) -> Any:
+def _loader(configs_dir: Path) -> ComposeLoader:
     """One Hydra ConfigLoaderImpl per config dir (search path incl. plugins, built once)."""
     key = str(configs_dir.resolve())
     loader = _LOADERS.get(key)
@@ -323,7 +329,7 @@ def compose_target(settings: Settings, page: str) -> ComposeTarget:
     )
 
 
-def _hooked_loader(key: str) -> Any:
+def _hooked_loader(key: str) -> ConfigLoaderImpl:
     """The private hook (hydra._internal); tests/test_hydra_canary.py watches it."""
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
     from hydra._internal.utils import create_config_search_path
@@ -346,12 +352,13 @@ def _compose(settings: Settings, page: str, overrides: list[str], multirun: bool
     version.setbase(target.version_base)
     JobRuntime().set("name", target.job_name)  # what @hydra.main sets from the runner's file name
     STATS.compositions += 1
-    return _loader(target.config_dir).load_configuration(
+    cfg: DictConfig = _loader(target.config_dir).load_configuration(
         config_name=target.config_name,
         overrides=overrides,
         run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN,
         from_shell=False,
     )
+    return cfg
 
 
 def _check(
@@ -361,7 +368,7 @@ def _check(
     if primary is not None and not primary.is_file():
         return ComposeResult(False, (ComposeIssue(None, f"no primary config {primary}"),), None)
     issues: list[ComposeIssue] = []
-    parsed: list[tuple[str, Any]] = []
+    parsed: list[tuple[str, Override]] = []
     for text in overrides:
         try:
             parsed.append((text, parse_override(text)))
@@ -375,17 +382,22 @@ def _check(
             _compose_attributing(settings, page, job, False, issues, origin)
     if issues or cfg is None:
         return ComposeResult(False, tuple(issues), None)
-    config = OmegaConf.to_container(cfg, resolve=False)
-    assert isinstance(config, dict)
+    config = config_data(cfg)
     app = {k: v for k, v in config.items() if k != "hydra"}
     missing = tuple(sorted(_missing_keys(app)))
     if not recorded:  # a Hydra upgrade moved the defaults list: the canary test says so
-        return ComposeResult(True, (), config, missing)  # type: ignore[arg-type]
-    plain: dict[str, Any] = config  # type: ignore[assignment]
+        return ComposeResult(True, (), config, missing)
     found, resolve_issues, resolved = _effect_check(
-        settings, page, cfg, plain, recorded[-1], parsed, multirun
+        settings, page, cfg, config, recorded[-1], parsed, multirun
     )
-    return ComposeResult(True, (), config, missing, found, resolve_issues, resolved)  # type: ignore[arg-type]
+    return ComposeResult(True, (), config, missing, found, resolve_issues, resolved)
+
+
+def config_data(cfg: DictConfig) -> dict[str, Any]:
+    """A composed config as plain, unresolved data, keyed by str as its YAML is."""
+    data = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(data, dict)
+    return {str(k): v for k, v in data.items()}
 
 
 def _effect_check(
@@ -394,13 +406,14 @@ def _effect_check(
     cfg: DictConfig,
     config: dict[str, Any],
     defaults_list: Any,
-    parsed: list[tuple[str, Any]],
+    parsed: list[tuple[str, Override]],
     multirun: bool,
 ) -> tuple[tuple[Effect, ...], tuple[ResolveIssue, ...], dict[str, Any] | None]:
     """Effects of each override and the run-time resolution of the composed `cfg`."""
     loader = _loader(compose_target(settings, page).config_dir)
     try:
-        entries = fx.tree_entries(defaults_list, lambda path: _plain_config(loader, path))
+        sources = loader.get_sources()
+        entries = fx.tree_entries(defaults_list, lambda path: _plain_config(sources, path))
         merged = fx.provenance(entries)
         found = fx.check_effects(config, defaults_list, entries, parsed, merged)
         resolved = fx.resolve_config(cfg, config, cwd=str(settings.root), multirun=multirun)
@@ -416,31 +429,42 @@ def _effect_check(
 _STRUCTURED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-def _plain_config(loader: Any, config_path: str) -> tuple[dict[str, Any], str]:
+def _plain_config(sources: Sequence[ConfigSource], config_path: str) -> tuple[dict[str, Any], str]:
     """(parsed data, display name) of the config Hydra loads for `config_path`.
 
     Workspace and package files come from the caching sources (parsed during the
-    compose); Hydra's structured configs (ConfigStore) never change in a process.
+    compose); package files and Hydra's structured configs (ConfigStore) never change in a
+    process. Without the caching sources (PublicLoader) workspace files are read afresh.
     """
-    sources = loader.repository.sources
     loaded = next(
         (s for s in sources if hasattr(s, "has_parsed") and s.has_parsed(config_path)), None
     )
     for source in [loaded] if loaded is not None else sources:
         if loaded is None and not source.is_config(config_path):
             continue
+        name = _shown_name(source, config_path)
         if hasattr(source, "plain_config"):
-            own = source.scheme() == "file"
-            name = f"{config_path}.yaml" if own else f"{config_path}.yaml (Hydra's)"
             return source.plain_config(config_path), name
+        if source.scheme() == "file":  # PublicLoader's: read afresh, so edits are seen at once
+            return _loaded_data(source, config_path), name
         key = (f"{source.provider}:{source.path}", config_path)
         if key not in _STRUCTURED:
-            data = OmegaConf.to_container(source.load_config(config_path).config, resolve=False)
-            _STRUCTURED[key] = (
-                {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
-            )
-        return _STRUCTURED[key], f"{config_path} (Hydra's)"
+            _STRUCTURED[key] = _loaded_data(source, config_path)
+        return _STRUCTURED[key], name
     return {}, config_path
+
+
+def _shown_name(source: ConfigSource, config_path: str) -> str:
+    """How the effect check names a config: a workspace file, or one of Hydra's own."""
+    scheme = source.scheme()
+    if scheme == "file":
+        return f"{config_path}.yaml"
+    return f"{config_path}.yaml (Hydra's)" if scheme == "pkg" else f"{config_path} (Hydra's)"
+
+
+def _loaded_data(source: ConfigSource, config_path: str) -> dict[str, Any]:
+    data = OmegaConf.to_container(source.load_config(config_path).config, resolve=False)
+    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _missing_keys(node: object, prefix: str = "") -> Iterable[str]:
@@ -458,7 +482,7 @@ def _missing_keys(node: object, prefix: str = "") -> Iterable[str]:
 def _compose_attributing(
     settings: Settings,
     page: str,
-    parsed: list[tuple[str, Any]],
+    parsed: list[tuple[str, Override]],
     multirun: bool,
     issues: list[ComposeIssue],
     origin: dict[str, str] | None = None,
@@ -485,8 +509,8 @@ def _compose_attributing(
 
 
 def _sweep_jobs(
-    parsed: list[tuple[str, Any]],
-) -> Iterable[tuple[list[tuple[str, Any]], dict[str, str]]]:
+    parsed: list[tuple[str, Override]],
+) -> Iterable[tuple[list[tuple[str, Override]], dict[str, str]]]:
     """Job override lists of a multirun: each sweep value once, other sweeps at their first."""
     sweeps = [(i, ov) for i, (_, ov) in enumerate(parsed) if ov.is_sweep_override()]
     if not sweeps:
@@ -553,7 +577,7 @@ def hydra_message(exc: BaseException) -> str:
     return "\n".join(parts) or type(exc).__name__
 
 
-def _attribute(exc: BaseException, candidates: list[tuple[str, Any]]) -> str | None:
+def _attribute(exc: BaseException, candidates: list[tuple[str, Override]]) -> str | None:
     """The override text an error is about: input line > quoted key > group/option > full_key."""
     chain = _chain(exc)
     message = "\n".join(str(e) for e in chain)
@@ -572,13 +596,13 @@ def _attribute(exc: BaseException, candidates: list[tuple[str, Any]]) -> str | N
         value = ov.value()
         if isinstance(value, str) and f"'{ov.key_or_group}/{value}'" in message:
             return text
-    named = [  # "Multiple values for callbacks": the key as a bare word, if only one matches
+    bare = [  # "Multiple values for callbacks": the key as a bare word, if only one matches
         text
         for text, ov in candidates
         if re.search(rf"(?<![\w./-]){re.escape(ov.key_or_group)}(?![\w/-])", message)
     ]
-    if len(named) == 1:
-        return named[0]
+    if len(bare) == 1:
+        return bare[0]
     full_keys = [str(k) for e in chain if (k := getattr(e, "full_key", None))]
     for text, ov in candidates:
         key = ov.key_or_group
@@ -588,6 +612,6 @@ def _attribute(exc: BaseException, candidates: list[tuple[str, Any]]) -> str | N
     return None
 
 
-def _full_key(override: Any) -> str:
+def _full_key(override: Override) -> str:
     package = override.package
     return f"{override.key_or_group}@{package}" if package is not None else override.key_or_group

@@ -81,7 +81,7 @@ def list_submissions(settings: Settings) -> tuple[Submission, ...]:
 
 
 def _submissions_in(settings: Settings, run_dir: Path) -> list[Submission]:
-    result = []
+    result: list[Submission] = []
     try:
         entries = list(os.scandir(run_dir / "submissions"))
     except OSError:

@@ -19,7 +19,7 @@ def apply_checkpoint(
     catalog: CatalogLike,
     index: CheckpointIndexLike,
     state: FormState,
-    path: str | None,
+    path: object,
 ) -> tuple[FormState, frozenset[str]]:
     """Select checkpoint `path` and fill the fill_from_checkpoint fields from its run.
 
@@ -28,7 +28,7 @@ def apply_checkpoint(
     record follows the run's architecture; the filled fields are not touched (the user
     did not choose them), a component the user chose that the run's architecture does
     not support is reset with a notice. An unknown or deleted checkpoint is still
-    selected (the view shows the error) and fills nothing.
+    selected (the view shows the error) and fills nothing, as is any other value.
     """
     checkpoint = find_checkpoint(index, path)
     config = index.run_config(checkpoint.run_dir) if checkpoint is not None else None
@@ -37,7 +37,7 @@ def apply_checkpoint(
     if config is not None and profile_field is not None:
         # The run's recorded overrides name its profile exactly; the config match is a fallback.
         # No overrides.yaml reads as (): then only the config can say (not "none").
-        overrides = getattr(config, "overrides", None)
+        overrides = config.overrides
         profile = profile_of_overrides(schema, catalog, overrides) if overrides else None
         if profile is not None:
             filled[profile_field.key] = profile

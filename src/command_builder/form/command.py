@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from hydra.core.override_parser.types import Override
 
@@ -43,7 +44,10 @@ from .state import (
     initial_state,
     same_value,
 )
-from .view import CheckpointIndexLike, FormView, build_view
+from .view import FormView, build_view
+
+if TYPE_CHECKING:  # types only: page_context is what loads them
+    from ..workspace import Catalog, CheckpointIndex
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,8 @@ class PageContext:
     """What a page needs from the workspace, fetched once per call site."""
 
     schema: PageSchema
-    catalog: CatalogLike
-    index: CheckpointIndexLike | None
+    catalog: Catalog
+    index: CheckpointIndex | None  # the workspace's own: the CLI refreshes it
 
 
 def page_context(settings: Settings, page: str) -> PageContext:
@@ -233,10 +237,9 @@ def state_from_overrides(
     sweeps: dict[str, str] = {}
     profile, remaining = _take_profile(schema, catalog, _parse_all(overrides))
     if profile is not None:
-        for element in schema.elements:
-            if element.is_profile:
-                values[element.key] = profile
-                touched.add(element.key)
+        for key in (e.key for e in schema.elements if e.is_profile):
+            values[key] = profile
+            touched.add(key)
     by_path = schema.by_path
     for text, override in remaining:
         element = by_path.get(override_key(override))

@@ -192,10 +192,10 @@ def _refined(
     for element in refine.elements:
         path = element.hydra_override[0] if element.hydra_override else None
         base = by_path.get(path) if path is not None else None
-        if base is None:
+        if base is None or path is None:
             merged.append(element)
             continue
-        used.add(path)  # type: ignore[arg-type]
+        used.add(path)
         update = {f: getattr(element, f) for f in _REFINED if f in element.model_fields_set}
         merged.append(base.model_copy(update={"key": element.key, **update}))
     merged.extend(e for e in derived if e.hydra_override[0] not in used)

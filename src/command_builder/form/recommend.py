@@ -26,7 +26,8 @@ def recommendations(
     """The chosen architecture's use cases, else the leading use case of each architecture."""
     if schema.use_cases_source != "architectures":
         return ()
-    chosen = catalog.architectures.get(state.values.get(schema.architecture_key))
+    name = state.values.get(schema.architecture_key)
+    chosen = catalog.architectures.get(name) if isinstance(name, str) else None
     if chosen is not None:
         pairs = [(chosen, u) for u in chosen.use_cases]
     else:

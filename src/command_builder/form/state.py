@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ..commands.sweeps import SweepError, parse_sweep_spec
 from ..schema import Element, PageSchema
+
+if TYPE_CHECKING:  # types only: the engine reads the catalog it is given, never loads one
+    from ..workspace import ArchitectureMeta, OptimizerMeta, PreprocessingProfile
+
+_Meta = TypeVar("_Meta")
 
 
 class FrozenMap(Mapping[str, object]):
@@ -88,12 +93,20 @@ class FormState:
 
 
 class CatalogLike(Protocol):
-    """What the engine reads from workspace.Catalog (README, Architecture)."""
+    """What the engine reads from workspace.Catalog (README, Architecture).
 
-    version: str
-    architectures: Mapping
-    optimizers: Mapping
-    preprocessing_profiles: Mapping
+    Read-only and hashable, as the frozen Catalog is: views are memoised per catalog.
+    """
+
+    def __hash__(self) -> int: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def architectures(self) -> Mapping[str, ArchitectureMeta]: ...
+    @property
+    def optimizers(self) -> Mapping[str, OptimizerMeta]: ...
+    @property
+    def preprocessing_profiles(self) -> Mapping[str, PreprocessingProfile]: ...
 
     def group_options(self, group: str) -> tuple[str, ...]: ...
     def meta_options(self, kind: str) -> tuple[str, ...]: ...
@@ -115,11 +128,11 @@ def coerce(element: Element, value: object) -> object:
         return () if value is None else value
     if value == "" and isinstance(value, str):
         return None
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if element.kind == "float" and is_number:
-        return float(value)  # type: ignore[arg-type]
-    if element.kind == "str" and is_number:
-        return str(value)  # a text field holds text: `exp_name=123` is the text "123"
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if element.kind == "float" and number is not None:
+        return float(number)
+    if element.kind == "str" and number is not None:
+        return str(number)  # a text field holds text: `exp_name=123` is the text "123"
     return value
 
 
@@ -240,7 +253,7 @@ def _changed(before: Mapping[str, object], after: Mapping[str, object], key: str
 
 def _follow_architecture(
     schema: PageSchema,
-    meta: Any,
+    meta: ArchitectureMeta | None,
     values: dict[str, object],
     assigned: frozenset[str],
     touched: frozenset[str],
@@ -268,7 +281,7 @@ def _follow_architecture(
 
 
 def _supported_sweeps(
-    schema: PageSchema, meta: Any, sweeps: FrozenMap
+    schema: PageSchema, meta: ArchitectureMeta, sweeps: FrozenMap
 ) -> tuple[FrozenMap, dict[str, str]]:
     """Stop the sweeps over choices the architecture does not support; say which."""
     kept = dict(sweeps)
@@ -294,7 +307,7 @@ def _supported_sweeps(
     return FrozenMap(kept), stopped
 
 
-def _meta(entries: Mapping, name: object) -> Any:
+def _meta(entries: Mapping[str, _Meta], name: object) -> _Meta | None:
     return entries.get(name) if isinstance(name, str) else None
 
 
@@ -302,19 +315,21 @@ def _follows_architecture(element: Element) -> bool:
     return bool(element.metadata_default_key or element.filter_by_architecture_key)
 
 
-def _compatible(element: Element, meta: Any) -> tuple[object, ...]:
+def _compatible(element: Element, meta: ArchitectureMeta | None) -> tuple[object, ...]:
     """The architecture's choices for this field; () = no restriction (as the view filters)."""
     kind = element.filter_by_architecture_key
     return tuple(meta.compatible.get(kind) or ()) if kind and meta is not None else ()
 
 
-def _supports(element: Element, meta: Any, value: object) -> bool:
+def _supports(element: Element, meta: ArchitectureMeta | None, value: object) -> bool:
     compatible = _compatible(element, meta)
     items = value if isinstance(value, tuple) else (value,)
     return not compatible or all(v is None or v in compatible for v in items)
 
 
-def _architecture_default(element: Element, meta: Any, current: object) -> object:
+def _architecture_default(
+    element: Element, meta: ArchitectureMeta | None, current: object
+) -> object:
     """The architecture's default; without one, the current value if it fits, else the
     first compatible choice (the metadata ranks them), else the schema's default."""
     name = element.metadata_default_key

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..commands.launchers import LauncherError, parse_additional_parameters
 from ..commands.overrides import OverrideSyntaxError, format_override, parse_override
@@ -31,35 +31,55 @@ from ..commands.sweeps import (
     parse_sweep_spec,
     too_many_runs,
 )
-from ..schema import Element, PageSchema
+from ..schema import Element, Expression, PageSchema
 from .generic import NO_CHOICE
 from .run_match import run_warnings
 from .state import CatalogLike, FormState, coerce, same_value
 
-_EMPTY: Mapping = MappingProxyType({})
+if TYPE_CHECKING:  # types only: the engine is given these, never loads them
+    from ..workspace import ArchitectureMeta, OptimizerMeta
+
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})  # empty: stands for a mapping of any type
 
 
 class CheckpointLike(Protocol):
-    path: str
-    run_dir: str
-    run_name: str
-    epoch: int | None
-    step: int | None
+    """What the engine reads from workspace.Checkpoint (frozen: read-only here too)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def run_dir(self) -> str: ...
+    @property
+    def run_name(self) -> str: ...
+    @property
+    def epoch(self) -> int | None: ...
+    @property
+    def step(self) -> int | None: ...
+    @property
+    def metric(self) -> tuple[str, float] | None: ...
 
 
 class RunConfigLike(Protocol):
+    """What the engine reads from workspace.RunConfig: a run's recorded config."""
+
+    @property
+    def overrides(self) -> tuple[str, ...]: ...  # overrides.yaml; () if the run has none
     def lookup(self, path: str) -> object | None: ...
 
 
 class CheckpointIndexLike(Protocol):
     """What the engine reads from workspace.CheckpointIndex (README, Architecture).
 
-    An index with a `root` (the workspace folder) lets checkpoint values be given
-    relative to it; they are shown and written absolute (the runners chdir).
+    Its `root` (the workspace folder) lets checkpoint values be given relative to it;
+    they are shown and written absolute (the runners chdir). Hashable: views and
+    options are memoised per index.
     """
 
+    def __hash__(self) -> int: ...
     @property
-    def checkpoints(self) -> tuple: ...
+    def root(self) -> str: ...
+    @property
+    def checkpoints(self) -> tuple[CheckpointLike, ...]: ...
     @property
     def version(self) -> str: ...
     def run_config(self, run_dir: str) -> RunConfigLike | None: ...
@@ -141,20 +161,21 @@ def _catalog_options(catalog: CatalogLike, source: str) -> tuple[str, ...]:
 
 def absolute_checkpoint(index: CheckpointIndexLike | None, path: object) -> object:
     """A checkpoint path as the runners need it: absolute (relative ones start at the root)."""
-    root = getattr(index, "root", None)
-    if not isinstance(path, str) or not path or root is None:
+    if not isinstance(path, str) or not path or index is None:
         return path
-    return os.path.normpath(os.path.join(root, path))
+    return os.path.normpath(os.path.join(index.root, path))
 
 
 @lru_cache(maxsize=8)
 def _checkpoint_options(
     index: CheckpointIndexLike, version: str
-) -> tuple[tuple[str, ...], frozenset[str], Mapping[str, str], Mapping[str, CheckpointLike]]:
+) -> tuple[tuple[str, ...], frozenset[str], Mapping[object, str], Mapping[str, CheckpointLike]]:
     """Absolute paths (newest first), their set, labels and objects; once per index version."""
     checkpoints = index.checkpoints
     paths = tuple(str(absolute_checkpoint(index, c.path)) for c in checkpoints)
-    labels = {p: _checkpoint_label(c) for p, c in zip(paths, checkpoints, strict=True)}
+    labels: dict[object, str] = {
+        p: _checkpoint_label(c) for p, c in zip(paths, checkpoints, strict=True)
+    }
     by_path = {c.path: c for c in checkpoints}
     by_path.update(zip(paths, checkpoints, strict=True))
     return paths, frozenset(paths), MappingProxyType(labels), MappingProxyType(by_path)
@@ -166,9 +187,8 @@ def _checkpoint_label(c: CheckpointLike) -> str:
         parts.append(f"epoch {c.epoch}")
     if c.step is not None:
         parts.append(f"step {c.step}")
-    metric = getattr(c, "metric", None)
-    if metric is not None:
-        parts.append(f"{metric[0]} {metric[1]:g}")
+    if c.metric is not None:
+        parts.append(f"{c.metric[0]} {c.metric[1]:g}")
     return " · ".join(parts)
 
 
@@ -254,13 +274,13 @@ def _option_error(
     value: object,
     members: Collection[object],
     allowed: tuple[object, ...],
-    arch_meta: object,
+    arch_meta: ArchitectureMeta | None,
 ) -> str | None:
     items = value if element.type == "multiselect" and isinstance(value, tuple) else (value,)
     for item in items:
         if item in members:
             if item not in allowed:
-                label = getattr(arch_meta, "label", "the architecture")
+                label = "the architecture" if arch_meta is None else arch_meta.label
                 shown = ", ".join(map(str, allowed))
                 return f"{item} is not compatible with {label} (compatible: {shown})"
             continue
@@ -308,7 +328,9 @@ def _text_error(element: Element, value: object) -> str | None:
 
 # --- building ---------------------------------------------------------------------------
 
-_cache: OrderedDict[tuple, tuple[PageSchema, CatalogLike, object, FormView]] = OrderedDict()
+_cache: OrderedDict[tuple[object, ...], tuple[PageSchema, CatalogLike, object, FormView]] = (
+    OrderedDict()
+)
 _cache_lock = threading.Lock()
 CACHE_SIZE = 512
 
@@ -359,7 +381,8 @@ def _build(
     profile_label = ""
     for element in schema.elements:
         if element.is_profile:
-            profile = catalog.preprocessing_profiles.get(values.get(element.key))
+            name = values.get(element.key)
+            profile = catalog.preprocessing_profiles.get(name) if isinstance(name, str) else None
             if profile is not None and _visible(element, expressions, values):
                 profile_overrides = tuple(profile.overrides)
                 locked_paths = _profile_paths(profile_overrides)
@@ -460,11 +483,11 @@ def _build(
                 runs[element.hydra_override[0]] = count_values(swept)
                 multirun = multirun or isinstance(swept, SweepRange) or len(swept) > 1
         elif locked is None:
-            written = _overrides_of(element, value, moved)
-            if isinstance(written, str):
-                errors.setdefault(element.key, f"{element.label}: {written}")
+            own = _overrides_of(element, value, moved)
+            if isinstance(own, str):
+                errors.setdefault(element.key, f"{element.label}: {own}")
             else:
-                overrides.extend(written)
+                overrides.extend(own)
 
     by_key = {f.key: f for f in fields}
     field_warnings = _checkpoint_warnings(schema, catalog, index, by_key)
@@ -479,7 +502,7 @@ def _build(
     if "extra_overrides" not in errors:  # the form's own overrides need no parsing to count
         try:
             for extra in map(override_runs, state.extra_overrides):
-                runs[extra.key] = extra.count  # Hydra: the last override of a key wins
+                runs[extra.key] = extra.runs  # Hydra: the last override of a key wins
                 multirun = multirun or extra.sweeps
         except SweepError as exc:
             errors["extra_overrides"] = f"Extra overrides: {exc.message}"
@@ -505,7 +528,7 @@ def _build(
 
 def _architecture_meta(
     schema: PageSchema, catalog: CatalogLike, values: Mapping[str, object]
-) -> object | None:
+) -> ArchitectureMeta | None:
     """The chosen architecture's metadata, else that of its field's architecture_fallback."""
     chosen = values.get(schema.architecture_key)
     meta = catalog.architectures.get(chosen) if isinstance(chosen, str) else None
@@ -524,11 +547,11 @@ def _shown(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _metadata_help(element: Element, arch_meta: object, help_text: str) -> str:
+def _metadata_help(element: Element, arch_meta: ArchitectureMeta | None, help_text: str) -> str:
     key = element.metadata_help_key
     if not key or arch_meta is None:
         return help_text
-    extra = _shown(arch_meta.metadata.get(key))  # type: ignore[attr-defined]
+    extra = _shown(arch_meta.metadata.get(key))
     if not extra:
         return help_text
     label = key.replace("_", " ").capitalize()
@@ -555,21 +578,25 @@ def _template_text(template: str, data: object) -> str:
     return _FIELD.sub(lambda m: str(data.get(m.group(1), "?")), template)
 
 
-def _visible(element: Element, expressions: Mapping, values: Mapping[str, object]) -> bool:
+def _visible(
+    element: Element,
+    expressions: Mapping[tuple[str, str], Expression],
+    values: Mapping[str, object],
+) -> bool:
     expression = expressions.get((element.key, "visible_if"))
     return expression is None or expression.evaluate(values)
 
 
-def _info_field(element: Element, arch_meta: object) -> FieldView:
+def _info_field(element: Element, arch_meta: ArchitectureMeta | None) -> FieldView:
     text = element.default
     if element.metadata_info_key and arch_meta is not None:
-        data = arch_meta.metadata.get(element.metadata_info_key)  # type: ignore[attr-defined]
+        data = arch_meta.metadata.get(element.metadata_info_key)
         text = _template_text(element.info_template, data) if element.info_template else None
         text = text if text is not None else _shown(data)
     elif element.info_source == "architecture_summary" and arch_meta is not None:
-        text = arch_meta.components_summary  # type: ignore[attr-defined]
+        text = arch_meta.components_summary
     elif element.info_source == "architecture_notes" and arch_meta is not None:
-        text = arch_meta.notes  # type: ignore[attr-defined]
+        text = arch_meta.notes
     return FieldView(
         key=element.key,
         type="info",
@@ -587,7 +614,7 @@ def _options(
     catalog: CatalogLike,
     index: CheckpointIndexLike | None,
     element: Element,
-    arch_meta: object,
+    arch_meta: ArchitectureMeta | None,
 ) -> tuple[Collection[object], tuple[object, ...], Mapping[object, str]]:
     """(all options, for membership tests; options compatible with the architecture; labels)."""
     source = element.options_source
@@ -605,14 +632,14 @@ def _options(
     allowed = base
     kind = element.filter_by_architecture_key
     if kind and arch_meta is not None:
-        compatible = arch_meta.compatible.get(kind)  # type: ignore[attr-defined]
+        compatible = arch_meta.compatible.get(kind)
         if compatible is not None:  # in the metadata's order: its author ranks them
             allowed = tuple(o for o in compatible if o in base)
     return base, allowed, _labels(schema, catalog, element)
 
 
 def _bounds(
-    element: Element, opt_meta: object
+    element: Element, opt_meta: OptimizerMeta | None
 ) -> tuple[float | None, float | None, float | None, str]:
     """min, max, step and help: the optimizer's metadata for the learning rate."""
     rules = element.validation
@@ -621,20 +648,20 @@ def _bounds(
     step = element.step
     help_text = element.help
     if element.optimizer_meta_key == "learning_rate" and opt_meta is not None:
-        low = opt_meta.lr_min if opt_meta.lr_min is not None else low  # type: ignore[attr-defined]
-        high = opt_meta.lr_max if opt_meta.lr_max is not None else high  # type: ignore[attr-defined]
-        step = opt_meta.lr_step or step  # type: ignore[attr-defined]
+        low = opt_meta.lr_min if opt_meta.lr_min is not None else low
+        high = opt_meta.lr_max if opt_meta.lr_max is not None else high
+        step = opt_meta.lr_step or step
     if opt_meta is not None and (element.optimizer_help_key or element.optimizer_meta_key):
         key = element.optimizer_help_key
         extra = (
-            _shown(metadata_value(opt_meta.metadata, key))  # type: ignore[attr-defined]
+            _shown(metadata_value(opt_meta.metadata, key))
             if key
-            else opt_meta.help  # type: ignore[attr-defined]
+            else opt_meta.help
             if element.optimizer_meta_key == "learning_rate"
             else ""
         )
         if extra:
-            help_text = f"{help_text} {opt_meta.label}: {extra}".strip()  # type: ignore[attr-defined]
+            help_text = f"{help_text} {opt_meta.label}: {extra}".strip()
     return low, high, step, help_text
 
 
@@ -643,7 +670,7 @@ def _field_error(
     value: object,
     members: Collection[object],
     allowed: tuple[object, ...],
-    arch_meta: object,
+    arch_meta: ArchitectureMeta | None,
     low: float | None,
     high: float | None,
     required: bool,
@@ -681,7 +708,7 @@ def _sweep_values(
     spec: str,
     members: Collection[object],
     allowed: tuple[object, ...],
-    arch_meta: object,
+    arch_meta: ArchitectureMeta | None,
     low: float | None,
     high: float | None,
     absolute: Callable[[object], object],

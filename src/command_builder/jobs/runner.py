@@ -118,8 +118,9 @@ def cancel_job(settings: Settings, job_id: int) -> Job:
     job = store.request_cancel(job_id)
     if job is None:
         raise JobStoreError(f"no job {job_id}")
-    if job.status == RUNNING and is_alive(job.supervisor_pid, job.supervisor_start):
-        os.kill(job.supervisor_pid, signal.SIGTERM)  # type: ignore[arg-type]
+    pid = job.supervisor_pid
+    if job.status == RUNNING and pid is not None and is_alive(pid, job.supervisor_start):
+        os.kill(pid, signal.SIGTERM)
     elif (
         job.status in (RUNNING, LOST) and job.pgid is not None and is_alive(job.pid, job.pid_start)
     ):

@@ -166,8 +166,11 @@ def _row_to_job(row: sqlite3.Row) -> Job:
 
 
 def _decoded(data: dict[str, object], field: str, kind: type) -> Any:
+    raw = data[field]
     try:
-        value = json.loads(data[field])  # type: ignore[arg-type]
+        if not isinstance(raw, str | bytes):
+            raise TypeError(f"a JSON text is str or bytes, not {type(raw).__name__}")
+        value = json.loads(raw)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{field}: not valid JSON ({exc})") from exc
     if not isinstance(value, kind):

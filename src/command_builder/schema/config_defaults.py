@@ -84,11 +84,11 @@ def _as_field_value(element: Element, value: object) -> object:
     """The config's value as the field holds it (3 -> 3.0 in a float field, lists -> tuples)."""
     if isinstance(value, list):
         return tuple(value)
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if element.kind == "float" and number:
-        return float(value)  # type: ignore[arg-type]
-    if element.kind == "str" and number:
-        return str(value)
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if element.kind == "float" and number is not None:
+        return float(number)
+    if element.kind == "str" and number is not None:
+        return str(number)
     return value
 
 

@@ -106,7 +106,7 @@ def load_schema_file(path: Path, page: str | None = None) -> PageSchema:
             mark = exc.context_mark  # "unclosed [ at end of file": the opening line helps more
         line = mark.line + 1 if mark else None
         raise SchemaError(name, line, None, f"invalid YAML: {exc.problem or exc}") from exc
-    if not isinstance(data, dict):
+    if root is None or not isinstance(data, dict):  # an empty file has no node
         raise SchemaError(name, 1, None, "a page schema is a mapping (title, ui_elements, ...)")
     data.setdefault("page", page or path.stem.removeprefix("command_builder_"))
     if data.get("page") == "train":  # the project's Train page offers the use-case cards
@@ -120,15 +120,15 @@ def load_schema_file(path: Path, page: str | None = None) -> PageSchema:
     return schema.replaced(source_path=name, warnings=warnings)
 
 
-def _elements_key(data: dict) -> str:
+def _elements_key(data: dict[object, object]) -> str:
     return "ui_elements" if "ui_elements" in data else "elements"
 
 
-def _unknown_keys(name: str, root: yaml.Node, data: dict) -> list[str]:
+def _unknown_keys(name: str, root: yaml.Node, data: dict[object, object]) -> list[str]:
     """'file:line: unknown key ...' for every key neither the project's format nor ours has."""
     found: list[str] = []
 
-    def check(mapping: object, known: frozenset[str], loc: tuple, where: str) -> None:
+    def check(mapping: object, known: frozenset[str], loc: tuple[object, ...], where: str) -> None:
         if not isinstance(mapping, dict):
             return
         for key in mapping:
@@ -162,10 +162,12 @@ def _check_constant_overrides(name: str, root: yaml.Node, schema: PageSchema) ->
             ) from exc
 
 
-def _located(name: str, root: yaml.Node, data: dict, exc: ValidationError) -> SchemaError:
+def _located(
+    name: str, root: yaml.Node, data: dict[object, object], exc: ValidationError
+) -> SchemaError:
     """The first pydantic error, placed at its YAML line and element."""
     error = exc.errors()[0]
-    loc: tuple = tuple(error["loc"])
+    loc: tuple[int | str, ...] = tuple(error["loc"])
     problem = (error.get("ctx") or {}).get("error")
     message = str(problem) if problem is not None else error["msg"]
     elements_key = _elements_key(data)
@@ -193,7 +195,7 @@ def _located(name: str, root: yaml.Node, data: dict, exc: ValidationError) -> Sc
     return SchemaError(name, _line(_node_at(root, loc)), key, message)
 
 
-def _node_at(root: yaml.Node, loc: tuple) -> yaml.Node:
+def _node_at(root: yaml.Node, loc: tuple[object, ...]) -> yaml.Node:
     """The deepest node along `loc` (mapping keys and sequence indexes)."""
     node = root
     for part in loc:

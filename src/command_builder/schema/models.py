@@ -261,9 +261,8 @@ class Element(BaseModel):
         A path with a '/' is a group; so is a path its own `group:` options source names
         (`data` with `group:data`).
         """
-        named = (
-            self.options_source[6:] if (self.options_source or "").startswith("group:") else None
-        )
+        source = self.options_source or ""
+        named = source[6:] if source.startswith("group:") else None
         return frozenset(p for p in self.hydra_override if "/" in p or p == named)
 
     def accepts(self, value: object) -> bool:

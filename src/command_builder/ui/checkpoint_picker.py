@@ -37,7 +37,7 @@ def render(data: PageData, field: FieldView) -> None:
     query = st.session_state.get(filter_key(data.page), "")
     shown, total = matches(index, index.version, query.strip().lower())
     options = [c.path for c in shown]
-    if field.value is not None and field.value not in options:
+    if isinstance(field.value, str) and field.value not in options:
         options.insert(0, field.value)
     wkey = state.seed(data.page, field.key, field.value)
     if not index.checkpoints:
@@ -51,7 +51,7 @@ def render(data: PageData, field: FieldView) -> None:
         options,
         key=wkey,
         help=md(field.help) if field.help else None,
-        format_func=lambda path: _label(form.find_checkpoint(index, path), path),
+        format_func=lambda path: _label(_found(index, path), path),
         placeholder=f"Choose one of {len(index.checkpoints)} checkpoints"
         if index.checkpoints
         else "No checkpoints yet",
@@ -66,7 +66,7 @@ def render(data: PageData, field: FieldView) -> None:
         placeholder="run name, epoch=3, step=…",
         help=f"Shows at most {MAX_SHOWN} matches, newest first.",
     )
-    picked = form.find_checkpoint(index, field.value)
+    picked = _found(index, field.value)
     if picked is not None:
         age = labels.age(time.time() - picked.mtime)
         st.caption(f"Picked: {md(picked.path)}, written {age} ago.")
@@ -83,6 +83,12 @@ def matches(index: CheckpointIndex, version: str, query: str) -> tuple[tuple[Che
     words = query.split()
     found = [c for c in index.checkpoints if all(w in _haystack(c) for w in words)]
     return tuple(found[:MAX_SHOWN]), len(found)
+
+
+def _found(index: CheckpointIndex, path: object) -> Checkpoint | None:
+    """The form's lookup, typed as what this index holds (the workspace's Checkpoints)."""
+    found = form.find_checkpoint(index, path)
+    return found if isinstance(found, Checkpoint) else None
 
 
 def _haystack(c: Checkpoint) -> str:
@@ -104,6 +110,8 @@ def _label(checkpoint: Checkpoint | None, path: str) -> str:
 def _picked(settings: Settings, page: str, key: str) -> None:
     """Fill the form from the picked checkpoint's run and say which fields changed."""
     data = state.load(settings, page)
+    if data.index is None:  # render() shows no picker without an index
+        return
     path = st.session_state[state.widget_key(page, key)]
     new, changed = form.apply_checkpoint(data.schema, data.catalog, data.index, data.state, path)
     state.replace(page, new)

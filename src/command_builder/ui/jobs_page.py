@@ -15,7 +15,8 @@ import time
 
 import streamlit as st
 
-from ..commands.command_line import MULTIRUN_FLAGS, display_command
+from ..commands.command_line import display_command
+from ..commands.launchers import MULTIRUN_FLAGS
 from ..jobs import (
     Job,
     JobStore,

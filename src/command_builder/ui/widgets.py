@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TypedDict
 
 import streamlit as st
 
@@ -20,6 +21,21 @@ from .state import PageData
 from .text import md
 
 Renderer = Callable[[PageData, FieldView], None]
+
+
+class _Common(TypedDict):
+    """Keyword arguments every field widget shares."""
+
+    key: str
+    help: str | None
+    disabled: bool
+    on_change: Callable[[Settings, str, str], None]
+    args: tuple[Settings, str, str]
+
+
+class _NumberKwargs(TypedDict, total=False):
+    step: int | float
+    format: str
 
 
 def render_field(data: PageData, field: FieldView) -> None:
@@ -69,10 +85,12 @@ def _shows(field: FieldView) -> bool:
         return number and (kind != "int" or isinstance(value, int))
     if field.type == "text_input":
         return isinstance(value, str)
+    if field.type == "multiselect":
+        return isinstance(value, tuple)  # anything else is the view's "expected a list"
     return True
 
 
-def _common(data: PageData, field: FieldView) -> dict[str, object]:
+def _common(data: PageData, field: FieldView) -> _Common:
     """Keyword arguments every field widget shares (seeding its key from the state)."""
     help_text = f"Locked: {field.locked_by}" if field.locked_by else field.help
     return {
@@ -122,7 +140,7 @@ def _selectbox(data: PageData, field: FieldView) -> None:
 
 
 def _multiselect(data: PageData, field: FieldView) -> None:
-    chosen = tuple(field.value or ())
+    chosen = field.value if isinstance(field.value, tuple) else ()
     state.seed(data.page, field.key, list(chosen))
     st.multiselect(
         md(field.label),
@@ -132,9 +150,9 @@ def _multiselect(data: PageData, field: FieldView) -> None:
     )
 
 
-def _number_kwargs(field: FieldView) -> dict[str, object]:
+def _number_kwargs(field: FieldView) -> _NumberKwargs:
     """An int field gets an int step (Streamlit infers the widget's type from it)."""
-    kwargs: dict[str, object] = {}
+    kwargs: _NumberKwargs = {}
     if field.value_type == "int":
         kwargs["step"] = int(field.step or 1)
     elif field.step:
@@ -152,7 +170,12 @@ def _number_input(data: PageData, field: FieldView) -> None:
 
 def _slider(data: PageData, field: FieldView) -> None:
     low, high, value = field.min_value, field.max_value, field.value
-    if low is None or high is None or value is None or not low <= value <= high:
+    if (
+        low is None
+        or high is None
+        or not isinstance(value, int | float)
+        or not low <= value <= high
+    ):
         _number_input(data, field)
         return
     cast = int if field.value_type == "int" else float

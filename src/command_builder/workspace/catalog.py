@@ -19,9 +19,10 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
 
 import yaml
 
@@ -31,6 +32,8 @@ from .formats import format_of
 from .formats.profiles import with_none
 from .ui_meta import KIND_KEYS, ArchitectureMeta, OptimizerMeta, PreprocessingProfile
 from .yaml_files import ConfigIssue, Loader, compose_node, yaml_error_issue
+
+_E = TypeVar("_E")
 
 META_KINDS = tuple(KIND_KEYS)
 _UI_META = "ui_meta"
@@ -148,13 +151,25 @@ def build_catalog(settings: Settings, fingerprint: Fingerprint | None = None) ->
     return Catalog(
         version=digest.hexdigest(),
         groups=MappingProxyType({g: tuple(sorted(o)) for g, o in sorted(groups.items())}),
-        architectures=MappingProxyType(dict(sorted(found["architectures"].items()))),  # type: ignore[arg-type]
-        optimizers=MappingProxyType(dict(sorted(found["optimizers"].items()))),  # type: ignore[arg-type]
-        preprocessing_profiles=MappingProxyType(found["preprocessing_profiles"]),  # type: ignore[arg-type]
+        architectures=_typed_entries(sorted(found["architectures"].items()), ArchitectureMeta),
+        optimizers=_typed_entries(sorted(found["optimizers"].items()), OptimizerMeta),
+        preprocessing_profiles=_typed_entries(
+            found["preprocessing_profiles"].items(), PreprocessingProfile
+        ),
         runners=MappingProxyType(runners),
         issues=tuple(issues),
         presets=MappingProxyType(presets),
     )
+
+
+def _typed_entries(items: Iterable[tuple[str, object]], kind: type[_E]) -> Mapping[str, _E]:
+    """A format reader's entries as the class it produces (formats/: name -> entry)."""
+    entries: dict[str, _E] = {}
+    for name, entry in items:
+        if not isinstance(entry, kind):  # a reader's bug, not the workspace's
+            raise TypeError(f"{name}: a {type(entry).__name__}, not a {kind.__name__}")
+        entries[name] = entry
+    return MappingProxyType(entries)
 
 
 def _preset_components(text: str) -> Mapping[str, str]:
@@ -208,7 +223,8 @@ def _update(entry: _Entry, settings: Settings, force: bool) -> Catalog:
     entry.racy = fingerprint.newest_mtime_ns >= time.time_ns() - RACY_WINDOW_NS
     if old is None or new.version != old.version:
         entry.catalog = new
-    return entry.catalog  # type: ignore[return-value]
+        return new
+    return old
 
 
 def get_catalog(settings: Settings, *, max_age_s: float = 0.0) -> Catalog:

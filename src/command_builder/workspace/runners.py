@@ -174,7 +174,9 @@ def _arguments(call: ast.Call) -> dict[str, object]:
 
 
 def _version_base(value: object) -> str | None:
-    return HYDRA_1_1 if value is _UNSET else value  # type: ignore[return-value]
+    if value is _UNSET:
+        return HYDRA_1_1
+    return value if isinstance(value, str) else None  # _arguments lets only str or None through
 
 
 def _config_dir(root: Path, runner_file: Path, config_path: object, version: str | None) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Never
 
-_EMPTY: Mapping = MappingProxyType({})
+_EMPTY: Mapping[str, Never] = MappingProxyType({})  # empty: fits any str-keyed mapping
 
 # Option kinds of the form (`models.backbones` -> "encoders") -> the architecture
 # metadata key that lists the compatible ones.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import yaml
 
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 MAX_YAML_BYTES = 1_000_000
@@ -76,7 +76,7 @@ def yaml_error_issue(rel_path: str, exc: yaml.YAMLError) -> ConfigIssue:
     return ConfigIssue(rel_path, line, message)
 
 
-def _bounded_node(loader: yaml.SafeLoader, text: str) -> yaml.Node | None:
+def _bounded_node(loader: yaml.CSafeLoader | yaml.SafeLoader, text: str) -> yaml.Node | None:
     """The single node of `text` within the size and depth limits (YamlLimitError)."""
     if len(text) > MAX_YAML_BYTES:
         raise _too_large(len(text))
