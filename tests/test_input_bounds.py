@@ -68,24 +68,28 @@ def test_parse_sweep_spec_refuses_a_range_over_the_cap() -> None:
 def test_a_busy_hydra_lock_gives_a_not_cached_busy_result(
     demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(validate, "COMPOSE_LOCK_TIMEOUT_S", 0.05)
+    """Another thread holds the lock for the whole first check, so it is busy whatever the
+    timeout (0: no wait); the retry holds the lock itself (HYDRA_LOCK is reentrant), so no
+    leftover background check of an earlier test can make it busy too."""
+    monkeypatch.setattr(validate, "COMPOSE_LOCK_TIMEOUT_S", 0)
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with HYDRA_LOCK:
             held.set()
-            release.wait(30)
+            release.wait()
 
     holder = threading.Thread(target=hold)
     holder.start()
-    held.wait(30)
+    assert held.wait(60)
     try:
         busy = validate.compose_check(demo_settings, "train", ("exp_name=busy",))
     finally:
         release.set()
         holder.join()
     assert validate.is_busy(busy) and not busy.ok
-    again = validate.compose_check(demo_settings, "train", ("exp_name=busy",))
+    with HYDRA_LOCK:
+        again = validate.compose_check(demo_settings, "train", ("exp_name=busy",))
     assert again.ok and not validate.is_busy(again)
 
 
