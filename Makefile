@@ -34,14 +34,22 @@ chromium:
 		echo "*** Install it with: apt-get install -y chromium. Browser tests will be SKIPPED."; \
 	fi
 
-# Types and formatting first (`check`), then every test.
+# pytest-xdist workers: `auto` is one per core. WORKERS=0 runs in this process (serial),
+# e.g. when another job needs the cores.
+WORKERS ?= auto
+XDIST   := -n $(WORKERS) --dist worksteal
+
+# Types and formatting first (`check`), then every test, each property test with its full
+# example count.
 test: $(STAMP) chromium check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Everything but the browser tests and the ones marked slow (real servers, subprocess runners,
-# long property tests).
+# long property tests, the long parametrizations); property tests with a fifth of their
+# examples (the "fast" hypothesis profile, tests/conftest.py).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser and not slow" \
+		--hypothesis-profile=fast $(XDIST) $(PYTEST_ARGS)
 
 # Types and formatting: mypy on src/ (strict on form/, commands/, schema/, workspace/),
 # ruff format --check, ruff check. Part of `make test`; on its own for the edit loop.

@@ -24,6 +24,7 @@ from command_builder.commands.command_line import split_command_line
 from command_builder.commands.sweeps import MULTIRUN_MODE
 from command_builder.form import build_command, state_from_command
 from command_builder.settings import Settings
+from examples_budget import examples
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ def test_build_argv(ws: Settings) -> None:
 
 
 @hsettings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(st.text(max_size=15), max_size=4), st.booleans())
 def test_round_trip(ws: Settings, values: list[str], multirun: bool) -> None:
@@ -73,7 +76,7 @@ _SHELL_TEXT = st.text(alphabet="ab \\\n'\"", max_size=12)
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash to compare with")
-@hsettings(max_examples=150, deadline=None)
+@hsettings(max_examples=examples(150), deadline=None)
 @given(_SHELL_TEXT)
 def test_split_command_line_reads_words_as_bash_does(text: str) -> None:
     shell = subprocess.run(

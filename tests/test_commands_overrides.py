@@ -27,6 +27,7 @@ from command_builder.commands import (
 )
 from command_builder.commands.overrides import quote
 from command_builder.settings import Settings
+from examples_budget import examples
 
 NASTY = [
     "",
@@ -124,7 +125,7 @@ TEXT = st.text(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(TEXT)
 def test_any_text_arrives_exactly(text: str) -> None:
     override = format_override("exp_name", text)
@@ -142,7 +143,7 @@ def _quoted_by_the_rules(text: str) -> str:
     return q + body + q
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(TEXT)
 def test_hydras_with_quotes_follows_the_documented_rules(text: str) -> None:
     # quote() delegates to QuotedString.with_quotes(): a Hydra upgrade that changes its
@@ -150,7 +151,7 @@ def test_hydras_with_quotes_follows_the_documented_rules(text: str) -> None:
     assert quote(text) == _quoted_by_the_rules(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(TEXT, max_size=5))
 def test_lists_of_text_arrive_exactly(values: list[str]) -> None:
     parsed = parse_override(format_override("tags", values, kind="append"))
@@ -173,7 +174,9 @@ def test_compose_sample(demo_settings: Settings) -> None:
 
 @pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(15),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.lists(TEXT, min_size=1, max_size=8))
 def test_random_text_through_real_compose(demo_settings: Settings, texts: list[str]) -> None:

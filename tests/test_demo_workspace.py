@@ -3,6 +3,7 @@ and its UI metadata agrees with the configs it describes (no option that would n
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -192,9 +193,17 @@ def test_every_precision_composes(precision: str) -> None:
     )
 
 
-@pytest.mark.parametrize("architecture", ARCHITECTURES)
-@pytest.mark.parametrize("optimizer", OPTIMIZERS)
-@pytest.mark.parametrize("data", DATA)
+def _combinations() -> list[object]:
+    """Every (architecture, optimizer, data) triple (36 real composes), all marked slow but
+    four that use every option at least once: those run in `make test-fast` too."""
+    fast = {(ARCHITECTURES[i % 3], OPTIMIZERS[i % 3], DATA[i]) for i in range(len(DATA))}
+    return [
+        pytest.param(*triple, marks=() if triple in fast else pytest.mark.slow)
+        for triple in itertools.product(ARCHITECTURES, OPTIMIZERS, DATA)
+    ]
+
+
+@pytest.mark.parametrize(("architecture", "optimizer", "data"), _combinations())
 def test_every_group_combination_composes(architecture: str, optimizer: str, data: str) -> None:
     cfg = compose_page(
         "train",

@@ -26,6 +26,7 @@ from command_builder.form import (
     page_context,
 )
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
+from examples_budget import examples
 from form_helpers import recorded_run, run_cli
 
 COMPONENTS = ("encoder", "decoder", "head", "loss", "optimizer")
@@ -205,7 +206,7 @@ def _shared_train() -> PageContext:
     return _SHARED[0]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_use_cases_and_architecture_changes_never_leave_component_errors(data) -> None:
     ctx = _shared_train()

@@ -30,6 +30,7 @@ from command_builder.form import (
 )
 from command_builder.schema import Element
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
+from examples_budget import examples
 from form_helpers import make_run
 
 pytestmark = pytest.mark.slow  # hundreds of real Hydra composes; not in `make test-fast`
@@ -195,7 +196,7 @@ def test_reachable_states_compose_and_round_trip(workspace: Settings, page: str)
     context = page_context(workspace, page)
 
     @settings(
-        max_examples=40,
+        max_examples=examples(40),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -207,7 +208,7 @@ def test_reachable_states_compose_and_round_trip(workspace: Settings, page: str)
 
 
 @given(TEXT)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_any_experiment_name_arrives_exactly(name: str) -> None:
     settings_ = _shared_workspace()
     context = page_context(settings_, "train")

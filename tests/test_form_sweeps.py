@@ -25,6 +25,7 @@ from command_builder.form import (
 )
 from command_builder.schema import SchemaError, load_schema_file
 from command_builder.settings import Settings
+from examples_budget import examples
 
 
 def start(settings: Settings, page: str = "train") -> tuple[object, FormState]:
@@ -211,7 +212,9 @@ NUMERIC = {
 
 @pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.data())
 def test_any_valid_numeric_sweep_composes_and_reads_back(demo_settings: Settings, data) -> None:

@@ -22,6 +22,7 @@ from command_builder.commands.sweeps import (
     sweep_override,
 )
 from command_builder.commands.validate import compose_check
+from examples_budget import examples
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_sweep_elements_are_quoted_like_single_values() -> None:
     assert override_value(parse_override(text)) == values
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=12), min_size=2, max_size=4, unique=True))
 def test_any_strings_sweep_back_exactly(values: list[str]) -> None:
     text = sweep_override("exp_name", tuple(values))
@@ -99,7 +100,7 @@ def test_any_strings_sweep_back_exactly(values: list[str]) -> None:
     assert parse_sweep_spec(text.split("=", 1)[1]) == tuple(values)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.integers(-50, 50),
     st.integers(-50, 50),
