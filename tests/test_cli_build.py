@@ -12,13 +12,13 @@ from command_builder.settings import Settings
 from form_helpers import make_run, run_cli
 
 
-def test_build_prints_the_command(demo_settings: Settings, capsys) -> None:
+def test_build_prints_the_command(read_only_demo: Settings, capsys) -> None:
     code, out, err = run_cli(
         capsys,
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=my run",
         "--set",
@@ -33,13 +33,13 @@ def test_build_prints_the_command(demo_settings: Settings, capsys) -> None:
     assert "batch_size=8" in out and "trainer.precision=bf16-mixed" in out
 
 
-def test_build_json_shape(demo_settings: Settings, capsys) -> None:
+def test_build_json_shape(read_only_demo: Settings, capsys) -> None:
     code, out, _ = run_cli(
         capsys,
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=x",
         "--json",
@@ -51,9 +51,9 @@ def test_build_json_shape(demo_settings: Settings, capsys) -> None:
     assert payload["errors"] == [] and payload["warnings"] == []
 
 
-def test_validation_errors_exit_1(demo_settings: Settings, capsys) -> None:
+def test_validation_errors_exit_1(read_only_demo: Settings, capsys) -> None:
     code, out, _ = run_cli(
-        capsys, "build", "predict", "--workspace", str(demo_settings.root), "--json"
+        capsys, "build", "predict", "--workspace", str(read_only_demo.root), "--json"
     )
     assert code == 1 and json.loads(out)["errors"] == ["Checkpoint: required"]
     code, _, err = run_cli(
@@ -61,7 +61,7 @@ def test_validation_errors_exit_1(demo_settings: Settings, capsys) -> None:
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=x",
         "--set",
@@ -83,8 +83,10 @@ def test_validation_errors_exit_1(demo_settings: Settings, capsys) -> None:
         (["--from-command", "python runners/test.py"], "not the train runner"),
     ],
 )
-def test_usage_errors_exit_2(demo_settings: Settings, capsys, args: list[str], needle: str) -> None:
-    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(demo_settings.root), *args)
+def test_usage_errors_exit_2(
+    read_only_demo: Settings, capsys, args: list[str], needle: str
+) -> None:
+    code, _, err = run_cli(capsys, "build", "train", "--workspace", str(read_only_demo.root), *args)
     assert code == 2 and needle in err
 
 
@@ -94,13 +96,13 @@ def test_bad_page_and_workspace_exit_2(tmp_path, capsys) -> None:
     assert code == 2 and "not a workspace" in err
 
 
-def test_from_command_then_set(demo_settings: Settings, capsys) -> None:
+def test_from_command_then_set(read_only_demo: Settings, capsys) -> None:
     code, out, _ = run_cli(
         capsys,
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--json",
         "--from-command",
         "python runners/train.py exp_name=a model/architectures=craft +x.y=1",
@@ -141,13 +143,13 @@ def test_set_checkpoint_fills_components(demo_settings: Settings, capsys) -> Non
     assert "model.component_overrides.head.name=dbpp_head" in payload["overrides"]
 
 
-def test_validate_reports_per_override(demo_settings: Settings, capsys) -> None:
+def test_validate_reports_per_override(read_only_demo: Settings, capsys) -> None:
     command = (
         "python runners/train.py exp_name=x model/architectures=nope "
         "model.optimizer.lr=abc trainer.nokey=1"
     )
     code, out, _ = run_cli(
-        capsys, "validate", command, "--workspace", str(demo_settings.root), "--json"
+        capsys, "validate", command, "--workspace", str(read_only_demo.root), "--json"
     )
     payload = json.loads(out)
     assert code == 1 and payload["page"] == "train" and not payload["ok"]
@@ -157,8 +159,8 @@ def test_validate_reports_per_override(demo_settings: Settings, capsys) -> None:
     assert any(i["override"] == "trainer.nokey=1" and i["field"] is None for i in payload["issues"])
 
 
-def test_validate_ok_and_malformed(demo_settings: Settings, capsys) -> None:
-    root = str(demo_settings.root)
+def test_validate_ok_and_malformed(read_only_demo: Settings, capsys) -> None:
+    root = str(read_only_demo.root)
     code, out, _ = run_cli(
         capsys, "validate", "python runners/test.py checkpoint_path=x.ckpt", "--workspace", root
     )

@@ -11,13 +11,13 @@ from form_helpers import run_cli
 
 
 @pytest.mark.slow  # seconds of real Hydra composes; not in `make test-fast`
-def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
+def test_build_with_sweeps(read_only_demo: Settings, capsys) -> None:
     code, out, err = run_cli(
         capsys,
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=x",
         "--sweep",
@@ -38,7 +38,7 @@ def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=x",
         "--sweep",
@@ -47,13 +47,13 @@ def test_build_with_sweeps(demo_settings: Settings, capsys) -> None:
     assert code == 0 and "sweep: 100 runs" in err
 
 
-def test_malformed_range_is_a_field_error(demo_settings: Settings, capsys) -> None:
+def test_malformed_range_is_a_field_error(read_only_demo: Settings, capsys) -> None:
     code, _, err = run_cli(
         capsys,
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=x",
         "--sweep",
@@ -63,20 +63,20 @@ def test_malformed_range_is_a_field_error(demo_settings: Settings, capsys) -> No
     assert "Max epochs: malformed range 'range(10,40': write range(start, stop, step)" in err
 
 
-def test_sweep_of_a_field_that_cannot_is_a_usage_error(demo_settings: Settings, capsys) -> None:
+def test_sweep_of_a_field_that_cannot_is_a_usage_error(read_only_demo: Settings, capsys) -> None:
     code, _, err = run_cli(
-        capsys, "build", "train", "--workspace", str(demo_settings.root), "--sweep", "exp_name=a,b"
+        capsys, "build", "train", "--workspace", str(read_only_demo.root), "--sweep", "exp_name=a,b"
     )
     assert code == 2 and "'exp_name' cannot sweep; fields that can: encoder" in err
 
 
-def test_build_slurm_command(demo_settings: Settings, capsys) -> None:
+def test_build_slurm_command(read_only_demo: Settings, capsys) -> None:
     code, out, err = run_cli(
         capsys,
         "build",
         "train",
         "--workspace",
-        str(demo_settings.root),
+        str(read_only_demo.root),
         "--set",
         "exp_name=x",
         "--set",
@@ -99,8 +99,8 @@ def test_build_slurm_command(demo_settings: Settings, capsys) -> None:
     ]
 
 
-def test_validate_checks_each_swept_value(demo_settings: Settings, capsys) -> None:
+def test_validate_checks_each_swept_value(read_only_demo: Settings, capsys) -> None:
     command = "python runners/train.py -m exp_name=x batch_size=8,2000"
-    code, out, _ = run_cli(capsys, "validate", command, "--workspace", str(demo_settings.root))
+    code, out, _ = run_cli(capsys, "validate", command, "--workspace", str(read_only_demo.root))
     assert code == 1
     assert "[batch_size]: Batch size: 2000: must be between 1 and 1024" in out

@@ -29,8 +29,8 @@ from form_helpers import make_run
 
 
 @pytest.fixture
-def train(demo_settings: Settings):
-    return page_context(demo_settings, "train")
+def train(read_only_demo: Settings):
+    return page_context(read_only_demo, "train")
 
 
 def change(ctx, state: FormState, **values: object) -> FormState:
@@ -257,22 +257,22 @@ def test_deleted_checkpoint_is_a_field_error(demo_settings: Settings) -> None:
     assert "does not exist" in build_command(demo_settings, "predict", state).errors[0]
 
 
-def test_build_command_argv(demo_settings: Settings, train) -> None:
+def test_build_command_argv(read_only_demo: Settings, train) -> None:
     state = change(train, initial_state(train.schema, train.catalog), exp_name="a b")
-    built = build_command(demo_settings, "train", state)
-    prefix = demo_settings.command_prefix
+    built = build_command(read_only_demo, "train", state)
+    prefix = read_only_demo.command_prefix
     assert built.argv == (*prefix, "runners/train.py", *built.overrides)
     assert built.overrides[0] == 'exp_name="a b"'
     assert built.errors == () and built.overrides == ('exp_name="a b"',)
 
 
-def test_state_from_command_maps_fields_and_keeps_extras(demo_settings: Settings, train) -> None:
+def test_state_from_command_maps_fields_and_keeps_extras(read_only_demo: Settings, train) -> None:
     text = (
         "uv run python runners/train.py exp_name=x model.optimizer.lr=1 "
         "batch_size=4 +trainer.foo=1 'model.optimizer.lr=abc' "
         "exp_name=123 seed=${oc.env:SEED}"
     )
-    state = state_from_command(demo_settings, "train", text)
+    state = state_from_command(read_only_demo, "train", text)
     assert state.values["exp_name"] == "x" and same_value(state.values["learning_rate"], 1.0)
     assert state.values["batch_size"] == 4
     assert state.extra_overrides == (
@@ -284,12 +284,12 @@ def test_state_from_command_maps_fields_and_keeps_extras(demo_settings: Settings
     assert state.touched == {"exp_name", "learning_rate", "batch_size"}
 
 
-def test_pasted_profile_is_recognised(demo_settings: Settings) -> None:
+def test_pasted_profile_is_recognised(read_only_demo: Settings) -> None:
     text = (
         "python runners/train.py exp_name=x data=preprocessing data.preprocessing.mode=lens_style "
         "data.preprocessing.enhancement=office"
     )
-    state = state_from_command(demo_settings, "train", text)
+    state = state_from_command(read_only_demo, "train", text)
     assert state.values["preprocessing_profile"] == "lens_style_office"
     assert state.extra_overrides == ()
 
@@ -303,9 +303,9 @@ def test_pasted_profile_is_recognised(demo_settings: Settings) -> None:
         ("python nothing here", "no runner"),
     ],
 )
-def test_malformed_pasted_commands(demo_settings: Settings, text: str, needle: str) -> None:
+def test_malformed_pasted_commands(read_only_demo: Settings, text: str, needle: str) -> None:
     with pytest.raises(CommandParseError, match=needle):
-        state_from_command(demo_settings, "train", text)
+        state_from_command(read_only_demo, "train", text)
 
 
 def test_query_round_trip_is_exact(train) -> None:

@@ -46,10 +46,10 @@ def sweeps_of(settings: Settings, context, specs: dict[str, str]):
     return state
 
 
-def test_sweep_fields_make_a_multirun_with_its_run_count(demo_settings: Settings) -> None:
-    context, _ = start(demo_settings)
+def test_sweep_fields_make_a_multirun_with_its_run_count(read_only_demo: Settings) -> None:
+    context, _ = start(read_only_demo)
     state = sweeps_of(
-        demo_settings,
+        read_only_demo,
         context,
         {
             "learning_rate": "1e-3,5e-4",
@@ -58,7 +58,7 @@ def test_sweep_fields_make_a_multirun_with_its_run_count(demo_settings: Settings
             "optimizer": "adam,adamw",
         },
     )
-    view, built = built_of(demo_settings, context, state)
+    view, built = built_of(read_only_demo, context, state)
     assert view.ok, view.errors
     assert view.run_count == built.run_count == 2 * 3 * 2 * 2
     assert built.multirun and built.argv[built.argv.index("runners/train.py") + 1] == "--multirun"
@@ -71,30 +71,30 @@ def test_sweep_fields_make_a_multirun_with_its_run_count(demo_settings: Settings
         and view.field("max_epochs").sweep_count == 3
     )
     assert built.needs_confirmation  # 24 runs > the default threshold 16
-    assert compose_check(demo_settings, "train", built.overrides, multirun=True).ok
+    assert compose_check(read_only_demo, "train", built.overrides, multirun=True).ok
 
 
-def test_confirmation_above_the_threshold(demo_settings: Settings) -> None:
-    context, _ = start(demo_settings)
-    at_limit = sweeps_of(demo_settings, context, {"seed": "range(0,16)"})
-    assert built_of(demo_settings, context, at_limit)[1].run_count == 16
-    assert not built_of(demo_settings, context, at_limit)[1].needs_confirmation
-    above = sweeps_of(demo_settings, context, {"seed": "range(0,17)"})
-    built = built_of(demo_settings, context, above)[1]
+def test_confirmation_above_the_threshold(read_only_demo: Settings) -> None:
+    context, _ = start(read_only_demo)
+    at_limit = sweeps_of(read_only_demo, context, {"seed": "range(0,16)"})
+    assert built_of(read_only_demo, context, at_limit)[1].run_count == 16
+    assert not built_of(read_only_demo, context, at_limit)[1].needs_confirmation
+    above = sweeps_of(read_only_demo, context, {"seed": "range(0,17)"})
+    built = built_of(read_only_demo, context, above)[1]
     assert built.run_count == 17 and built.needs_confirmation
     assert built.as_dict()["needs_confirmation"] is True
-    strict = replace(demo_settings, sweep_confirm_threshold=2)
+    strict = replace(read_only_demo, sweep_confirm_threshold=2)
     assert built_of(strict, context, sweeps_of(strict, context, {"seed": "1,2,3"}))[
         1
     ].needs_confirmation
 
 
-def test_extra_override_sweeps_count_too(demo_settings: Settings) -> None:
-    context, state = start(demo_settings)
+def test_extra_override_sweeps_count_too(read_only_demo: Settings) -> None:
+    context, state = start(read_only_demo)
     state = with_extra_overrides(
         apply_sweep(context.schema, state, "seed", "1,2"), ["+trainer.benchmark=true,false"]
     )
-    view, built = built_of(demo_settings, context, state)
+    view, built = built_of(read_only_demo, context, state)
     assert view.run_count == 4 and built.multirun
 
 
@@ -121,27 +121,27 @@ def test_extra_override_sweeps_count_too(demo_settings: Settings) -> None:
     ],
 )
 def test_bad_sweeps_are_field_errors(
-    demo_settings: Settings, key: str, spec: str, message: str
+    read_only_demo: Settings, key: str, spec: str, message: str
 ) -> None:
-    context, state = start(demo_settings)
-    view, built = built_of(demo_settings, context, apply_sweep(context.schema, state, key, spec))
+    context, state = start(read_only_demo)
+    view, built = built_of(read_only_demo, context, apply_sweep(context.schema, state, key, spec))
     assert view.errors[key].startswith(message), view.errors[key]
     assert not any(
         o.startswith(tuple(context.schema.by_key[key].hydra_override)) for o in built.overrides
     )
 
 
-def test_compatibility_filter_applies_to_each_value(demo_settings: Settings) -> None:
-    context, state = start(demo_settings)
+def test_compatibility_filter_applies_to_each_value(read_only_demo: Settings) -> None:
+    context, state = start(read_only_demo)
     state = apply_change(context.schema, context.catalog, state, "architecture", "dbnet")
     view, _ = built_of(
-        demo_settings, context, apply_sweep(context.schema, state, "encoder", "resnet18,vgg16_bn")
+        read_only_demo, context, apply_sweep(context.schema, state, "encoder", "resnet18,vgg16_bn")
     )
     assert "vgg16_bn is not compatible with dbnet" in view.errors["encoder"]
 
 
-def test_apply_sweep_refuses_fields_that_cannot_sweep(demo_settings: Settings) -> None:
-    context, state = start(demo_settings)
+def test_apply_sweep_refuses_fields_that_cannot_sweep(read_only_demo: Settings) -> None:
+    context, state = start(read_only_demo)
     with pytest.raises(ValueError, match="cannot sweep"):
         apply_sweep(context.schema, state, "exp_name", "a,b")
     with pytest.raises(KeyError):
@@ -150,22 +150,22 @@ def test_apply_sweep_refuses_fields_that_cannot_sweep(demo_settings: Settings) -
     assert apply_sweep(context.schema, swept, "seed", " ") == state
 
 
-def test_a_pasted_multirun_fills_the_sweeps(demo_settings: Settings) -> None:
-    context, state = start(demo_settings)
+def test_a_pasted_multirun_fills_the_sweeps(read_only_demo: Settings) -> None:
+    context, state = start(read_only_demo)
     state = sweeps_of(
-        demo_settings,
+        read_only_demo,
         context,
         {"batch_size": "8,16", "max_epochs": "range(1,3)", "dataset": "default,canonical"},
     )
-    _, built = built_of(demo_settings, context, state)
-    back = state_from_command(demo_settings, "train", built.command)
+    _, built = built_of(read_only_demo, context, state)
+    back = state_from_command(read_only_demo, "train", built.command)
     assert back.extra_overrides == ()
     assert {k: parse_sweep_spec(v, numeric=k != "dataset") for k, v in back.sweeps.items()} == {
         "batch_size": (8, 16),
         "max_epochs": parse_sweep_spec("range(1,3)", numeric=True),
         "dataset": ("default", "canonical"),
     }
-    assert built_of(demo_settings, context, back)[1].overrides == built.overrides
+    assert built_of(read_only_demo, context, back)[1].overrides == built.overrides
     link = decode_query(
         context.schema, context.catalog, encode_query(context.schema, context.catalog, state)
     )
@@ -235,13 +235,13 @@ def test_any_valid_numeric_sweep_composes_and_reads_back(demo_settings: Settings
     assert built_of(demo_settings, context, back)[1].overrides == built.overrides
 
 
-def test_pasted_overrides_that_disagree_with_a_sweep_stay_extra(demo_settings: Settings) -> None:
-    context, _ = start(demo_settings)
+def test_pasted_overrides_that_disagree_with_a_sweep_stay_extra(read_only_demo: Settings) -> None:
+    context, _ = start(read_only_demo)
     state = state_from_command(
-        demo_settings, "train", "python runners/train.py -m batch_size=8,16 batch_size=4"
+        read_only_demo, "train", "python runners/train.py -m batch_size=8,16 batch_size=4"
     )
     assert state.sweeps["batch_size"] == "8,16" and state.extra_overrides == ("batch_size=4",)
     state = state_from_command(
-        demo_settings, "train", "python runners/train.py -m batch_size=4 batch_size=8,16"
+        read_only_demo, "train", "python runners/train.py -m batch_size=4 batch_size=8,16"
     )
     assert "batch_size" not in state.sweeps and state.extra_overrides == ("batch_size=8,16",)

@@ -83,17 +83,17 @@ def _argv(settings: Settings, overrides: list[str], multirun: bool) -> list[str]
 
 @pytest.mark.parametrize("case", list(HOSTILE), ids=list(HOSTILE))
 def test_hostile_commands_are_refused_naming_the_override(
-    demo_settings: Settings, case: str
+    read_only_demo: Settings, case: str
 ) -> None:
     overrides, multirun, blamed, word = HOSTILE[case]
-    problems = problems_of(demo_settings, _argv(demo_settings, overrides, multirun))
+    problems = problems_of(read_only_demo, _argv(read_only_demo, overrides, multirun))
     assert problems, f"{case} passed the gate"
     assert problems[0].override == overrides[blamed]
     assert word in problems[0].reason
     with pytest.raises(JobRefused) as refused:
-        submit_job(demo_settings, "train", _argv(demo_settings, overrides, multirun), {})
+        submit_job(read_only_demo, "train", _argv(read_only_demo, overrides, multirun), {})
     assert overrides[blamed] in str(refused.value) and refused.value.problems
-    assert JobStore(demo_settings).list(10) == []
+    assert JobStore(read_only_demo).list(10) == []
 
 
 # Through the CLI: every case in `make test`; in `make test-fast` only a few (each case's
@@ -107,22 +107,22 @@ CLI_FAST = {"callbacks in a dict value", "a newline into sbatch", "a sweep of ou
     ids=list(HOSTILE),
 )
 def test_hostile_commands_are_refused_by_the_cli_run(
-    demo_settings: Settings, case: str, capsys: pytest.CaptureFixture[str]
+    read_only_demo: Settings, case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     overrides, multirun, blamed, word = HOSTILE[case]
-    command = shlex.join(_argv(demo_settings, ["exp_name=gate", *overrides], multirun))
+    command = shlex.join(_argv(read_only_demo, ["exp_name=gate", *overrides], multirun))
     args = ["run", "train", "--from-command", command, "--yes", "--workspace"]
-    code = main([*args, str(demo_settings.root)])
+    code = main([*args, str(read_only_demo.root)])
     err = capsys.readouterr().err
     assert code != 0
     assert overrides[blamed] in err or word.lower() in err.lower(), err
-    assert JobStore(demo_settings).list(10) == []
+    assert JobStore(read_only_demo).list(10) == []
     assert not Path(SIDE).exists()
 
 
-def test_a_foreign_program_is_refused_before_composing(demo_settings: Settings) -> None:
+def test_a_foreign_program_is_refused_before_composing(read_only_demo: Settings) -> None:
     with pytest.raises(GateRefused) as refused:
-        check_job(demo_settings, ["/bin/sh", "-c", f"id > {SIDE}"])
+        check_job(read_only_demo, ["/bin/sh", "-c", f"id > {SIDE}"])
     assert "prefix" in str(refused.value)
 
 
@@ -190,10 +190,10 @@ def test_commands_the_form_writes_pass(demo_settings: Settings, case: str) -> No
         ["hydra/launcher=submitit_slurm", "hydra.mode=MULTIRUN"],
     ],
 )
-def test_allowed_changes_pass(demo_settings: Settings, overrides: list[str]) -> None:
+def test_allowed_changes_pass(read_only_demo: Settings, overrides: list[str]) -> None:
     multirun = "--multirun" in overrides
     words = [o for o in overrides if o != "--multirun"]
-    assert problems_of(demo_settings, _argv(demo_settings, words, multirun)) == ()
+    assert problems_of(read_only_demo, _argv(read_only_demo, words, multirun)) == ()
 
 
 def _chdir_workspace(settings: Settings) -> None:

@@ -50,6 +50,17 @@ def ocr_newest(tmp_path: Path) -> Settings:
     return _copy(tmp_path, "ocr_newest")
 
 
+# One copy per module for the tests that only read it (warm caches; see read_only_demo).
+@pytest.fixture(scope="module")
+def read_only_lightning(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return _copy(tmp_path_factory.mktemp("shared"), "lightning_project")
+
+
+@pytest.fixture(scope="module")
+def read_only_ocr_newest(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return _copy(tmp_path_factory.mktemp("shared"), "ocr_newest")
+
+
 # --- discovery ----------------------------------------------------------------------------
 
 
@@ -98,18 +109,22 @@ def test_computed_config_path_is_assumed_configs(lightning: Settings) -> None:
     assert fit.config_dir == "configs" and fit.note and "computed" in fit.note
 
 
-def test_cli_runners_json(lightning: Settings, capsys) -> None:
-    code, out, _ = run_cli(capsys, "runners", "--workspace", str(lightning.root), "--json")
+def test_cli_runners_json(read_only_lightning: Settings, capsys) -> None:
+    code, out, _ = run_cli(
+        capsys, "runners", "--workspace", str(read_only_lightning.root), "--json"
+    )
     assert code == 0
     rows = {r["page"]: r for r in json.loads(out)["runners"]}
     assert rows["eval"]["primary_config"] == "configs/eval.yaml"
     assert rows["eval"]["runner"] == "src/eval.py" and rows["eval"]["form"] == "generic"
 
 
-def test_the_gate_allows_exactly_the_discovered_runners(lightning: Settings) -> None:
-    prefix = list(lightning.command_prefix)
-    assert is_workspace_command([*prefix, "src/eval.py", "ckpt_path=x"], lightning) is None
-    refused = is_workspace_command([*prefix, "src/utils/helpers.py"], lightning)
+def test_the_gate_allows_exactly_the_discovered_runners(read_only_lightning: Settings) -> None:
+    prefix = list(read_only_lightning.command_prefix)
+    assert (
+        is_workspace_command([*prefix, "src/eval.py", "ckpt_path=x"], read_only_lightning) is None
+    )
+    refused = is_workspace_command([*prefix, "src/utils/helpers.py"], read_only_lightning)
     assert refused is not None and "not a runner" in refused
 
 
@@ -124,11 +139,13 @@ def _build(capsys, settings: Settings, page: str, *sets: str) -> tuple[int, dict
     return code, json.loads(out) if out else {}, err
 
 
-def test_config_path_sets_compose_with_the_values_arriving(lightning: Settings, capsys) -> None:
-    ckpt = str(lightning.root / "last.ckpt")
+def test_config_path_sets_compose_with_the_values_arriving(
+    read_only_lightning: Settings, capsys
+) -> None:
+    ckpt = str(read_only_lightning.root / "last.ckpt")
     code, built, err = _build(
         capsys,
-        lightning,
+        read_only_lightning,
         "eval",
         "trainer.max_epochs=3",
         "data=cifar10",
@@ -136,8 +153,8 @@ def test_config_path_sets_compose_with_the_values_arriving(lightning: Settings, 
         f"ckpt_path={ckpt}",
     )
     assert code == 0, (built, err)
-    assert built["argv"][len(lightning.command_prefix)] == "src/eval.py"
-    result = compose_check(lightning, "eval", built["overrides"])
+    assert built["argv"][len(read_only_lightning.command_prefix)] == "src/eval.py"
+    result = compose_check(read_only_lightning, "eval", built["overrides"])
     assert result.ok and result.missing == ()
     config = result.config
     assert config is not None and config["trainer"]["max_epochs"] == 3
@@ -154,10 +171,12 @@ def test_the_runner_itself_receives_the_values(lightning: Settings, capsys) -> N
     assert "ckpt_path: a.ckpt" in done.stdout and "max_epochs: 4" in done.stdout
 
 
-def test_unknown_path_gets_hydras_error_on_the_option(lightning: Settings, capsys) -> None:
+def test_unknown_path_gets_hydras_error_on_the_option(
+    read_only_lightning: Settings, capsys
+) -> None:
     code, _, err = run_cli(
         capsys,
-        *("build", "train", "--workspace", str(lightning.root)),
+        *("build", "train", "--workspace", str(read_only_lightning.root)),
         *("--set", "trainer.nope=3", "--set", "+callbacks=rich_progress_bar"),
     )
     assert code == 1
@@ -173,23 +192,23 @@ def test_set_on_an_ocr_page_takes_config_paths(demo_settings: Settings, capsys) 
     assert result.config["trainer"]["max_epochs"] == 7
 
 
-def test_unknown_runner_is_a_usage_error(lightning: Settings, capsys) -> None:
-    code, _, err = run_cli(capsys, "build", "fit", "--workspace", str(lightning.root))
+def test_unknown_runner_is_a_usage_error(read_only_lightning: Settings, capsys) -> None:
+    code, _, err = run_cli(capsys, "build", "fit", "--workspace", str(read_only_lightning.root))
     assert code == 2 and "runners: eval, train" in err
 
 
 def test_required_values_block_the_command(
-    lightning: Settings, ocr_newest: Settings, capsys
+    read_only_lightning: Settings, read_only_ocr_newest: Settings, capsys
 ) -> None:
-    code, built, _ = _build(capsys, lightning, "eval")
+    code, built, _ = _build(capsys, read_only_lightning, "eval")
     assert code == 1 and any("ckpt_path: required" in e for e in built["errors"])
-    code, built, _ = _build(capsys, ocr_newest, "train")
+    code, built, _ = _build(capsys, read_only_ocr_newest, "train")
     assert code == 1 and any("domain: required" in e for e in built["errors"])
     code, built, err = _build(
-        capsys, ocr_newest, "train", "domain=recognition", "trainer.max_epochs=5"
+        capsys, read_only_ocr_newest, "train", "domain=recognition", "trainer.max_epochs=5"
     )
     assert code == 0, err
-    result = compose_check(ocr_newest, "train", built["overrides"])
+    result = compose_check(read_only_ocr_newest, "train", built["overrides"])
     assert result.ok and result.config is not None
     assert result.config["trainer"]["max_epochs"] == 5
     assert result.config["model"]["optimizer"]["_target_"] == "torch.optim.AdamW"
@@ -198,9 +217,9 @@ def test_required_values_block_the_command(
 # --- the generic schema -------------------------------------------------------------------
 
 
-def test_generic_form_emits_only_what_changed(lightning: Settings) -> None:
-    schema = pages.load_schema(lightning, "train")
-    catalog = get_catalog(lightning)
+def test_generic_form_emits_only_what_changed(read_only_lightning: Settings) -> None:
+    schema = pages.load_schema(read_only_lightning, "train")
+    catalog = get_catalog(read_only_lightning)
     by_path = schema.by_path
     assert by_path["data"].type == "selectbox" and by_path["data"].default == "mnist"
     assert by_path["data"].options == ("cifar10", "mnist")
@@ -223,8 +242,8 @@ def test_generic_form_emits_only_what_changed(lightning: Settings) -> None:
     assert sections[0] == "General" and sections.index("data") < sections.index("trainer")
 
 
-def test_none_for_an_optional_group_deletes_it(lightning: Settings) -> None:
-    catalog = get_catalog(lightning)
+def test_none_for_an_optional_group_deletes_it(read_only_lightning: Settings) -> None:
+    catalog = get_catalog(read_only_lightning)
     tree = ConfigTree(
         "configs/x.yaml",
         {"seed": 1},
@@ -255,9 +274,9 @@ def test_a_schema_file_refines_the_generic_form(lightning: Settings, capsys) -> 
     assert code == 0 and built["overrides"] == ["ckpt_path=best.ckpt"]
 
 
-def test_search_finds_fields_by_path_and_value(lightning: Settings) -> None:
-    schema = pages.load_schema(lightning, "train")
-    catalog = get_catalog(lightning)
+def test_search_finds_fields_by_path_and_value(read_only_lightning: Settings) -> None:
+    schema = pages.load_schema(read_only_lightning, "train")
+    catalog = get_catalog(read_only_lightning)
     view = build_view(schema, catalog, None, initial_state(schema, catalog))
     found = search_fields(schema, view, "maxep")
     assert found and found[0].key == schema.by_path["trainer.max_epochs"].key
@@ -273,11 +292,16 @@ def test_a_primary_config_that_does_not_compose_is_a_schema_error(lightning: Set
         pages.load_schema(lightning, "eval")
 
 
-def test_command_of_a_generic_page_runs_the_discovered_runner(lightning: Settings) -> None:
-    schema = pages.load_schema(lightning, "train")
-    catalog = get_catalog(lightning)
+def test_command_of_a_generic_page_runs_the_discovered_runner(
+    read_only_lightning: Settings,
+) -> None:
+    schema = pages.load_schema(read_only_lightning, "train")
+    catalog = get_catalog(read_only_lightning)
     view = build_view(schema, catalog, None, initial_state(schema, catalog))
-    assert command_of(lightning, view).argv[len(lightning.command_prefix)] == "src/train.py"
+    assert (
+        command_of(read_only_lightning, view).argv[len(read_only_lightning.command_prefix)]
+        == "src/train.py"
+    )
 
 
 # --- the app: a page per runner -----------------------------------------------------------
@@ -317,14 +341,16 @@ def _about_required(text: str) -> bool:
     return all(line.endswith(": required") or "You must specify" in line for line in lines)
 
 
-@pytest.mark.parametrize("fixture", ["lightning", "ocr_newest", "demo_settings"])
+@pytest.mark.parametrize(
+    "fixture", ["read_only_lightning", "read_only_ocr_newest", "read_only_demo"]
+)
 def test_every_runner_gets_a_page_that_opens_cleanly(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, fixture: str
 ) -> None:
     settings: Settings = request.getfixturevalue(fixture)
     names = [e.name for e in pages.builder_pages(settings)]
     assert names == [r.page for r in discover_runners(settings.root).runners] or fixture == (
-        "demo_settings"
+        "read_only_demo"
     )
     for name in names:
         at = _open(monkeypatch, settings, name)
@@ -340,9 +366,9 @@ def test_every_runner_gets_a_page_that_opens_cleanly(
 
 
 def test_a_required_field_blocks_run_until_set(
-    monkeypatch: pytest.MonkeyPatch, lightning: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_lightning: Settings
 ) -> None:
-    at = _open(monkeypatch, lightning, "eval")
+    at = _open(monkeypatch, read_only_lightning, "eval")
     assert at.button(key="eval.ui.run").disabled
     at = settle(at.text_input(key="eval.field.ckpt_path").input("/tmp/best.ckpt").run())
     assert not at.exception
@@ -350,18 +376,18 @@ def test_a_required_field_blocks_run_until_set(
 
 
 def test_the_mandatory_domain_blocks_run_until_chosen(
-    monkeypatch: pytest.MonkeyPatch, ocr_newest: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_ocr_newest: Settings
 ) -> None:
-    at = _open(monkeypatch, ocr_newest, "train")
+    at = _open(monkeypatch, read_only_ocr_newest, "train")
     assert at.button(key="train.ui.run").disabled
     at = settle(at.selectbox(key="train.field.domain").select("recognition").run())
     assert not at.exception and not at.button(key="train.ui.run").disabled
 
 
 def test_search_opens_the_matching_field(
-    monkeypatch: pytest.MonkeyPatch, lightning: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_lightning: Settings
 ) -> None:
-    at = _open(monkeypatch, lightning, "train")
+    at = _open(monkeypatch, read_only_lightning, "train")
     key = "train.field.trainer__max_epochs"
     assert key not in [w.key for w in at.number_input]  # another section is showing
     at.text_input(key="train.ui.search").input("max_ep").run()

@@ -28,29 +28,29 @@ HUGE_RANGE = "range(0,1e9,1e-9)"
 
 
 def test_validate_refuses_a_huge_sweep_from_its_spec(
-    demo_settings: Settings, capsys: pytest.CaptureFixture[str]
+    read_only_demo: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     command = f"python runners/train.py --multirun model.optimizer.lr={HUGE_RANGE}"
-    code = main(["validate", command, "--workspace", str(demo_settings.root)])
+    code = main(["validate", command, "--workspace", str(read_only_demo.root)])
     out = capsys.readouterr().out
     assert code == 1
     assert f"model.optimizer.lr={HUGE_RANGE}" in out and "more than the limit of 10,000" in out
 
 
-def test_a_huge_sweep_in_a_link_is_a_field_error(demo_settings: Settings) -> None:
-    context = form.page_context(demo_settings, "train")
+def test_a_huge_sweep_in_a_link_is_a_field_error(read_only_demo: Settings) -> None:
+    context = form.page_context(read_only_demo, "train")
     params = {"exp_name": "x", "_sweeps": json.dumps({"learning_rate": "range(0,1e9,3e-9)"})}
     state = decode_query(context.schema, context.catalog, params)
     view = form.build_view(context.schema, context.catalog, context.index, state)
     assert "more than the limit of 10,000" in view.errors["learning_rate"]
     swept = ("model.optimizer.lr=range(0,1e9,3e-9)",)
-    result = validate.compose_check(demo_settings, "train", swept, multirun=True)
+    result = validate.compose_check(read_only_demo, "train", swept, multirun=True)
     assert not result.ok and result.issues[0].override == swept[0]
     assert "more than the limit" in result.issues[0].message
 
 
-def test_sweeps_over_the_cap_together_are_a_form_error(demo_settings: Settings) -> None:
-    context = form.page_context(demo_settings, "train")
+def test_sweeps_over_the_cap_together_are_a_form_error(read_only_demo: Settings) -> None:
+    context = form.page_context(read_only_demo, "train")
     state = form.initial_state(context.schema, context.catalog)
     state = form.apply_sweep(context.schema, state, "learning_rate", "range(1e-5,1e-2,1e-5)")
     state = form.with_extra_overrides(state, ["seed=range(0,100)"])
@@ -101,9 +101,9 @@ def _decode(settings: Settings, params: dict[str, str]) -> form.FormState:
     return decode_query(context.schema, context.catalog, params)
 
 
-def test_a_json_object_for_a_text_field_names_the_field(demo_settings: Settings) -> None:
+def test_a_json_object_for_a_text_field_names_the_field(read_only_demo: Settings) -> None:
     with pytest.raises(QueryError, match="exp_name: the field takes a single value"):
-        _decode(demo_settings, {"exp_name": '{"a":[1,2]}'})
+        _decode(read_only_demo, {"exp_name": '{"a":[1,2]}'})
 
 
 @pytest.mark.parametrize(
@@ -115,13 +115,13 @@ def test_a_json_object_for_a_text_field_names_the_field(demo_settings: Settings)
     ],
     ids=["long value", "many extras", "many parameters"],
 )
-def test_links_are_bounded(demo_settings: Settings, params: dict[str, str], limit: str) -> None:
+def test_links_are_bounded(read_only_demo: Settings, params: dict[str, str], limit: str) -> None:
     with pytest.raises(QueryError, match=limit):
-        _decode(demo_settings, params)
+        _decode(read_only_demo, params)
 
 
-def test_deep_json_in_a_link_stays_text(demo_settings: Settings) -> None:
-    state = _decode(demo_settings, {"exp_name": "[" * 5000 + "]" * 5000})
+def test_deep_json_in_a_link_stays_text(read_only_demo: Settings) -> None:
+    state = _decode(read_only_demo, {"exp_name": "[" * 5000 + "]" * 5000})
     assert state.values["exp_name"] == "[" * 5000 + "]" * 5000
 
 

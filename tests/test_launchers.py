@@ -70,8 +70,8 @@ def composed_launcher(settings: Settings, overrides: tuple[str, ...]) -> dict:
     return launcher
 
 
-def test_slurm_command_composes_with_every_parameter(demo_settings: Settings) -> None:
-    built = build(demo_settings, "train", slurm_values())
+def test_slurm_command_composes_with_every_parameter(read_only_demo: Settings) -> None:
+    built = build(read_only_demo, "train", slurm_values())
     assert not built.errors, built.errors
     assert "hydra/launcher=submitit_slurm" in built.overrides
     assert "hydra.launcher.partition=gpu" in built.overrides
@@ -80,20 +80,20 @@ def test_slurm_command_composes_with_every_parameter(demo_settings: Settings) ->
         '{mail-user:ocr@example.org,mail_type:"BEGIN,END",exclusive:true}'
     ) in built.overrides
 
-    launcher = composed_launcher(demo_settings, built.overrides)
+    launcher = composed_launcher(read_only_demo, built.overrides)
     assert launcher["_target_"].endswith("SlurmLauncher")
     for _, (param, value) in SLURM.items():
         assert launcher[param] == value, param
     assert launcher["additional_parameters"] == EXTRA_DICT
 
-    result = compose_check(demo_settings, "train", built.overrides)
+    result = compose_check(read_only_demo, "train", built.overrides)
     assert result.ok, result.issues
     assert result.config is not None and result.config["hydra"]["launcher"]["partition"] == "gpu"
 
 
-def test_slurm_fields_round_trip_through_a_pasted_command(demo_settings: Settings) -> None:
-    built = build(demo_settings, "train", slurm_values())
-    back = state_from_command(demo_settings, "train", built.command)
+def test_slurm_fields_round_trip_through_a_pasted_command(read_only_demo: Settings) -> None:
+    built = build(read_only_demo, "train", slurm_values())
+    back = state_from_command(read_only_demo, "train", built.command)
     assert back.extra_overrides == ()
     assert back.values["launcher"] == "submitit_slurm"
     assert back.values["slurm_mem_gb"] == 64
@@ -101,7 +101,7 @@ def test_slurm_fields_round_trip_through_a_pasted_command(demo_settings: Setting
 
 
 def test_slurm_parameters_reach_sbatch(
-    demo_settings: Settings, tmp_path: Path, monkeypatch
+    read_only_demo: Settings, tmp_path: Path, monkeypatch
 ) -> None:
     """What the plugin hands to submitit becomes #SBATCH lines (a stub srun lets submitit start)."""
     import submitit
@@ -114,7 +114,7 @@ def test_slurm_parameters_reach_sbatch(
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
 
     launcher = composed_launcher(
-        demo_settings, build(demo_settings, "train", slurm_values()).overrides
+        read_only_demo, build(read_only_demo, "train", slurm_values()).overrides
     )
     # The mapping of BaseSubmititLauncher.launch(): shared keys as-is, the rest slurm_<key>.
     base = set(OmegaConf.structured(BaseQueueConf).keys())
@@ -145,23 +145,25 @@ def test_slurm_parameters_reach_sbatch(
         assert line in script.splitlines(), line
 
 
-def test_additional_parameters_cannot_be_assigned_plainly(demo_settings: Settings) -> None:
+def test_additional_parameters_cannot_be_assigned_plainly(read_only_demo: Settings) -> None:
     """Why the form writes `++...={...}`: the plugin's empty dict is in struct mode."""
     with pytest.raises(Exception, match="append"):
         composed_launcher(
-            demo_settings,
+            read_only_demo,
             ("hydra/launcher=submitit_slurm", "hydra.launcher.additional_parameters.qos=x"),
         )
 
 
 @pytest.mark.parametrize("page", ["train", "test", "predict"])
-def test_local_launchers(demo_settings: Settings, page: str) -> None:
+def test_local_launchers(read_only_demo: Settings, page: str) -> None:
     values = {"launcher": "submitit_local", "slurm_partition": "ignored"}
-    built = build(demo_settings, page, values)
+    built = build(read_only_demo, page, values)
     assert "hydra/launcher=submitit_local" in built.overrides
     assert not any(o.startswith("hydra.launcher.") for o in built.overrides)  # SLURM fields hidden
-    assert not any(o.startswith("hydra/launcher") for o in build(demo_settings, page, {}).overrides)
-    context = page_context(demo_settings, page)
+    assert not any(
+        o.startswith("hydra/launcher") for o in build(read_only_demo, page, {}).overrides
+    )
+    context = page_context(read_only_demo, page)
     view = build_view(
         context.schema,
         context.catalog,
@@ -171,12 +173,12 @@ def test_local_launchers(demo_settings: Settings, page: str) -> None:
     assert view.field("launcher").option_labels["basic"] == "Local (plain process)"
 
 
-def test_slurm_field_errors(demo_settings: Settings) -> None:
+def test_slurm_field_errors(read_only_demo: Settings) -> None:
     values = slurm_values() | {
         "slurm_nodes": 0,
         "slurm_additional_parameters": "mail-user=a\nmail-user=b",
     }
-    built = build(demo_settings, "train", values)
+    built = build(read_only_demo, "train", values)
     assert built.field_errors["slurm_nodes"] == "Nodes: must be at least 1"
     assert built.field_errors["slurm_additional_parameters"] == (
         "Additional sbatch parameters: line 2: mail-user is given twice"

@@ -10,18 +10,18 @@ from ui_apptest import open_app, settle, texts
 
 
 def test_compose_result_appears_when_ready(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
+    at = open_app(monkeypatch, read_only_demo, query={"exp_name": "ok"})
     at = settle(at)
     assert READY in [c.value for c in at.caption]
     assert not at.button(key="train.ui.run").disabled
 
 
 def test_compose_error_names_the_bad_override(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings, query={"exp_name": "ok"})
+    at = open_app(monkeypatch, read_only_demo, query={"exp_name": "ok"})
     at.toggle(key="train.ui.edit").set_value(True).run()
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " trainer.no_such_option=3").run()
@@ -31,10 +31,10 @@ def test_compose_error_names_the_bad_override(
 
 
 def test_with_form_errors_a_compose_success_is_not_a_go(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     """A batch size out of range: the overrides compose, but the page must not say it is fine."""
-    at = settle(open_app(monkeypatch, demo_settings, query={"batch_size": "0"}))
+    at = settle(open_app(monkeypatch, read_only_demo, query={"batch_size": "0"}))
     assert any("must be between 1 and" in e for e in texts(at.error))
     assert READY not in [c.value for c in at.caption]
     assert "Fix the errors above first." in texts(at.caption)

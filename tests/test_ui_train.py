@@ -11,9 +11,9 @@ EXP = "train.field.exp_name"
 
 
 def test_first_paint_shows_title_first_tab_and_live_command(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings)
+    at = open_app(monkeypatch, read_only_demo)
     assert at.title[0].value == "Train"
     assert at.text_input(key=EXP).label == "Experiment name"
     assert "runners/train.py" in command(at)
@@ -22,9 +22,9 @@ def test_first_paint_shows_title_first_tab_and_live_command(
 
 
 def test_typing_updates_command_and_link(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings)
+    at = open_app(monkeypatch, read_only_demo)
     at.text_input(key=EXP).input("receipts v3").run()
     assert "'exp_name=\"receipts v3\"'" in command(at)
     assert at.query_params["exp_name"] == "receipts v3"
@@ -32,9 +32,9 @@ def test_typing_updates_command_and_link(
 
 
 def test_use_case_applies_and_lists_changed_fields(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
+    at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
     at.selectbox(key="train.field.architecture").select("dbnet").run()
     assert at.selectbox(key="train.field.encoder").value == "resnet18"  # metadata default
     at.button(key="train.ui.use_case.dbnet.accurate_resnet50").click().run()
@@ -47,18 +47,18 @@ def test_use_case_applies_and_lists_changed_fields(
 
 
 def test_compatibility_filter_and_component_summary(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
+    at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
     at.selectbox(key="train.field.architecture").select("craft").run()
     assert "resnet18" not in at.selectbox(key="train.field.encoder").options
     assert any("Component summary" in m.value for m in at.markdown)
 
 
 def test_append_architecture_and_encoder_once(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
+    at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
     at.selectbox(key="train.field.architecture").select("dbnet").run()
     at = open_section(at, "train", "Experiment")
     at.text_input(key=EXP).input("receipts").run()
@@ -68,9 +68,9 @@ def test_append_architecture_and_encoder_once(
 
 
 def test_values_survive_switching_pages(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings)
+    at = open_app(monkeypatch, read_only_demo)
     at.text_input(key=EXP).input("kept").run()
     at = switch(at, "test")
     assert at.title[0].value == "Test"
@@ -81,18 +81,18 @@ def test_values_survive_switching_pages(
 
 
 def test_open_section_is_remembered_across_pages(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_section(open_app(monkeypatch, demo_settings), "train", "Advanced")
+    at = open_section(open_app(monkeypatch, read_only_demo), "train", "Advanced")
     assert at.number_input(key="train.field.seed").value == 42
     at = switch(switch(at, "predict"), "train")
     assert at.number_input(key="train.field.seed").value == 42
 
 
 def test_reset_resets_this_page_only(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings, page="test")
+    at = open_app(monkeypatch, read_only_demo, page="test")
     at.text_input(key="test.field.exp_name").input("test side").run()
     at = switch(at, "train")
     at.text_input(key=EXP).input("train side").run()
@@ -102,16 +102,16 @@ def test_reset_resets_this_page_only(
     assert at.text_input(key="test.field.exp_name").value == "test side"
 
 
-def test_link_restores_form(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
-    at = open_app(monkeypatch, demo_settings, query={"exp_name": "shared", "max_epochs": "25"})
+def test_link_restores_form(monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings) -> None:
+    at = open_app(monkeypatch, read_only_demo, query={"exp_name": "shared", "max_epochs": "25"})
     assert at.text_input(key=EXP).value == "shared"
     assert "trainer.max_epochs=25" in command(at)
 
 
 def test_edited_command_flows_back_and_bad_text_is_kept(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings)
+    at = open_app(monkeypatch, read_only_demo)
     at.toggle(key="train.ui.edit").set_value(True).run()
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " exp_name=from_text trainer.max_epochs=3").run()
@@ -126,9 +126,9 @@ def test_edited_command_flows_back_and_bad_text_is_kept(
 
 
 def test_sweep_makes_a_multirun_and_asks_before_many_runs(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
-    at = open_app(monkeypatch, demo_settings, query={"exp_name": "sweep"})
+    at = open_app(monkeypatch, read_only_demo, query={"exp_name": "sweep"})
     at = open_section(at, "train", "Sweeps")
     at.text_input(key="train.field.sweep.max_epochs").input("range(1,4)").run()
     assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)
@@ -146,10 +146,10 @@ def test_sweep_makes_a_multirun_and_asks_before_many_runs(
 
 
 def test_malformed_range_is_a_field_error(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(
-        open_app(monkeypatch, demo_settings, query={"exp_name": "x"}), "train", "Sweeps"
+        open_app(monkeypatch, read_only_demo, query={"exp_name": "x"}), "train", "Sweeps"
     )
     at.text_input(key="train.field.sweep.max_epochs").input("range(1,").run()
     assert any("Max epochs" in e for e in texts(at.error))

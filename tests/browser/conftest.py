@@ -80,9 +80,12 @@ def playwright_instance() -> Iterator[Any]:
             "(or `make chromium`) to run the browser tests"
         )
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.skip("playwright is not installed: pip install -e '.[dev]'")
+    # expect() has its own 5 s default, which a loaded machine exceeds: the same bound as
+    # every other wait (a bound on waiting, not an assertion on time).
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         yield playwright
 
