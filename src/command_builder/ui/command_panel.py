@@ -75,7 +75,7 @@ def render(data: PageData, built: form.BuiltCommand) -> None:
 
     def after_check() -> None:
         _run(data, built, compose_panel.blocker(command))
-        compose_panel.show(command)
+        compose_panel.show(command, form_ok=not built.errors)
         config_view.render_run_warnings(command)
         config_view.render(data.page, command, base)
 

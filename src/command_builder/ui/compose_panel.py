@@ -96,8 +96,10 @@ def known(future: Future[ComposeResult]) -> ComposeResult | None:
     return future.result()
 
 
-def show(future: Future[ComposeResult]) -> None:
-    """What Hydra said against the command, once known (Run's status line says it passed)."""
+def show(future: Future[ComposeResult], *, form_ok: bool) -> None:
+    """What Hydra said against the command, once known (Run's status line says it passed).
+
+    With form errors, keys still `???` are the empty fields Run's line already names."""
     if not future.done():
         return
     try:
@@ -106,7 +108,7 @@ def show(future: Future[ComposeResult]) -> None:
         st.error(f"Hydra check failed to run: {md(exc)}")
         return
     if result.ok:
-        if result.missing:
+        if result.missing and form_ok:
             st.warning("Still unset (???) in the config: " + md(", ".join(result.missing)))
         return
     lines = bullets(
