@@ -18,9 +18,10 @@ itself, and keeps polling, cheaply, until the next full run.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from threading import Lock
+from contextlib import contextmanager
+from threading import Condition, Lock
 
 import streamlit as st
 
@@ -32,6 +33,7 @@ POLL_EVERY_S = 0.25
 MAX_REMEMBERED = 256
 PENDING = "Checking the command with Hydra…"
 RUNS_KEY = "compose_panel.page_runs"
+YIELD_TO_PAGE_RUNS_S = 0.5
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
 Key = tuple[
@@ -40,6 +42,45 @@ Key = tuple[
 
 _futures: OrderedDict[Key, Future[ComposeResult]] = OrderedDict()
 _lock = Lock()
+
+
+class _PageRuns:
+    """How many page runs are in progress, so that checks can wait for none.
+
+    A check started by a page run would take the CPU and the GIL from the rest of
+    that run, whose elements the user is waiting to see (an edit: the new command
+    and what follows it); on 2 cores it also competes with the browser. So a
+    check begins once no page run is in progress, or after YIELD_TO_PAGE_RUNS_S at most.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = Condition()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    def wait_for_none(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout=YIELD_TO_PAGE_RUNS_S)
+
+
+page_runs = _PageRuns()
+
+
+def _check_after_page_runs(
+    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+) -> ComposeResult:
+    page_runs.wait_for_none()
+    return compose_check(settings, page, overrides, multirun=multirun, version=version)
 
 
 def start(
@@ -51,7 +92,12 @@ def start(
         future = _futures.get(key)
         if future is None:
             future = _executor.submit(
-                compose_check, settings, page, overrides, multirun=multirun, version=version
+                _check_after_page_runs,
+                settings,
+                page,
+                overrides,
+                multirun=multirun,
+                version=version,
             )
             _futures[key] = future
             while len(_futures) > MAX_REMEMBERED:
