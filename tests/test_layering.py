@@ -1,4 +1,5 @@
-"""Layering: only `command_builder.ui` may import Streamlit (README, Architecture).
+"""Layering: only `command_builder.ui` may import Streamlit, and form/ is pure (README,
+Architecture).
 
 Checked in a fresh interpreter, since this test process has long imported Streamlit
 through the UI tests: every module of the package outside `ui/` is imported there and
@@ -7,10 +8,12 @@ through the UI tests: every module of the package outside `ui/` is imported ther
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 _IMPORT_ALL = textwrap.dedent(
     """
@@ -50,3 +53,53 @@ def test_the_ui_does_import_streamlit() -> None:
     probe = "import json, sys, command_builder.ui.widgets\n"
     probe += "print(json.dumps({'s': 'streamlit' in sys.modules}))"
     assert _run(probe) == {"s": True}
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """Modules a file imports when it runs (not under `if TYPE_CHECKING:`), relative ones
+    resolved inside command_builder."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level == 2:  # from ..x import y, inside command_builder.form
+                base = f"command_builder.{base}" if base else "command_builder"
+            elif node.level == 1:
+                base = f"command_builder.form.{base}" if base else "command_builder.form"
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+            found.add(base)
+    return found
+
+
+def test_the_form_engine_is_pure() -> None:
+    """form/ gets schemas, catalogs and indexes from its callers (command_builder.service
+    loads them): it imports no loader, no settings, nothing that touches files or processes."""
+    forbidden = (
+        "command_builder.workspace.get_",
+        "command_builder.pages",
+        "command_builder.settings",
+        "command_builder.service",
+        "command_builder.jobs",
+        "shutil",
+        "subprocess",
+        "streamlit",
+    )
+    form_dir = Path(__file__).resolve().parents[1] / "src" / "command_builder" / "form"
+    offending = {
+        f"{path.name}: {name}"
+        for path in sorted(form_dir.glob("*.py"))
+        for name in _runtime_imports(path)
+        if name.startswith(forbidden)
+    }
+    assert form_dir.is_dir() and not offending, offending
