@@ -55,9 +55,31 @@ def test_the_ui_does_import_streamlit() -> None:
     assert _run(probe) == {"s": True}
 
 
+SRC = Path(__file__).resolve().parents[1] / "src" / "command_builder"
+
+# Each part of the package, by layer: a part imports only from lower layers (or its own).
+LAYERS = {
+    "errors": 0,
+    "__version__": 0,
+    "settings": 1,
+    "workspace": 2,
+    "commands": 3,
+    "schema": 3,  # one layer with commands: a schema's defaults come from a compose
+    "export": 3,
+    "form": 4,
+    "jobs": 4,
+    "pages": 5,
+    "service": 6,
+    "ui": 7,
+    "cli": 8,  # `serve` starts the ui
+    "__main__": 9,
+}
+
+
 def _runtime_imports(path: Path) -> set[str]:
-    """Modules a file imports when it runs (not under `if TYPE_CHECKING:`), relative ones
-    resolved inside command_builder."""
+    """Modules a file of command_builder imports when it runs (not under `if TYPE_CHECKING:`),
+    as absolute names."""
+    package = ["command_builder", *path.relative_to(SRC).parts[:-1]]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     typing_only = {
         id(node)
@@ -72,14 +94,30 @@ def _runtime_imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level == 2:  # from ..x import y, inside command_builder.form
-                base = f"command_builder.{base}" if base else "command_builder"
-            elif node.level == 1:
-                base = f"command_builder.form.{base}" if base else "command_builder.form"
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            parent = package[: len(package) - node.level + 1] if node.level else []
+            base = ".".join([*parent, *([node.module] if node.module else [])])
             found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
     return found
+
+
+def _part(name: str) -> str | None:
+    """`command_builder.form.view` -> "form"; None outside the package."""
+    parts = name.split(".")
+    return (
+        parts[1].removesuffix(".py") if parts[0] == "command_builder" and len(parts) > 1 else None
+    )
+
+
+def test_every_part_imports_only_downwards() -> None:
+    upward = set()
+    for path in sorted(SRC.rglob("*.py")):
+        own = path.relative_to(SRC).parts[0].removesuffix(".py")
+        for name in _runtime_imports(path):
+            part = _part(name)
+            if part is not None and part != own and LAYERS[part] > LAYERS[own]:
+                upward.add(f"{path.relative_to(SRC)}: {name}")
+    assert len(LAYERS) > 10 and not upward, upward
 
 
 def test_the_form_engine_is_pure() -> None:
@@ -95,7 +133,7 @@ def test_the_form_engine_is_pure() -> None:
         "subprocess",
         "streamlit",
     )
-    form_dir = Path(__file__).resolve().parents[1] / "src" / "command_builder" / "form"
+    form_dir = SRC / "form"
     offending = {
         f"{path.name}: {name}"
         for path in sorted(form_dir.glob("*.py"))

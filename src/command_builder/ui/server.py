@@ -91,7 +91,7 @@ def _warm(settings: Settings) -> list[futures.Future[Any]]:
     """Fill the caches of every builder page; returns the Hydra checks it queued."""
     from .. import form, pages
     from ..schema import SchemaError
-    from . import compose_panel, context, form_page  # noqa: F401
+    from . import compose_panel, config_view, context, form_page  # noqa: F401
 
     catalog = context.catalog(settings)
     checks = []
@@ -108,6 +108,7 @@ def _warm(settings: Settings) -> list[futures.Future[Any]]:
         checks.append(
             compose_panel.start(settings, page, overrides, multirun=False, version=catalog.version)
         )
+        checks.append(config_view.base_check(settings, page, catalog.version))  # `# changed`
     return checks
 
 
