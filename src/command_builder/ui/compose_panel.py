@@ -55,6 +55,7 @@ class _PageRuns:
 
     def __init__(self) -> None:
         self._count = 0
+        self._finished = 0
         self._changed = Condition()
 
     @contextmanager
@@ -66,27 +67,51 @@ class _PageRuns:
         finally:
             with self._changed:
                 self._count -= 1
+                self._finished += 1
                 self._changed.notify_all()
 
     def wait_for_none(self) -> None:
         with self._changed:
             self._changed.wait_for(lambda: self._count == 0, timeout=YIELD_TO_PAGE_RUNS_S)
 
+    def wait_for_first(self, timeout_s: float) -> None:
+        """Until a first page run has finished (the server's first visitor), at most `timeout_s`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._finished > 0, timeout=timeout_s)
+
 
 page_runs = _PageRuns()
 
 
 def _check_after_page_runs(
-    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+    settings: Settings,
+    page: str,
+    overrides: tuple[str, ...],
+    *,
+    multirun: bool,
+    version: str,
+    first_page_s: float,
 ) -> ComposeResult:
+    if first_page_s > 0:
+        page_runs.wait_for_first(first_page_s)
     page_runs.wait_for_none()
     return compose_check(settings, page, overrides, multirun=multirun, version=version)
 
 
 def start(
-    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+    settings: Settings,
+    page: str,
+    overrides: tuple[str, ...],
+    *,
+    multirun: bool,
+    version: str,
+    after_first_page_s: float = 0.0,
 ) -> Future[ComposeResult]:
-    """The check of a command, started now if nobody asked for it before (warm-up uses it)."""
+    """The check of a command, started now if nobody asked for it before.
+
+    The warm-up's checks wait for the first visitor's page run (at most
+    `after_first_page_s`): that run is already slowed by cold caches, and Hydra's
+    first composes are the heaviest work the server does."""
     key: Key = (str(settings.root), page, overrides, multirun, version)
     with _lock:
         future = _futures.get(key)
@@ -98,6 +123,7 @@ def start(
                 overrides,
                 multirun=multirun,
                 version=version,
+                first_page_s=after_first_page_s,
             )
             _futures[key] = future
             while len(_futures) > MAX_REMEMBERED:
