@@ -28,9 +28,9 @@ from command_builder.form import (  # noqa: E402
     apply_use_case,
     build_view,
     initial_state,
-    page_context,
 )
 from command_builder.schema import load_page_schema  # noqa: E402
+from command_builder.service import page_context  # noqa: E402
 from command_builder.settings import load_settings  # noqa: E402
 from command_builder.workspace import get_catalog, get_checkpoint_index  # noqa: E402
 from generate_workspace import generate_workspace  # noqa: E402

@@ -91,7 +91,9 @@ def install(overrides: dict[str, Any]) -> None:
         module = importlib.import_module(module_name)
         if not hasattr(module, attribute):
             raise SystemExit(f"serve_with_config: {module_name} has no attribute {attribute}")
-        setattr(module, attribute, overrides.pop(key))
+        current = getattr(module, attribute)  # the value as the attribute's own type
+        value = overrides.pop(key)
+        setattr(module, attribute, type(current)(value) if isinstance(value, str) else value)
 
     from streamlit.web import bootstrap
 

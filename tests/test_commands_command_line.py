@@ -22,7 +22,7 @@ from command_builder.commands import (
 )
 from command_builder.commands.command_line import split_command_line
 from command_builder.commands.sweeps import MULTIRUN_MODE
-from command_builder.form import build_command, state_from_command
+from command_builder.service import build_command, state_from_command
 from command_builder.settings import Settings
 from examples_budget import examples
 

@@ -12,18 +12,16 @@ from command_builder.form import (
     apply_change,
     apply_checkpoint,
     apply_use_case,
-    build_command,
     build_view,
     decode_query,
     encode_query,
     initial_state,
-    page_context,
     recommendations,
     same_value,
-    state_from_command,
     with_extra_overrides,
 )
 from command_builder.form.query import QueryError
+from command_builder.service import build_command, page_context, state_from_command
 from command_builder.settings import Settings
 from form_helpers import make_run
 

@@ -15,16 +15,14 @@ from hypothesis import strategies as st
 
 from command_builder.form import (
     FormState,
-    PageContext,
     apply_change,
     apply_checkpoint,
     apply_sweep,
     apply_use_case,
-    build_command,
     build_view,
     initial_state,
-    page_context,
 )
+from command_builder.service import PageContext, build_command, page_context
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
 from examples_budget import examples
 from form_helpers import recorded_run, run_cli

@@ -19,16 +19,14 @@ from command_builder.form import (
     apply_checkpoint,
     apply_use_case,
     build_view,
-    command_of,
     decode_query,
     encode_query,
     initial_state,
-    page_context,
     same_value,
-    state_from_command,
     with_extra_overrides,
 )
 from command_builder.schema import Element
+from command_builder.service import command_of, page_context, state_from_command
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
 from examples_budget import examples
 from form_helpers import make_run

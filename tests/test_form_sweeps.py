@@ -15,15 +15,13 @@ from command_builder.form import (
     apply_change,
     apply_sweep,
     build_view,
-    command_of,
     decode_query,
     encode_query,
     initial_state,
-    page_context,
-    state_from_command,
     with_extra_overrides,
 )
 from command_builder.schema import SchemaError, load_schema_file
+from command_builder.service import command_of, page_context, state_from_command
 from command_builder.settings import Settings
 from examples_budget import examples
 

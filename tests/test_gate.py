@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from command_builder import form
+from command_builder import form, service
 from command_builder.cli import main
 from command_builder.commands.command_line import build_argv
 from command_builder.commands.gate import GateRefused, check_job, problems_of, resolver_names
@@ -128,7 +128,7 @@ def test_a_foreign_program_is_refused_before_composing(read_only_demo: Settings)
 
 def _built(settings: Settings, page: str, changes: dict[str, object], sweeps=None) -> list[str]:
     """The argv the page's form writes for these field values (a checkpoint when it needs one)."""
-    context = form.page_context(settings, page)
+    context = service.page_context(settings, page)
     state = form.initial_state(context.schema, context.catalog)
     if context.index is not None:
         checkpoint = make_run(settings, "earlier")
@@ -140,7 +140,7 @@ def _built(settings: Settings, page: str, changes: dict[str, object], sweeps=Non
         state = form.apply_change(context.schema, context.catalog, state, key, value)
     for key, spec in (sweeps or {}).items():
         state = form.apply_sweep(context.schema, state, key, spec)
-    built = form.command_of(
+    built = service.command_of(
         settings, form.build_view(context.schema, context.catalog, context.index, state)
     )
     assert not built.errors, built.errors

@@ -17,10 +17,12 @@ import pytest
 
 from command_builder import pages
 from command_builder.commands.command_line import is_workspace_command
+from command_builder.commands.primary import ConfigTree, GroupChoice
 from command_builder.commands.validate import compose_check
-from command_builder.form import apply_change, build_view, command_of, initial_state
-from command_builder.form.generic import NO_CHOICE, ConfigTree, GroupChoice, generic_schema
+from command_builder.form import apply_change, build_view, initial_state
+from command_builder.form.generic import NO_CHOICE, generic_schema
 from command_builder.form.search import search_fields
+from command_builder.service import command_of
 from command_builder.settings import Settings, load_settings
 from command_builder.workspace import get_catalog
 from command_builder.workspace.runners import discover_runners

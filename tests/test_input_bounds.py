@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from command_builder import form
+from command_builder import form, service
 from command_builder.cli import main
 from command_builder.commands import validate
 from command_builder.commands.overrides import HYDRA_LOCK
@@ -38,7 +38,7 @@ def test_validate_refuses_a_huge_sweep_from_its_spec(
 
 
 def test_a_huge_sweep_in_a_link_is_a_field_error(read_only_demo: Settings) -> None:
-    context = form.page_context(read_only_demo, "train")
+    context = service.page_context(read_only_demo, "train")
     params = {"exp_name": "x", "_sweeps": json.dumps({"learning_rate": "range(0,1e9,3e-9)"})}
     state = decode_query(context.schema, context.catalog, params)
     view = form.build_view(context.schema, context.catalog, context.index, state)
@@ -50,7 +50,7 @@ def test_a_huge_sweep_in_a_link_is_a_field_error(read_only_demo: Settings) -> No
 
 
 def test_sweeps_over_the_cap_together_are_a_form_error(read_only_demo: Settings) -> None:
-    context = form.page_context(read_only_demo, "train")
+    context = service.page_context(read_only_demo, "train")
     state = form.initial_state(context.schema, context.catalog)
     state = form.apply_sweep(context.schema, state, "learning_rate", "range(1e-5,1e-2,1e-5)")
     state = form.with_extra_overrides(state, ["seed=range(0,100)"])
@@ -97,7 +97,7 @@ def test_a_busy_hydra_lock_gives_a_not_cached_busy_result(
 
 
 def _decode(settings: Settings, params: dict[str, str]) -> form.FormState:
-    context = form.page_context(settings, "train")
+    context = service.page_context(settings, "train")
     return decode_query(context.schema, context.catalog, params)
 
 

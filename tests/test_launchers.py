@@ -20,11 +20,9 @@ from command_builder.form import (
     BuiltCommand,
     apply_change,
     build_view,
-    command_of,
     initial_state,
-    page_context,
-    state_from_command,
 )
+from command_builder.service import command_of, page_context, state_from_command
 from command_builder.settings import Settings
 
 SLURM = {

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from command_builder.commands.validate import compose_check
-from command_builder.form import build_view, command_of, initial_state, page_context
+from command_builder.form import build_view, initial_state
 from command_builder.schema import DEFAULTS_DIR, load_page_schema
+from command_builder.service import command_of, page_context
 from command_builder.settings import Settings, load_settings
 from command_builder.workspace import build_catalog
 from command_builder.workspace.checkpoints import (
@@ -316,7 +317,7 @@ def test_every_page_opens_without_an_error_or_warning(
 
 
 def test_pasted_resume_ticks_the_resume_box(tmp_path: Path) -> None:
-    from command_builder.form import state_from_command
+    from command_builder.service import state_from_command
 
     settings = project(tmp_path)
     ckpt = checkpoint(settings, "r", "last.ckpt")

@@ -67,7 +67,10 @@ def test_picked_checkpoint_stays_listed_when_filtered_out(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     write_run(demo_settings.root, "alpha", architecture="dbnet", encoder="resnet18")
-    write_run(demo_settings.root, "beta", architecture="dbnet", encoder="resnet34")
+    many = tuple((e, e * 10) for e in range(checkpoint_picker.MAX_SHOWN))  # the filter shows
+    write_run(
+        demo_settings.root, "beta", architecture="dbnet", encoder="resnet34", checkpoints=many
+    )
     at = open_app(monkeypatch, demo_settings, page="predict")
     alpha = str(demo_settings.root / "outputs/alpha/checkpoints/epoch=0-step=10.ckpt")
     at.selectbox(key="predict.field.checkpoint").select(alpha).run()

@@ -39,3 +39,13 @@ def test_with_form_errors_a_compose_success_is_not_a_go(
     assert READY not in [c.value for c in at.caption]
     assert "Fix the errors above first." in texts(at.caption)
     assert at.button(key="train.ui.run").disabled
+
+
+def test_an_empty_required_field_is_named_once(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """Test without a checkpoint: Run's line names the field; Hydra's `???` list would repeat it."""
+    at = settle(open_app(monkeypatch, demo_settings, page="test"))
+    assert "To fill in before Run: Checkpoint." in texts(at.caption)
+    assert not any("Still unset" in w for w in texts(at.warning))
+    assert at.button(key="test.ui.run").disabled

@@ -63,7 +63,7 @@ def test_ineffective_choice_is_flagged_next_to_run(
 
 def test_field_messages_key_warnings_by_form_field(demo_settings: Settings) -> None:
     from command_builder.commands.validate import compose_check
-    from command_builder.form import page_context
+    from command_builder.service import page_context
     from command_builder.ui import config_view
 
     _reapply_later(demo_settings, "adamw")

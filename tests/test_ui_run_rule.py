@@ -8,7 +8,7 @@ import threading
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from command_builder import form
+from command_builder import service
 from command_builder.jobs import get_job
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
@@ -62,7 +62,7 @@ def test_unreadable_then_refused_then_valid_runs_the_displayed_argv(
 def test_the_quoting_fix_is_what_hydra_reads_as_meant(demo_settings: Settings) -> None:
     fix = quoting_fix("""python runners/train.py exp_name="it's edited" trainer.max_epochs=3""")
     assert fix == """'exp_name="it'"'"'s edited"'"""
-    state = form.state_from_command(demo_settings, "train", f"python runners/train.py {fix}")
+    state = service.state_from_command(demo_settings, "train", f"python runners/train.py {fix}")
     assert state.values["exp_name"] == "it's edited"
 
 

@@ -28,6 +28,7 @@ def test_flags_keep_the_server_light(demo_settings: Settings) -> None:
 def test_warm_up_waits_for_the_socket_then_fills_the_caches(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
+    monkeypatch.setattr(server, "WARM_CHECKS_AFTER_FIRST_PAGE_S", 0.0)  # no visitor here
     frozen: list[bool] = []  # gc.freeze() would freeze the test process: record the call only
     monkeypatch.setattr(
         server,
@@ -52,6 +53,20 @@ def test_warm_up_waits_for_the_socket_then_fills_the_caches(
     for key in keys:
         assert compose_panel._futures[key].result(timeout=60).ok
     assert frozen == [True]  # frozen once, after the warm-up's checks were done
+
+
+def test_warm_up_checks_wait_for_the_first_page_run(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """Hydra's cold composes must not compete with the first visitor's page run."""
+    monkeypatch.setattr(compose_panel, "page_runs", compose_panel._PageRuns())
+    monkeypatch.setattr(server, "WARM_CHECKS_AFTER_FIRST_PAGE_S", 120.0)
+    checks = server._warm(demo_settings)
+    assert len(checks) == 6  # train, test, predict: each command and its base config
+    assert not any(check.done() for check in checks)
+    with compose_panel.page_runs.running():
+        assert not any(check.done() for check in checks)
+    assert all(check.result(timeout=60).ok for check in checks)
 
 
 def test_serve_subcommand_hands_over_to_the_server(

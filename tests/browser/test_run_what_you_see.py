@@ -62,7 +62,7 @@ def test_run_is_disabled_for_unreadable_and_refused_text_and_runs_what_is_shown(
     expect(_run_button(page)).to_be_disabled()
 
     _edit(page, "python runners/train.py exp_name=browser_walk trainer.max_epochs=1")
-    expect(_main(page).get_by_text("Hydra composes this command.")).to_be_visible()
+    expect(_main(page).get_by_text("Hydra composes this command;")).to_be_visible()
     expect(_run_button(page)).to_be_enabled()
     shown = _main(page).get_by_test_id("stCode").first.text_content() or ""
     _run_button(page).click()

@@ -20,19 +20,17 @@ from ..commands.validate import ComposeResult, compose_check
 from ..errors import CommandError
 from ..form import (
     FormState,
-    PageContext,
     apply_change,
     apply_checkpoint,
     apply_sweep,
     apply_use_case,
     build_view,
-    command_of,
     initial_state,
-    page_context,
     state_from_overrides,
     with_extra_overrides,
 )
 from ..schema import Element, SchemaError
+from ..service import PageContext, command_of, page_context
 from ..settings import Settings, resolve_workspace
 from . import EXIT_ERRORS, EXIT_OK
 

@@ -82,7 +82,8 @@ def _fail(message: str, code: int = EXIT_ERRORS) -> int:
 
 @_pipe_safe
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..form import build_view, command_of
+    from ..form import build_view
+    from ..service import command_of
     from .build import form_from_args
 
     settings, context, state = form_from_args(args)

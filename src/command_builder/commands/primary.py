@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from ..form.generic import ConfigTree, GroupChoice
 from ..settings import Settings
 from .overrides import HYDRA_LOCK
 from .validate import (
@@ -31,6 +33,26 @@ MAX_PROBES = 8  # mandatory groups probed per primary config
 _MANDATORY = re.compile(r"You must specify '([\w/-]+)'")
 _cache: dict[tuple[str, str], tuple[str, ConfigTree]] = {}
 _lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """One config group of the defaults list: its path, current choice and options."""
+
+    path: str  # "data", "model/optimizer" (no leading /)
+    choice: str | None  # None: the group is null (nothing selected)
+    options: tuple[str, ...]
+    optional: bool  # may be left out (`optional` in the defaults list, or null now)
+    mandatory: bool = False  # `group: ???`: the user must choose (the tree shows the first)
+
+
+@dataclass(frozen=True)
+class ConfigTree:
+    """What the generic form is derived from: the composed app config and its groups."""
+
+    primary: str  # the primary config file, relative to the workspace (for messages)
+    config: Mapping[str, Any]  # composed, unresolved, without `hydra`
+    groups: tuple[GroupChoice, ...]
 
 
 class PrimaryConfigError(Exception):

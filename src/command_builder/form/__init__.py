@@ -1,7 +1,7 @@
 """The form engine: schema + catalog + checkpoint index + state -> view model and command.
 
 Pure Python (no Streamlit, no file access except through the workspace objects it is
-given). Everything returned is immutable; build_view is memoised per
+given; command_builder.service loads those for the CLI and the app). Everything returned is immutable; build_view is memoised per
 (schema, catalog.version, checkpoint-index version, state).
 
 Public API (exact signatures)
@@ -59,17 +59,14 @@ View (view.py)
         .active (writes the command: not info, not locked)
     find_checkpoint(index, path) -> Checkpoint | None
 
-Commands (command.py)
-    build_command(settings, page, state) -> BuiltCommand
+Commands (command.py; command_builder.service builds them from a workspace)
+    command_from_view(view, argv, *, confirm_threshold, warnings=()) -> BuiltCommand
     BuiltCommand(argv: tuple[str, ...], command: str, overrides: tuple[str, ...],
                  errors: tuple[str, ...], warnings: tuple[str, ...],
                  field_errors: Mapping[str, str], run_count: int, multirun: bool,
                  needs_confirmation: bool); .as_dict() (the CLI's --json)
-        needs_confirmation: run_count > settings.sweep_confirm_threshold — do not start
-        such a command without the user's explicit yes
-    command_of(settings, view) -> BuiltCommand                  (no workspace access)
-    page_context(settings, page) -> PageContext(schema, catalog, index | None)
-    state_from_command(settings, page, text) -> FormState       raises CommandParseError
+        needs_confirmation: run_count > confirm_threshold — do not start such a
+        command without the user's explicit yes
     state_from_overrides(schema, catalog, overrides) -> FormState  raises CommandParseError
         form -> command -> form is the identity on view.active_values() and extra_overrides.
 
@@ -87,11 +84,7 @@ Use cases (recommend.py)
 from .checkpoint import apply_checkpoint
 from .command import (
     BuiltCommand,
-    PageContext,
-    build_command,
-    command_of,
-    page_context,
-    state_from_command,
+    command_from_view,
     state_from_overrides,
 )
 from .query import QueryError, decode_query, encode_query
@@ -117,7 +110,6 @@ __all__ = [
     "FormState",
     "FormView",
     "FrozenMap",
-    "PageContext",
     "QueryError",
     "Recommendation",
     "apply_change",
@@ -125,19 +117,16 @@ __all__ = [
     "apply_sweep",
     "apply_use_case",
     "apply_values",
-    "build_command",
     "build_view",
     "changed_keys",
     "coerce",
-    "command_of",
+    "command_from_view",
     "decode_query",
     "encode_query",
     "find_checkpoint",
     "initial_state",
-    "page_context",
     "recommendations",
     "same_value",
-    "state_from_command",
     "state_from_overrides",
     "with_extra_overrides",
 ]

@@ -9,20 +9,12 @@ so Hydra (last one wins) sees the pasted command's meaning unchanged.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from hydra.core.override_parser.types import Override
 
-from ..commands.command_line import (
-    CommandParseError,
-    build_argv,
-    display_command,
-    parse_command_line,
-    runner_path,
-)
+from ..commands.command_line import CommandParseError, display_command
 from ..commands.launchers import format_additional_parameters
 from ..commands.overrides import (
     OverrideSyntaxError,
@@ -34,7 +26,6 @@ from ..commands.overrides import (
 )
 from ..commands.sweeps import SweepError, follows, parse_sweep_spec
 from ..schema import Element, PageSchema
-from ..settings import Settings
 from .state import (
     CatalogLike,
     FormState,
@@ -44,10 +35,7 @@ from .state import (
     initial_state,
     same_value,
 )
-from .view import FormView, build_view
-
-if TYPE_CHECKING:  # types only: page_context is what loads them
-    from ..workspace import Catalog, CheckpointIndex
+from .view import FormView
 
 
 @dataclass(frozen=True)
@@ -79,69 +67,26 @@ class BuiltCommand:
         }
 
 
-@dataclass(frozen=True)
-class PageContext:
-    """What a page needs from the workspace, fetched once per call site."""
+def command_from_view(
+    view: FormView, argv: Sequence[str], *, confirm_threshold: int, warnings: Sequence[str] = ()
+) -> BuiltCommand:
+    """The BuiltCommand of a view whose argv the caller built (the runner, the prefix).
 
-    schema: PageSchema
-    catalog: Catalog
-    index: CheckpointIndex | None  # the workspace's own: the CLI refreshes it
-
-
-def page_context(settings: Settings, page: str) -> PageContext:
-    """Schema (SchemaError if broken), shared catalog, and the checkpoint index if the page uses it."""
-    from ..pages import load_schema
-    from ..workspace import get_catalog, get_checkpoint_index
-
-    schema = load_schema(settings, page)
-    uses_checkpoints = any(e.options_source == "checkpoints" for e in schema.elements)
-    index = get_checkpoint_index(settings) if uses_checkpoints else None
-    return PageContext(schema, get_catalog(settings), index)
-
-
-def command_of(settings: Settings, view: FormView) -> BuiltCommand:
-    """The BuiltCommand of an already-built view (no workspace access).
-
-    A sweep above settings.sweep_confirm_threshold runs needs_confirmation: callers
-    (Run button, `command-builder run`) must not start it without the user's yes.
+    A sweep of more than `confirm_threshold` runs needs_confirmation: callers (Run button,
+    `command-builder run`) must not start it without the user's yes.
     """
-    argv = tuple(build_argv(settings, view.page, view.overrides, multirun=view.multirun))
-    warnings = view.warnings
-    if argv and argv[0] == "uv" and shutil.which("uv") is None:
-        warnings += (
-            "uv is not on PATH: this workspace is a uv project (pyproject.toml or uv.lock), "
-            "so its runners start with `uv run python`; install uv (https://docs.astral.sh/uv/) "
-            "or set command_prefix in command_builder.yaml",
-        )
+    argv = tuple(argv)
     return BuiltCommand(
         argv=argv,
         command=display_command(argv),
         overrides=view.overrides,
         errors=tuple(view.errors.values()),
-        warnings=warnings,
+        warnings=view.warnings + tuple(warnings),
         field_errors=view.errors,
         run_count=view.run_count,
         multirun=view.multirun,
-        needs_confirmation=view.run_count > settings.sweep_confirm_threshold,
+        needs_confirmation=view.run_count > confirm_threshold,
     )
-
-
-def build_command(settings: Settings, page: str, state: FormState) -> BuiltCommand:
-    """The page's command for `state` (form errors included; Hydra's compose check is separate)."""
-    context = page_context(settings, page)
-    return command_of(settings, build_view(context.schema, context.catalog, context.index, state))
-
-
-def state_from_command(settings: Settings, page: str, text: str) -> FormState:
-    """A pasted command line -> form state; CommandParseError says what is wrong with it."""
-    parsed = parse_command_line(text, settings)
-    if parsed.page != page:
-        raise CommandParseError(
-            f"this is a command of {parsed.runner}, not of the {page} page "
-            f"({runner_path(settings, page)})"
-        )
-    context = page_context(settings, page)
-    return state_from_overrides(context.schema, context.catalog, parsed.overrides)
 
 
 def _literal(override: Override) -> tuple[bool, object]:

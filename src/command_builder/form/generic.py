@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..commands.primary import ConfigTree, GroupChoice
 from ..schema import Element, PageSchema, Validation
 
 NO_CHOICE = "(none)"  # a group select's "none": the override deletes the group (`~group`)
@@ -31,26 +31,6 @@ _REFINED = ("label", "help", "section", "validation", "default", "step", "format
 _PATH_PART = re.compile(r"[A-Za-z_][\w-]*")
 _KEY_CHARS = re.compile(r"[^a-z0-9_]+")
 _GROUP_PATH = re.compile(r"[A-Za-z_][\w-]*(?:/[A-Za-z_][\w-]*)*")
-
-
-@dataclass(frozen=True)
-class GroupChoice:
-    """One config group of the defaults list: its path, current choice and options."""
-
-    path: str  # "data", "model/optimizer" (no leading /)
-    choice: str | None  # None: the group is null (nothing selected)
-    options: tuple[str, ...]
-    optional: bool  # may be left out (`optional` in the defaults list, or null now)
-    mandatory: bool = False  # `group: ???`: the user must choose (the tree shows the first)
-
-
-@dataclass(frozen=True)
-class ConfigTree:
-    """What the generic form is derived from: the composed app config and its groups."""
-
-    primary: str  # the primary config file, relative to the workspace (for messages)
-    config: Mapping[str, Any]  # composed, unresolved, without `hydra`
-    groups: tuple[GroupChoice, ...]
 
 
 def generic_schema(

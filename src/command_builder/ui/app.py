@@ -10,9 +10,9 @@ from __future__ import annotations
 import streamlit as st
 
 from command_builder.settings import WorkspaceError
-from command_builder.ui import context, nav, text, timing
+from command_builder.ui import compose_panel, context, nav, text, timing
 
-with timing.script_run() as run:
+with timing.script_run() as run, compose_panel.page_runs.running():
     st.set_page_config(page_title="OCR Command Builder", layout="wide")
     try:
         settings = context.current_settings()

@@ -3,7 +3,8 @@
 A workspace can hold thousands of checkpoints; a selectbox with all of them
 would ship every label to the browser on each run. The text filter narrows the
 index (cached per index version and filter text) and the select shows at most
-MAX_SHOWN matches. Picking one fills the components from the run's recorded
+MAX_SHOWN matches; with no more than that, the select (which searches as you
+type) is enough and the filter is not shown. Picking one fills the components from the run's recorded
 config (form.apply_checkpoint); the view warns about later mismatches.
 """
 
@@ -59,13 +60,14 @@ def render(data: PageData, field: FieldView) -> None:
         args=(data.settings, data.page, field.key),
     )
     widgets.note(field)
-    st.text_input(
-        "Filter checkpoints",
-        key=filter_key(data.page),
-        persist_state="session",
-        placeholder="run name, epoch=3, step=…",
-        help=f"Shows at most {MAX_SHOWN} matches, newest first.",
-    )
+    if query or len(index.checkpoints) > MAX_SHOWN:  # the select itself searches the rest
+        st.text_input(
+            "Filter checkpoints",
+            key=filter_key(data.page),
+            persist_state="session",
+            placeholder="run name, epoch=3, step=…",
+            help=f"Shows at most {MAX_SHOWN} matches, newest first.",
+        )
     picked = _found(index, field.value)
     if picked is not None:
         age = labels.age(time.time() - picked.mtime)

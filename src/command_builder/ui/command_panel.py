@@ -2,7 +2,7 @@
 
 The command is rebuilt from the cached view on every run (no Generate button).
 Editing it is behind a toggle: the edited text is parsed back into the form
-(form.state_from_command); a text that does not parse stays as typed with the
+(service.state_from_command); a text that does not parse stays as typed with the
 reason, until the user fixes it or changes the form.
 
 Run starts exactly the argv on screen, and only when the form has no errors,
@@ -20,7 +20,7 @@ from concurrent.futures import Future
 
 import streamlit as st
 
-from .. import form
+from .. import form, service
 from ..commands.command_line import CommandParseError, split_command_line
 from ..commands.overrides import OverrideSyntaxError, format_value, parse_override
 from ..commands.validate import ComposeResult
@@ -56,7 +56,7 @@ def _confirm_key(page: str, run_count: int) -> str:
 def command_block(data: PageData) -> form.BuiltCommand:
     """The command itself. The form page writes it before the fields (script order is
     paint order), so after an edit the new command is on screen before the rest is sent."""
-    built = form.command_of(data.settings, data.view)
+    built = service.command_of(data.settings, data.view)
     st.code(built.command, language="bash", wrap_lines=True)
     return built
 
@@ -75,7 +75,7 @@ def render(data: PageData, built: form.BuiltCommand) -> None:
 
     def after_check() -> None:
         _run(data, built, compose_panel.blocker(command))
-        compose_panel.show(command)
+        compose_panel.show(command, form_ok=not built.errors)
         config_view.render_run_warnings(command)
         config_view.render(data.page, command, base)
 
@@ -135,7 +135,7 @@ def _edited(settings: Settings, page: str) -> None:
     """Parse the edited command into the form; keep the text and the reason if it fails."""
     text = st.session_state[_text_key(page)]
     try:
-        new = form.state_from_command(settings, page, text)
+        new = service.state_from_command(settings, page, text)
     except CommandParseError as exc:
         reason = str(exc)
         fix = quoting_fix(text)
@@ -230,7 +230,7 @@ def _submit(settings: Settings, page: str, argv: tuple[str, ...]) -> None:
     Returns at once: a detached supervisor runs the job.
     """
     data = state.load(settings, page)
-    built = form.command_of(settings, data.view)
+    built = service.command_of(settings, data.view)
     blocked = run_blocker(data, built, compose_panel.blocker(_check(data, built)))
     if built.argv != argv:
         blocked = "the command changed just before Run: check it and press Run again."

@@ -18,9 +18,10 @@ itself, and keeps polling, cheaply, until the next full run.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from threading import Lock
+from contextlib import contextmanager
+from threading import Condition, Lock
 
 import streamlit as st
 
@@ -32,6 +33,7 @@ POLL_EVERY_S = 0.25
 MAX_REMEMBERED = 256
 PENDING = "Checking the command with Hydra…"
 RUNS_KEY = "compose_panel.page_runs"
+YIELD_TO_PAGE_RUNS_S = 0.5
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
 Key = tuple[
@@ -42,16 +44,86 @@ _futures: OrderedDict[Key, Future[ComposeResult]] = OrderedDict()
 _lock = Lock()
 
 
+class _PageRuns:
+    """How many page runs are in progress, so that checks can wait for none.
+
+    A check started by a page run would take the CPU and the GIL from the rest of
+    that run, whose elements the user is waiting to see (an edit: the new command
+    and what follows it); on 2 cores it also competes with the browser. So a
+    check begins once no page run is in progress, or after YIELD_TO_PAGE_RUNS_S at most.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._finished = 0
+        self._changed = Condition()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._finished += 1
+                self._changed.notify_all()
+
+    def wait_for_none(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout=YIELD_TO_PAGE_RUNS_S)
+
+    def wait_for_first(self, timeout_s: float) -> None:
+        """Until a first page run has finished (the server's first visitor), at most `timeout_s`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._finished > 0, timeout=timeout_s)
+
+
+page_runs = _PageRuns()
+
+
+def _check_after_page_runs(
+    settings: Settings,
+    page: str,
+    overrides: tuple[str, ...],
+    *,
+    multirun: bool,
+    version: str,
+    first_page_s: float,
+) -> ComposeResult:
+    if first_page_s > 0:
+        page_runs.wait_for_first(first_page_s)
+    page_runs.wait_for_none()
+    return compose_check(settings, page, overrides, multirun=multirun, version=version)
+
+
 def start(
-    settings: Settings, page: str, overrides: tuple[str, ...], *, multirun: bool, version: str
+    settings: Settings,
+    page: str,
+    overrides: tuple[str, ...],
+    *,
+    multirun: bool,
+    version: str,
+    after_first_page_s: float = 0.0,
 ) -> Future[ComposeResult]:
-    """The check of a command, started now if nobody asked for it before (warm-up uses it)."""
+    """The check of a command, started now if nobody asked for it before.
+
+    The warm-up's checks wait for the first visitor's page run (at most
+    `after_first_page_s`): that run is already slowed by cold caches, and Hydra's
+    first composes are the heaviest work the server does."""
     key: Key = (str(settings.root), page, overrides, multirun, version)
     with _lock:
         future = _futures.get(key)
         if future is None:
             future = _executor.submit(
-                compose_check, settings, page, overrides, multirun=multirun, version=version
+                _check_after_page_runs,
+                settings,
+                page,
+                overrides,
+                multirun=multirun,
+                version=version,
+                first_page_s=after_first_page_s,
             )
             _futures[key] = future
             while len(_futures) > MAX_REMEMBERED:
@@ -96,8 +168,10 @@ def known(future: Future[ComposeResult]) -> ComposeResult | None:
     return future.result()
 
 
-def show(future: Future[ComposeResult]) -> None:
-    """What Hydra said against the command, once known (Run's status line says it passed)."""
+def show(future: Future[ComposeResult], *, form_ok: bool) -> None:
+    """What Hydra said against the command, once known (Run's status line says it passed).
+
+    With form errors, keys still `???` are the empty fields Run's line already names."""
     if not future.done():
         return
     try:
@@ -106,7 +180,7 @@ def show(future: Future[ComposeResult]) -> None:
         st.error(f"Hydra check failed to run: {md(exc)}")
         return
     if result.ok:
-        if result.missing:
+        if result.missing and form_ok:
             st.warning("Still unset (???) in the config: " + md(", ".join(result.missing)))
         return
     lines = bullets(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from .. import form
+from .. import service
 from ..form import FieldView
 from ..schema import SchemaError
 from ..settings import Settings
@@ -139,7 +139,7 @@ def _section(
 
 def _effect_warnings(data: PageData) -> Mapping[str, tuple[str, ...]]:
     """Field key -> its overrides' effect warnings, once the background check is in."""
-    built = form.command_of(data.settings, data.view)
+    built = service.command_of(data.settings, data.view)
     return config_view.field_warnings(
         data.settings,
         data.page,

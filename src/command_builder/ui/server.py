@@ -23,6 +23,7 @@ from ..settings import Settings
 APP_ENTRY = Path(__file__).resolve().parent / "app.py"
 WORKSPACE_ENV = "COMMAND_BUILDER_WORKSPACE"
 
+WARM_CHECKS_AFTER_FIRST_PAGE_S = 5.0  # the first visitor's page run goes first (compose_panel)
 FREEZE_AFTER_S = 60.0  # the warm-up's Hydra checks are done well before, even on a slow machine
 _LOG = logging.getLogger(__name__)
 
@@ -105,9 +106,17 @@ def _warm(settings: Settings) -> list[futures.Future[Any]]:
         index = context.checkpoint_index(settings) if uses_checkpoints else None
         view = form.build_view(schema, catalog, index, form.initial_state(schema, catalog))
         overrides = view.overrides
-        checks.append(
-            compose_panel.start(settings, page, overrides, multirun=False, version=catalog.version)
-        )
+        for check_overrides in (overrides, ()):  # the page's command and its base config
+            checks.append(
+                compose_panel.start(
+                    settings,
+                    page,
+                    check_overrides,
+                    multirun=False,
+                    version=catalog.version,
+                    after_first_page_s=WARM_CHECKS_AFTER_FIRST_PAGE_S,
+                )
+            )
     return checks
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from .. import form
+from .. import form, service
 from ..commands.command_line import CommandParseError
 from ..form import FormState, FormView
 from ..schema import PageSchema
@@ -97,7 +97,7 @@ def _from_job(
     """A job's form: read back from its exact command (sweeps and extra overrides included);
     from its recorded values when the command no longer parses (the workspace changed)."""
     try:
-        return form.state_from_command(settings, page, pending["command"])
+        return service.state_from_command(settings, page, pending["command"])
     except (KeyError, CommandParseError):
         pass
     restored = form.initial_state(schema, catalog)
