@@ -42,10 +42,10 @@ def test_with_form_errors_a_compose_success_is_not_a_go(
 
 
 def test_an_empty_required_field_is_named_once(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     """Test without a checkpoint: Run's line names the field; Hydra's `???` list would repeat it."""
-    at = settle(open_app(monkeypatch, demo_settings, page="test"))
+    at = settle(open_app(monkeypatch, read_only_demo, page="test"))
     assert "To fill in before Run: Checkpoint." in texts(at.caption)
     assert not any("Still unset" in w for w in texts(at.warning))
     assert at.button(key="test.ui.run").disabled
