@@ -123,6 +123,7 @@ class Target:
     timings_offset: int = 0
     timings_end: int | None = None  # file size after the measured rounds
     objects: list[int] = field(default_factory=list)
+    edit_spec: EditSpec = EDIT_SPEC  # the app's is its workspace's Experiment name field
 
 
 def parse_key_values(items: list[str], what: str) -> dict[str, str]:
@@ -133,6 +134,16 @@ def parse_key_values(items: list[str], what: str) -> dict[str, str]:
             raise SystemExit(f"{what}: expected KEY=VALUE, got {item!r}")
         parsed[key.strip()] = value
     return parsed
+
+
+def workspace_edit_spec(workspace: Path) -> EditSpec:
+    """The edit the app gets: the text input writing `exp_name`, labelled as its schema says
+    ("Experiment Name" in the OCR project's own schema)."""
+    from command_builder.pages import load_schema
+    from command_builder.settings import load_settings
+
+    element = load_schema(load_settings(workspace), "train").by_path.get("exp_name")
+    return EditSpec(element.label) if element is not None else EDIT_SPEC
 
 
 def app_specs(markers: dict[str, str], selector: str) -> dict[str, PageSpec]:
@@ -354,7 +365,7 @@ def edit_once(
     target: Target, round_index: int, timeout_ms: float, settle_ms: float
 ) -> dict[str, Any] | None:
     args = {
-        "spec": EDIT_SPEC.js(),
+        "spec": target.edit_spec.js(),
         "value": edit_value(round_index),
         "timeoutMs": timeout_ms,
         "settleMs": settle_ms,
@@ -398,7 +409,7 @@ def message_inventory(target: Target, log_file: Path, args: argparse.Namespace) 
         mark = log_file.stat().st_size if log_file.exists() else 0
         if kind == "edit":
             value = edit_value(10_000 + index)
-            harness.edit(target.page, EDIT_SPEC, value, args.timeout * 1000, args.settle_ms)
+            harness.edit(target.page, target.edit_spec, value, args.timeout * 1000, args.settle_ms)
         else:
             harness.switch(target.page, target.specs[title], args.timeout * 1000)
         time.sleep(0.2)  # the last messages are logged on the server's loop
@@ -901,6 +912,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     job: tuple[Path, int] | None = None
     profiler: subprocess.Popen[bytes] | None = None
     workspace = make_workspace(args.workspace_size, tmp)
+    edit_spec = workspace_edit_spec(workspace)
     # Like an installed package: bytecode cached (this sandbox sets PYTHONDONTWRITEBYTECODE,
     # which would make every cold start compile the app's sources again).
     compileall.compile_dir(str(REPO / "src"), quiet=1)
@@ -917,9 +929,8 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 if args.messages and index == 0:
                     overrides = {**overrides, "log-messages": str(tmp / "messages-app.jsonl")}
                 server = app_server_for(f"app{index}", workspace, tmp, overrides, timings)
-                targets.append(
-                    Target(name, server, app_specs(markers, args.marker_selector), timings)
-                )
+                specs = app_specs({"Train": edit_spec.label, **markers}, args.marker_selector)
+                targets.append(Target(name, server, specs, timings, edit_spec=edit_spec))
             floor_script = (
                 f"{harness.FLOOR_APP}::edit" if args.mode == "edit" else harness.FLOOR_APP
             )
