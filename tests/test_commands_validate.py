@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,22 @@ def test_threads_compose_at_once(demo_settings: Settings, monkeypatch: pytest.Mo
 
 def test_hydra_message_falls_back_to_type_name() -> None:
     assert hydra_message(RuntimeError()) == "RuntimeError"
+
+
+def test_the_config_token_follows_the_config_files(tmp_path: Path) -> None:
+    """The compose cache's token: any config file added or changed makes a new one; other
+    files and the page schemas folder (not Hydra's) do not."""
+    from command_builder.commands.validate import config_fingerprint
+
+    (tmp_path / "train.yaml").write_text("x: 1\n", encoding="utf-8")
+    first = config_fingerprint(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a config\n", encoding="utf-8")
+    (tmp_path / "ui_meta" / "schemas").mkdir(parents=True)
+    (tmp_path / "ui_meta" / "schemas" / "train.yaml").write_text("a: 1\n", encoding="utf-8")
+    assert config_fingerprint(tmp_path) == first
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "dbnet.yaml").write_text("y: 2\n", encoding="utf-8")
+    added = config_fingerprint(tmp_path)
+    assert added != first
+    (tmp_path / "model" / "dbnet.yaml").write_text("y: 22\n", encoding="utf-8")
+    assert config_fingerprint(tmp_path) not in (first, added)

@@ -37,6 +37,7 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
 from ..settings import Settings
+from ..workspace.fingerprint import config_files
 from . import effects as fx
 from .compose_fallback import ComposeLoader, PublicLoader
 from .effects import Effect, ResolveIssue
@@ -137,22 +138,8 @@ def clear_cache() -> None:
 def config_fingerprint(configs_dir: Path) -> str:
     """Stat-only token of the config tree: names, sizes and mtimes of its YAML files."""
     digest = blake2b(digest_size=12)
-    stack = [str(configs_dir)]
-    while stack:
-        folder = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=True):
-                stack.append(entry.path)
-            elif entry.name.endswith((".yaml", ".yml")):
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue
-                digest.update(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for name, mtime_ns, size in sorted(config_files(str(configs_dir))):
+        digest.update(f"{name}\0{size}\0{mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

@@ -53,6 +53,14 @@ def _walk_configs(path: str, prefix: str, out: list[tuple[str, int, int]]) -> No
             continue  # removed between listing and stat
 
 
+def config_files(configs_dir: str) -> list[tuple[str, int, int]]:
+    """(path relative to `configs_dir`, mtime_ns, size) of each config file, in scandir order:
+    the one walk of a config tree (the catalog's fingerprint, the compose cache's token)."""
+    out: list[tuple[str, int, int]] = []
+    _walk_configs(configs_dir, "", out)
+    return out
+
+
 def scan(configs_dir: str, runners_dir: str) -> Fingerprint:
     """Walk the watched folders with os.scandir; one stat per config file.
 
@@ -60,8 +68,7 @@ def scan(configs_dir: str, runners_dir: str) -> Fingerprint:
     entries on every check would cost more than the rare extra rebuild an order
     change causes (a rebuild with unchanged content keeps the same Catalog).
     """
-    config_files: list[tuple[str, int, int]] = []
-    _walk_configs(configs_dir, "", config_files)
+    files = config_files(configs_dir)
     try:
         runner_files = sorted(
             e.name
@@ -70,5 +77,5 @@ def scan(configs_dir: str, runners_dir: str) -> Fingerprint:
         )
     except OSError:
         runner_files = []
-    newest = max((mtime for _, mtime, _ in config_files), default=0)
-    return Fingerprint(tuple(config_files), tuple(runner_files), newest)
+    newest = max((mtime for _, mtime, _ in files), default=0)
+    return Fingerprint(tuple(files), tuple(runner_files), newest)
