@@ -35,9 +35,10 @@ chromium:
 	fi
 
 # pytest-xdist workers: `auto` is one per core, 0 runs in this process (serial).
-# `make test` (CI) is serial: under two workers, the cancel of a local submitit sweep
-# (tests/test_multirun.py) twice never reached its sub-runs, a cause not yet found;
-# `make test WORKERS=auto` runs it in parallel. `make test-fast` uses every core.
+# `make test-fast` uses every core. `make test` (CI) runs tests/test_multirun.py in a
+# process of its own first: after the rest of the suite in the same process (serial or
+# two workers), its cancel of a local submitit sweep three times never ended the
+# sub-runs; alone it passes. The cause is not found yet (README, Tests).
 WORKERS      ?= 0
 FAST_WORKERS ?= auto
 XDIST        := -n $(WORKERS) --dist worksteal
@@ -45,7 +46,8 @@ XDIST        := -n $(WORKERS) --dist worksteal
 # Types and formatting first (`check`), then every test, each property test with its full
 # example count.
 test: $(STAMP) chromium check
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) tests/test_multirun.py
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) --ignore=tests/test_multirun.py
 
 # Everything but the browser tests and the ones marked slow (real servers, subprocess runners,
 # long property tests, the long parametrizations); property tests with a fifth of their
