@@ -35,10 +35,7 @@ chromium:
 	fi
 
 # pytest-xdist workers: `auto` is one per core, 0 runs in this process (serial).
-# `make test-fast` uses every core. `make test` (CI) runs tests/test_multirun.py in a
-# process of its own first: after the rest of the suite in the same process (serial or
-# two workers), its cancel of a local submitit sweep three times never ended the
-# sub-runs; alone it passes. The cause is not found yet (README, Tests).
+# `make test-fast` uses every core; `make test` (CI) is serial.
 WORKERS      ?= 0
 FAST_WORKERS ?= auto
 XDIST        := -n $(WORKERS) --dist worksteal
@@ -46,8 +43,7 @@ XDIST        := -n $(WORKERS) --dist worksteal
 # Types and formatting first (`check`), then every test, each property test with its full
 # example count.
 test: $(STAMP) chromium check
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) tests/test_multirun.py
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS) --ignore=tests/test_multirun.py
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # Everything but the browser tests and the ones marked slow (real servers, subprocess runners,
 # long property tests, the long parametrizations); property tests with a fifth of their

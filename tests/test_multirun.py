@@ -35,7 +35,15 @@ def start_sweep(settings: Settings, overrides: list[str]) -> subprocess.Popen[by
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As the job supervisor does (its SIGINT handler is reset on exec): a test run started
+        # in the background (`make test &`) ignores SIGINT, and an ignored signal is inherited,
+        # so submitit's controllers would never take the cancel's SIGINT.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
