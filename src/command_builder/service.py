@@ -40,7 +40,8 @@ class PageContext:
 
 
 def page_context(settings: Settings, page: str) -> PageContext:
-    """Schema (SchemaError if broken), shared catalog, and the checkpoint index if the page uses it."""
+    """Schema (SchemaError if broken), shared catalog, and the checkpoint index if the page
+    uses it."""
     from .pages import load_schema
 
     schema = load_schema(settings, page)

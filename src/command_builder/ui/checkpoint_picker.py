@@ -4,8 +4,8 @@ A workspace can hold thousands of checkpoints; a selectbox with all of them
 would ship every label to the browser on each run. The text filter narrows the
 index (cached per index version and filter text) and the select shows at most
 MAX_SHOWN matches; with no more than that, the select (which searches as you
-type) is enough and the filter is not shown. Picking one fills the components from the run's recorded
-config (form.apply_checkpoint); the view warns about later mismatches.
+type) is enough and the filter is not shown. Picking one fills the components
+from the run's recorded config (form.apply_checkpoint); the view warns about later mismatches.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Script order is paint order (Streamlit streams elements as the script runs):
 the title, the command block (what an edit changes) and the first section's
-fields come first; the rest of the command panel and its compose check last. One section is shown at a time: the number of widgets on
-screen is most of a page switch's cost in the browser (about 2-4 ms each,
+fields come first; the rest of the command panel and its compose check last.
+One section is shown at a time: the number of widgets on screen is most of a page switch's cost in the browser (about 2-4 ms each,
 against a 20-45 ms bare page).
 """
 
@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from .. import service
-from ..form import FieldView
+from ..form import BuiltCommand, FieldView
 from ..schema import SchemaError
 from ..settings import Settings
 from . import checkpoint_picker, command_panel, config_view, state, sweeps, widgets
@@ -49,13 +48,14 @@ def render(
     form_column, command_column = st.columns([3, 2], gap="large")
     with command_column:
         built = command_panel.command_block(data)
+    effects = _effect_warnings(data, built)  # the command's, built once for both columns
     with form_column:
         _messages(data)
         found = search(data) if search is not None else None
         if found is not None:
-            _section(data, found, before_field or {}, after_field or {})
+            _section(data, found, effects, before_field or {}, after_field or {})
         else:
-            _fields(data, before_field or {}, after_field or {})
+            _fields(data, effects, before_field or {}, after_field or {})
         if after_form:
             after_form(data)
     with command_column:
@@ -78,7 +78,10 @@ def _messages(data: PageData) -> None:
 
 
 def _fields(
-    data: PageData, before_field: Mapping[str, Hook], after_field: Mapping[str, Hook]
+    data: PageData,
+    effects: Mapping[str, tuple[str, ...]],
+    before_field: Mapping[str, Hook],
+    after_field: Mapping[str, Hook],
 ) -> None:
     """One section at a time: only the chosen section's widgets are built and sent.
 
@@ -107,7 +110,8 @@ def _fields(
     if section == sweeps.SECTION:
         sweeps.render_section(data)
     else:
-        _section(data, by_section.get(section, by_section[sections[0]]), before_field, after_field)
+        fields = by_section.get(section, by_section[sections[0]])
+        _section(data, fields, effects, before_field, after_field)
     st.button(
         "Reset form",
         key=f"{data.page}.ui.reset",
@@ -119,10 +123,10 @@ def _fields(
 def _section(
     data: PageData,
     fields: list[FieldView],
+    effects: Mapping[str, tuple[str, ...]],
     before_field: Mapping[str, Hook],
     after_field: Mapping[str, Hook],
 ) -> None:
-    effects = _effect_warnings(data)
     for field in fields:
         if field.key in before_field:
             before_field[field.key](data)
@@ -137,9 +141,8 @@ def _section(
             after_field[field.key](data)
 
 
-def _effect_warnings(data: PageData) -> Mapping[str, tuple[str, ...]]:
+def _effect_warnings(data: PageData, built: BuiltCommand) -> Mapping[str, tuple[str, ...]]:
     """Field key -> its overrides' effect warnings, once the background check is in."""
-    built = service.command_of(data.settings, data.view)
     return config_view.field_warnings(
         data.settings,
         data.page,

@@ -3,8 +3,8 @@
 The first builder page (Train on the OCR project) is the page a visitor lands on, but
 it must also live at its own URL: Streamlit serves its default page only at "/", so the
 default is a hidden entry page that renders that same page (same form state, and a
-shared link to "/" restores the form) without a redirect's extra round trip. A page run reads the registry from its cache;
-the revalidation thread (context.py) re-walks the workspace for new runners.
+shared link to "/" restores the form) without a redirect's extra round trip. A page run
+reads the registry from its cache; the revalidation thread (context.py) re-walks the workspace for new runners.
 """
 
 from __future__ import annotations
