@@ -6,7 +6,7 @@ import pytest
 
 from command_builder.settings import Settings
 from command_builder.ui.command_panel import READY
-from ui_apptest import open_app, settle, texts
+from ui_apptest import open_app, settle, switch_on, texts
 
 
 def test_compose_result_appears_when_ready(
@@ -22,7 +22,7 @@ def test_compose_error_names_the_bad_override(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_app(monkeypatch, read_only_demo, query={"exp_name": "ok"})
-    at.toggle(key="train.ui.edit").set_value(True).run()
+    switch_on(at, "train.ui.edit")
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " trainer.no_such_option=3").run()
     at = settle(at)

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
-from ui_apptest import open_app, texts
+from ui_apptest import open_app, switch_on, texts
 
 
 def _settle(at: AppTest) -> AppTest:
@@ -37,7 +37,7 @@ def test_composed_config_marks_changed_keys_and_searches(
 ) -> None:
     at = _settle(open_app(monkeypatch, demo_settings, query={"exp_name": "receipts_v9"}))
     assert not any("\nexp_name:" in c for c in _codes(at))  # closed: not built, not sent
-    at.toggle(key="train.ui.config_open").set_value(True).run()
+    switch_on(at, "train.ui.config_open")
     yaml_views = [c for c in _codes(at) if c.startswith("exp_name:") or "\nexp_name:" in c]
     assert yaml_views, _codes(at)
     assert "exp_name: receipts_v9  # changed (default ocr_demo)" in yaml_views[0].splitlines()
@@ -51,7 +51,7 @@ def test_ineffective_choice_is_flagged_next_to_run(
 ) -> None:
     _reapply_later(demo_settings, "adam")  # the form's default: a choice of adamw is lost
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "x"})
-    at.toggle(key="train.ui.edit").set_value(True).run()
+    switch_on(at, "train.ui.edit")
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " model/optimizers=adamw").run()
     at = _settle(at)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import open_app, texts
+from ui_apptest import open_app, switch_on, texts
 
 SUBMISSION = {
     "images": {
@@ -42,7 +42,7 @@ def test_run_submissions_newest_first_preview_and_csv(
     _write_submission(demo_settings, "old_run", "s.json", {"images": {}}, age_s=600)
     _write_submission(demo_settings, "new_run", "s.json", SUBMISSION, age_s=5)
     at = open_app(monkeypatch, demo_settings, page="predict")
-    at.toggle(key="predict.ui.export").set_value(True).run()
+    switch_on(at, "predict.ui.export")
     chooser = at.selectbox(key="predict.ui.export_file")
     assert chooser.options[0].startswith("outputs/new_run/submissions/s.json")
     table = at.dataframe[0].value
@@ -55,7 +55,7 @@ def test_bad_upload_shows_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_app(monkeypatch, demo_settings, page="predict")
-    at.toggle(key="predict.ui.export").set_value(True).run()
+    switch_on(at, "predict.ui.export")
     at.radio(key="predict.ui.export_source").set_value("Upload a JSON file").run()
     at.file_uploader(key="predict.ui.export_upload").upload(
         "bad.json", b"{not json", "application/json"
@@ -66,7 +66,7 @@ def test_bad_upload_shows_a_clear_error(
 
 def test_good_upload_previews(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
     at = open_app(monkeypatch, demo_settings, page="predict")
-    at.toggle(key="predict.ui.export").set_value(True).run()
+    switch_on(at, "predict.ui.export")
     at.radio(key="predict.ui.export_source").set_value("Upload a JSON file").run()
     at.file_uploader(key="predict.ui.export_upload").upload(
         "mine.json", json.dumps(SUBMISSION).encode(), "application/json"

@@ -13,7 +13,7 @@ from command_builder.jobs import get_job
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
 from command_builder.ui.command_panel import quoting_fix
-from ui_apptest import command, open_app, settle, texts
+from ui_apptest import command, open_app, settle, switch_on, texts
 
 RUN = "train.ui.run"
 TEXT = "train.ui.command_text"
@@ -21,8 +21,8 @@ TEXT = "train.ui.command_text"
 
 def edit(at: AppTest, text: str) -> AppTest:
     """Type `text` into the command editor and apply it (Ctrl+Enter), then let Hydra check."""
-    if not at.toggle(key="train.ui.edit").value:
-        at.toggle(key="train.ui.edit").set_value(True).run()
+    if "train.ui.edit" not in at.session_state or at.session_state["train.ui.edit"] is not True:
+        switch_on(at, "train.ui.edit")
     at.text_area(key=TEXT).input(text).run()
     return settle(at)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import command, open_app, open_section, settle, switch, texts
+from ui_apptest import command, open_app, open_section, settle, switch, switch_on, texts
 
 EXP = "train.field.exp_name"
 
@@ -112,7 +112,7 @@ def test_edited_command_flows_back_and_bad_text_is_kept(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_app(monkeypatch, read_only_demo)
-    at.toggle(key="train.ui.edit").set_value(True).run()
+    switch_on(at, "train.ui.edit")
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " exp_name=from_text trainer.max_epochs=3").run()
     assert at.text_input(key=EXP).value == "from_text"

@@ -8,10 +8,12 @@ the state of the widgets it did not render, exactly as a real switch does.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -59,6 +61,21 @@ def open_section(at: AppTest, page: str, section: str) -> AppTest:
     """Show a section of a form page (what a click on its segment does)."""
     at.session_state[f"{page}.ui.section"] = section
     return at.run()
+
+
+def switch_on(at: AppTest, key: str) -> AppTest:
+    """Turn on a light switch (ui/light.py: what a click on it does)."""
+    at.session_state[key] = True
+    return at.run()
+
+
+def light_control(at: AppTest, key: str) -> dict[str, Any]:
+    """What a light control (ui/light.py) with this key sends the browser: kind, label, options."""
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(f"-{key}.control"):
+            data: dict[str, Any] = json.loads(element.proto.json)
+            return data
+    raise AssertionError(f"no light control with key {key!r} on the page")
 
 
 def command(at: AppTest) -> str:

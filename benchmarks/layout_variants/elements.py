@@ -15,6 +15,8 @@ from collections.abc import Callable
 import streamlit as st
 from _common import run
 
+from command_builder.ui import light
+
 OPTIONS = ["a", "b", "c", "d"]
 COMMAND = (
     "uv run python runners/train.py exp_name=receipts_v3 model/architectures=dbnet "
@@ -45,6 +47,10 @@ def _stacked(page: str, i: int) -> None:
     st.markdown(f"right {i}")
 
 
+def _light_segments(page: str, i: int) -> None:
+    light.segments(f"Field {i}", OPTIONS, key=f"{page}_{i}")
+
+
 KINDS: dict[str, Callable[[str, int], object]] = {
     "columns2": _columns,
     "horizontal2": _horizontal,
@@ -66,7 +72,20 @@ KINDS: dict[str, Callable[[str, int], object]] = {
     ),
     "pills": lambda page, i: st.pills(f"Field {i}", OPTIONS, default="a", key=f"{page}_{i}"),
     "radio": lambda page, i: st.radio(f"Field {i}", OPTIONS, horizontal=True, key=f"{page}_{i}"),
+    "code_plain": lambda page, i: st.code(f"{COMMAND} seed={i}", language=None),
+    "light_segments": _light_segments,
+    "light_toggle": lambda page, i: light.toggle(f"Field {i}", key=f"{page}_{i}"),
+    "toggle": lambda page, i: st.toggle(f"Field {i}", key=f"{page}_{i}"),
+    "caption": lambda page, i: st.caption(f"Field {i}: some value {i}"),
+    "text": lambda page, i: st.text(f"Field {i}: some value {i}"),
+    "html": lambda page, i: st.html(f"<p>Field {i}: some value {i}</p>"),
+    "page_link": lambda page, i: st.page_link(PAGE_LINK_TARGET, label=f"Go {i}"),
+    "tertiary": lambda page, i: st.button(f"Apply {i}", key=f"{page}_{i}", type="tertiary"),
+    "expander": lambda page, i: st.expander(f"More {i}"),
+    "popover": lambda page, i: st.popover(f"More {i}"),
+    "help_button": lambda page, i: st.button(f"Apply {i}", key=f"{page}_{i}", help="Why."),
 }
+PAGE_LINK_TARGET = "https://example.com/"
 
 kind, _, count = (sys.argv[1] if len(sys.argv) > 1 else "none").partition(",")
 render = KINDS[kind]

@@ -16,6 +16,8 @@ import sys
 
 import streamlit as st
 
+from command_builder.ui import light
+
 DROP = set(sys.argv[1].split(",")) if len(sys.argv) > 1 else set()
 
 
@@ -25,10 +27,7 @@ def _has(part: str) -> bool:
 
 def _form() -> None:
     if _has("sections"):
-        st.segmented_control(
-            "Section", ["Experiment", "Data", "Run"], default="Experiment", required=True,
-            key="section", label_visibility="collapsed",
-        )  # fmt: skip
+        light.segments("Section", ["Experiment", "Data", "Run"], key="section")
     if _has("link"):
         st.page_link(PAGES[0], label="No checkpoints in this workspace yet: train one first")
     if _has("checkpoint"):
@@ -45,12 +44,12 @@ def _command() -> None:
     if _has("code"):
         st.code("python runners/test.py exp_name=ocr_demo", language="bash", wrap_lines=True)
     if _has("toggles"):
-        st.toggle("Edit the command", key="edit")
+        light.toggle("Edit the command", key="edit")
     if _has("run"):
         st.button("Run", type="primary", disabled=True, key="run")
         st.caption("To fill in before Run: Checkpoint.")
     if _has("toggles"):
-        st.toggle("Composed config", key="config")
+        light.toggle("Composed config", key="config")
 
 
 def _page(name: str):  # noqa: ANN202 - a Streamlit page callable

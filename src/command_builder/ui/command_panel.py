@@ -26,7 +26,7 @@ from ..commands.overrides import OverrideSyntaxError, format_value, parse_overri
 from ..commands.validate import ComposeResult
 from ..jobs import JobRefused, JobStoreError, submit_job
 from ..settings import Settings
-from . import compose_panel, config_view, nav, state
+from . import compose_panel, config_view, light, nav, state
 from .state import PageData
 from .text import bullets, md
 
@@ -68,7 +68,7 @@ def render(data: PageData, built: form.BuiltCommand) -> None:
     shown, _ = _split_errors(data, built)
     if shown:
         st.error(bullets(shown))
-    if st.toggle("Edit the command", key=_edit_key(data.page), persist_state="session"):
+    if light.toggle("Edit the command", key=_edit_key(data.page)):
         _editor(data, built.command)
     command = _check(data, built)
     base = config_view.base_check(data.settings, data.page, data.catalog.version)

@@ -18,7 +18,7 @@ from ..commands import effects as fx
 from ..commands.validate import ComposeResult
 from ..schema import PageSchema
 from ..settings import Settings
-from . import compose_panel
+from . import compose_panel, light
 
 MAX_QUERY = 200
 
@@ -93,7 +93,7 @@ def render(page: str, command: Future[ComposeResult], base: Future[ComposeResult
         return  # pending, or compose_panel says why
     # A toggle, not st.expander: a closed expander's content is still built and sent on
     # every run (4 elements and the whole YAML per page switch); a closed toggle is one.
-    if st.toggle("Composed config", key=f"{page}.ui.config_open", persist_state="session"):
+    if light.toggle("Composed config", key=f"{page}.ui.config_open"):
         render_config(page, result, defaults)
 
 

@@ -20,7 +20,7 @@ from ..export import (
     to_competition_csv,
 )
 from ..settings import Settings
-from . import context, labels
+from . import context, labels, light
 from .text import md
 
 PREVIEW_ROWS = 200
@@ -30,11 +30,7 @@ FROM_RUN, UPLOAD = "A run's submission", "Upload a JSON file"
 
 def render(settings: Settings) -> None:
     """The export section of the Predict page (collapsed until asked for)."""
-    if st.toggle(
-        "Export a submission to the competition CSV",
-        key="predict.ui.export",
-        persist_state="session",
-    ):
+    if light.toggle("Export a submission to the competition CSV", key="predict.ui.export"):
         _panel(settings)
 
 

@@ -1,0 +1,65 @@
+// The form pages' light controls (ui/light.py): plain DOM, no React widget tree.
+// Every text is set with textContent, never innerHTML: labels and options are data.
+// A click updates the control at once, then tells Python (a trigger value), whose
+// callback stores the choice in a plain session key; the rerun sends it back as data.
+
+function node(parent, tag, className) {
+  // The child made by an earlier render (`parent` may be a shadow root: no :scope).
+  let el = [...parent.children].find(
+    (child) => child.localName === tag && child.classList.contains(className),
+  );
+  if (!el) {
+    el = document.createElement(tag);
+    el.className = className;
+    parent.appendChild(el);
+  }
+  return el;
+}
+
+function segments(root, data, setTriggerValue) {
+  const group = node(root, "div", "segments");
+  group.setAttribute("role", "radiogroup");
+  group.setAttribute("aria-label", data.label);
+  const check = (chosen) => {
+    for (const [i, button] of [...group.children].entries()) {
+      button.setAttribute("aria-checked", String(i === chosen));
+      button.tabIndex = i === chosen ? 0 : -1;
+    }
+  };
+  group.replaceChildren(
+    ...data.options.map((option, i) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("role", "radio");
+      button.textContent = option;
+      button.onclick = () => {
+        check(i);
+        setTriggerValue("pick", i);
+      };
+      return button;
+    }),
+  );
+  check(data.index);
+}
+
+function toggle(root, data, setTriggerValue) {
+  const button = node(root, "button", "switch");
+  button.type = "button";
+  button.setAttribute("role", "switch");
+  button.setAttribute("aria-checked", String(data.on));
+  const track = node(button, "span", "track");
+  track.setAttribute("aria-hidden", "true");
+  node(button, "span", "label").textContent = data.label;
+  button.onclick = () => {
+    const on = button.getAttribute("aria-checked") !== "true";
+    button.setAttribute("aria-checked", String(on));
+    setTriggerValue("flip", on);
+  };
+}
+
+const KINDS = { segments, toggle };
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  KINDS[data.kind](parentElement, data, setTriggerValue);
+}

@@ -1,0 +1,86 @@
+"""Light controls: the form pages' section picker and switches, drawn as plain DOM.
+
+A page switch costs what the browser draws, element by element. Measured in CDP task
+time per switch (`benchmarks/layout_variants/elements.py`, 8 copies per page): one
+Streamlit segmented control costs about 9 ms and one toggle about 5 ms, against about
+2 ms for one of these (a `st.components.v2` component, no React widget tree).
+
+Their values live in plain session keys, not in widget state: they survive page
+switches, and tests or links set them like any other key. Texts are set with
+`textContent` in light.js, so labels and options are shown as text, never markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+_HERE = Path(__file__).parent
+_CONTROL = st.components.v2.component(
+    "command_builder.light",
+    js=(_HERE / "light.js").read_text(encoding="utf-8"),
+    css=(_HERE / "light.css").read_text(encoding="utf-8"),
+)
+
+
+def segments(
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    format_func: Callable[[T], str] = str,
+) -> T:
+    """One of `options`, picked from a row of buttons (a radio group named `label`).
+
+    `st.session_state[key]` holds the choice; a value that is not an option (a stale
+    or hand-set key) shows the first option."""
+    chosen = st.session_state.get(key)
+    index = options.index(chosen) if chosen in options else 0
+
+    def picked() -> None:  # the browser sends the option's index; anything else is ignored
+        i = _trigger(key, "pick")
+        if type(i) is int and 0 <= i < len(options):
+            st.session_state[key] = options[i]
+
+    _CONTROL(
+        key=_control_key(key),
+        data={
+            "kind": "segments",
+            "label": label,
+            "options": [format_func(option) for option in options],
+            "index": index,
+        },
+        on_pick_change=picked,
+    )
+    return options[index]
+
+
+def toggle(label: str, *, key: str) -> bool:
+    """A switch; `st.session_state[key]` holds whether it is on (off until set)."""
+    on = st.session_state.get(key) is True
+
+    def flipped() -> None:
+        value = _trigger(key, "flip")
+        if isinstance(value, bool):
+            st.session_state[key] = value
+
+    _CONTROL(
+        key=_control_key(key),
+        data={"kind": "toggle", "label": label, "on": on},
+        on_flip_change=flipped,
+    )
+    return on
+
+
+def _control_key(key: str) -> str:
+    return f"{key}.control"
+
+
+def _trigger(key: str, event: str) -> object:
+    """The value the browser sent with `event` in this rerun (None if it sent none)."""
+    state = st.session_state.get(_control_key(key))
+    return state.get(event) if isinstance(state, dict) else None

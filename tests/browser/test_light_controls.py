@@ -1,0 +1,88 @@
+"""The light controls (ui/light.py) in Chromium: a click takes effect, the choice outlives a
+page switch, and a label from a workspace file is shown as its text, never as HTML."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from playwright.sync_api import expect
+from streamlit_harness import expect_rerun, goto, switch
+
+from command_builder.settings import ensure_demo_workspace
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+HOSTILE_SECTION = '<img src=x onerror="window.__pwned=1"> **bold** [t](http://x)'
+
+
+def _sections(page: Any) -> Any:
+    return page.get_by_test_id("stMain").get_by_role("radiogroup", name="Section")
+
+
+def _pick(page: Any, name: str) -> None:
+    with expect_rerun(page):
+        _sections(page).get_by_role("radio", name=name, exact=True).click()
+
+
+def test_a_section_click_shows_it_and_the_choice_outlives_a_page_switch(page: Any) -> None:
+    goto(page, "/train")
+    model = _sections(page).get_by_role("radio", name="Model", exact=True)
+    expect(model).to_have_attribute("aria-checked", "false")
+    _pick(page, "Model")
+    expect(model).to_have_attribute("aria-checked", "true")
+    architecture = page.get_by_test_id("stMain").get_by_text("Architecture", exact=True)
+    expect(architecture).to_be_visible()
+    switch(page, "Test")
+    switch(page, "Train")
+    expect(_sections(page).get_by_role("radio", name="Model", exact=True)).to_have_attribute(
+        "aria-checked", "true"
+    )
+    expect(architecture).to_be_visible()
+
+
+def test_a_switch_flips_on_click_and_back(page: Any) -> None:
+    goto(page, "/train")
+    toggle = page.get_by_test_id("stMain").get_by_role("switch", name="Edit the command")
+    expect(toggle).to_have_attribute("aria-checked", "false")
+    with expect_rerun(page):
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-checked", "true")
+    editor = page.get_by_test_id("stMain").get_by_role("textbox", name="Command text")
+    expect(editor).to_be_visible()
+    with expect_rerun(page):
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-checked", "false")
+    expect(editor).to_have_count(0)
+
+
+def test_a_hostile_section_name_shows_as_its_text(
+    start_app: Callable[..., Any], tmp_path: Path, page: Any
+) -> None:
+    """A hand-edited schema names a section with HTML and markdown: the segment shows
+    those characters, no element is made from them, no script runs."""
+    workspace = tmp_path / "workspace"
+    shutil.copytree(ensure_demo_workspace(tmp_path / "demo-home"), workspace)
+    shipped = resources.files("command_builder.schema") / "defaults" / "train.yaml"
+    schema = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    for field in schema["ui_elements"]:
+        if field["section"] == "Experiment":
+            field["section"] = HOSTILE_SECTION
+    schemas = workspace / "configs" / "ui_meta" / "schemas"
+    schemas.mkdir(parents=True, exist_ok=True)
+    (schemas / "train.yaml").write_text(yaml.safe_dump(schema), encoding="utf-8")
+    app = start_app(workspace=workspace)
+    goto(page, app.url + "/train")
+    segment = _sections(page).get_by_role("radio", name=HOSTILE_SECTION, exact=True)
+    expect(segment).to_have_text(HOSTILE_SECTION)
+    _pick(page, HOSTILE_SECTION)
+    expect(segment).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_test_id("stMain").get_by_text("Experiment name", exact=True)).to_be_visible()
+    assert page.evaluate("() => window.__pwned") is None
+    radios = _sections(page).get_by_role("radio")
+    assert radios.evaluate_all("els => els.flatMap(el => [...el.children]).length") == 0
