@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from command_builder.settings import Settings
+from command_builder.ui import compose_panel
 from command_builder.ui.command_panel import READY
 from ui_apptest import open_app, settle, switch_on, texts
 
@@ -49,3 +53,29 @@ def test_an_empty_required_field_is_named_once(
     assert "To fill in before Run: Checkpoint." in texts(at.caption)
     assert not any("Still unset" in w for w in texts(at.warning))
     assert at.button(key="test.ui.run").disabled
+
+
+def test_a_check_begins_only_once_the_browser_had_time_to_draw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a page run, the check leaves the CPU to the browser for BROWSER_DRAWS_S
+    (a lower bound on the wait, not a timing goal)."""
+    runs = compose_panel._PageRuns()
+    monkeypatch.setattr(compose_panel, "BROWSER_DRAWS_S", 0.3)
+    monkeypatch.setattr(compose_panel, "YIELD_TO_PAGE_RUNS_S", 60.0)
+    with runs.running():
+        pass
+    ended = time.monotonic()
+    runs.wait_for_quiet()
+    assert time.monotonic() - ended >= 0.3
+
+
+def test_a_check_waits_at_most_its_bound_for_page_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page run that never ends (a hung session) cannot hold the checks back forever."""
+    runs = compose_panel._PageRuns()
+    monkeypatch.setattr(compose_panel, "YIELD_TO_PAGE_RUNS_S", 0.2)
+    with runs.running():
+        waiter = threading.Thread(target=runs.wait_for_quiet, daemon=True)
+        waiter.start()
+        waiter.join(timeout=30)  # a bound on the test, far above the 0.2 s wait
+        assert not waiter.is_alive()  # the bound, not the run, ended the wait
