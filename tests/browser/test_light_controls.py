@@ -86,3 +86,16 @@ def test_a_hostile_section_name_shows_as_its_text(
     assert page.evaluate("() => window.__pwned") is None
     radios = _sections(page).get_by_role("radio")
     assert radios.evaluate_all("els => els.flatMap(el => [...el.children]).length") == 0
+
+
+def test_the_section_picker_is_one_tab_stop_moved_by_the_arrow_keys(page: Any) -> None:
+    goto(page, "/train")
+    experiment = _sections(page).get_by_role("radio", name="Experiment", exact=True)
+    model = _sections(page).get_by_role("radio", name="Model", exact=True)
+    expect(experiment).to_have_attribute("tabindex", "0")
+    expect(model).to_have_attribute("tabindex", "-1")
+    experiment.focus()
+    with expect_rerun(page):
+        page.keyboard.press("ArrowRight")
+    expect(model).to_have_attribute("aria-checked", "true")
+    expect(model).to_be_focused()

@@ -26,7 +26,9 @@ function segments(root, data, setTriggerValue) {
       button.tabIndex = i === chosen ? 0 : -1;
     }
   };
-  group.replaceChildren(
+  const same = group.children.length === data.options.length &&
+    data.options.every((option, i) => group.children[i].textContent === option);
+  if (!same) group.replaceChildren( // the same options keep their buttons (and the focus)
     ...data.options.map((option, i) => {
       const button = document.createElement("button");
       button.type = "button";
@@ -39,6 +41,17 @@ function segments(root, data, setTriggerValue) {
       return button;
     }),
   );
+  // A radio group is one tab stop; the arrow keys move the choice (WAI-ARIA radio group).
+  group.onkeydown = (event) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    const buttons = [...group.children];
+    const from = buttons.indexOf(group.getRootNode().activeElement); // a shadow root's focus
+    if (step === undefined || from < 0) return;
+    event.preventDefault();
+    const to = (from + step + buttons.length) % buttons.length;
+    buttons[to].focus();
+    buttons[to].click();
+  };
   check(data.index);
 }
 
