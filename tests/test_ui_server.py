@@ -55,6 +55,22 @@ def test_warm_up_waits_for_the_socket_then_fills_the_caches(
     assert frozen == [True]  # frozen once, after the warm-up's checks were done
 
 
+def test_a_failed_warm_up_still_turns_the_collector_back_on(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """serve() turns garbage collection off until the warm-up ends, however it ends."""
+    frozen: list[bool] = []
+    monkeypatch.setattr(server, "_freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(server, "_wait_listening", lambda host, port: None)
+
+    def broken(settings: Settings) -> list[object]:
+        raise RuntimeError("a workspace file vanished")
+
+    monkeypatch.setattr(server, "_warm", broken)
+    server.warm_up(demo_settings, "127.0.0.1", 1)
+    assert frozen == [True]
+
+
 def test_warm_up_checks_wait_for_the_first_page_run(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
