@@ -1107,7 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--marker-selector",
-        default='[data-testid="stWidgetLabel"]',
+        default=PageSpec.marker_selector,
         help="CSS selector of the elements whose text is the marker",
     )
     parser.add_argument(

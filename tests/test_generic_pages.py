@@ -382,7 +382,9 @@ def test_the_mandatory_domain_blocks_run_until_chosen(
 ) -> None:
     at = _open(monkeypatch, read_only_ocr_newest, "train")
     assert at.button(key="train.ui.run").disabled
-    at = settle(at.selectbox(key="train.field.domain").select("recognition").run())
+    from ui_apptest import LightSelect
+
+    at = settle(LightSelect(at, "train.field.domain").select("recognition"))
     assert not at.exception and not at.button(key="train.ui.run").disabled
 
 

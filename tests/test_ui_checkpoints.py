@@ -8,7 +8,16 @@ import pytest
 
 from command_builder.settings import Settings
 from command_builder.ui import checkpoint_picker
-from ui_apptest import command, open_app, open_section, switch, texts, write_run
+from ui_apptest import (
+    LightSelect,
+    command,
+    light_selects,
+    open_app,
+    open_section,
+    switch,
+    texts,
+    write_run,
+)
 
 PICK = "test.field.checkpoint"
 
@@ -24,17 +33,16 @@ def test_picking_fills_components_and_warns_on_mismatch(
         checkpoints=((0, 205), (1, 410)),
     )
     at = open_app(monkeypatch, demo_settings, page="test")
-    picker = at.selectbox(key=PICK)
+    picker = LightSelect(at, PICK)
     assert picker.label == "Checkpoint"
-    newest = str(demo_settings.root / "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt")
     assert picker.options[0].startswith("craft_run · epoch 1 · step 410")
-    picker.select(newest).run()
+    picker.select("outputs/craft_run/checkpoints/epoch=1-step=410.ckpt")  # as listed
     assert "Filled from the checkpoint's run: Architecture, Encoder" in texts(at.info)[0]
     assert "model/architectures=craft" in command(at)
     assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
-    at.selectbox(key="test.field.encoder").select("resnet50").run()
+    LightSelect(at, "test.field.encoder").select("resnet50")
     assert any("used vgg16_bn" in w for w in texts(at.warning))  # shown as text
     at = open_section(at, "test", "Experiment")
     assert not at.warning  # next to the encoder, not under the checkpoint
@@ -54,11 +62,11 @@ def test_filter_bounds_a_large_list_newest_first(
             mtime=now - 10_000 + run * 100,
         )
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert len(at.selectbox(key=PICK).options) == checkpoint_picker.MAX_SHOWN
-    assert at.selectbox(key=PICK).options[0].startswith("run19 · epoch 4")
+    assert len(LightSelect(at, PICK).options) == checkpoint_picker.MAX_SHOWN
+    assert LightSelect(at, PICK).options[0].startswith("run19 · epoch 4")
     assert any("100 match, newest 30 shown" in c for c in texts(at.caption))
     at.text_input(key="test.ui.checkpoint_filter").input("run07 epoch=3").run()
-    assert [o.split(" · ")[:2] for o in at.selectbox(key=PICK).options] == [["run07", "epoch 3"]]
+    assert [o.split(" · ")[:2] for o in LightSelect(at, PICK).options] == [["run07", "epoch 3"]]
     at.text_input(key="test.ui.checkpoint_filter").input("nothing-like-this").run()
     assert any("No checkpoint matches" in c for c in texts(at.caption))
 
@@ -72,10 +80,10 @@ def test_picked_checkpoint_stays_listed_when_filtered_out(
         demo_settings.root, "beta", architecture="dbnet", encoder="resnet34", checkpoints=many
     )
     at = open_app(monkeypatch, demo_settings, page="predict")
-    alpha = str(demo_settings.root / "outputs/alpha/checkpoints/epoch=0-step=10.ckpt")
-    at.selectbox(key="predict.field.checkpoint").select(alpha).run()
+    alpha = "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"  # as the picker lists it
+    LightSelect(at, "predict.field.checkpoint").select(alpha)
     at.text_input(key="predict.ui.checkpoint_filter").input("beta").run()
-    assert at.selectbox(key="predict.field.checkpoint").value == alpha
+    assert LightSelect(at, "predict.field.checkpoint").value == str(demo_settings.root / alpha)
     at = switch(switch(at, "train"), "predict")
     assert at.text_input(key="predict.ui.checkpoint_filter").value == "beta"
     assert "checkpoint_path" in command(at)
@@ -86,10 +94,12 @@ def test_train_resume_shows_the_picker(
 ) -> None:
     write_run(demo_settings.root, "earlier", architecture="dbnetpp", encoder="resnet50")
     at = open_app(monkeypatch, demo_settings)
-    assert not at.selectbox
+    assert not light_selects(at)
     at.checkbox(key="train.field.resume").check().run()
     earlier = demo_settings.root / "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
-    at.selectbox(key="train.field.checkpoint").select(str(earlier)).run()
+    LightSelect(at, "train.field.checkpoint").select(
+        "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
+    )
     assert f'resume="{earlier}"' in command(at)  # the project's train.yaml: resume=<path>
     assert "model/architectures=dbnetpp" in command(at)
 
@@ -102,10 +112,10 @@ def test_a_new_run_on_disk_shows_up_without_refresh(
 
     monkeypatch.setattr(context, "REVALIDATE_EVERY_S", 0.0)
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert not any("fresh_run" in o for o in at.selectbox(key=PICK).options)
+    assert not any("fresh_run" in o for o in LightSelect(at, PICK).options)
     write_run(demo_settings.root, "fresh_run", architecture="dbnet", encoder="resnet18")
     deadline = time.monotonic() + 10
-    while not any("fresh_run" in o for o in at.selectbox(key=PICK).options):
+    while not any("fresh_run" in o for o in LightSelect(at, PICK).options):
         assert time.monotonic() < deadline, "the new run never appeared"
         time.sleep(0.2)
         at.run()

@@ -10,7 +10,7 @@ import pytest
 
 from command_builder.settings import Settings
 from form_helpers import recorded_run
-from ui_apptest import command, open_app, open_section
+from ui_apptest import LightSelect, command, open_app, open_section
 
 ARCH = "train.field.architecture"
 
@@ -23,12 +23,12 @@ def test_card_then_other_architecture_shows_no_error(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
-    at.selectbox(key=ARCH).select("dbnet").run()
+    LightSelect(at, ARCH).select("dbnet")
     at.button(key="train.ui.use_case.dbnet.mobile").click().run()
-    assert at.selectbox(key="train.field.decoder").value == "fpn_decoder"
-    at.selectbox(key=ARCH).select("craft").run()
-    assert at.selectbox(key="train.field.encoder").value == "vgg16_bn"
-    assert at.selectbox(key="train.field.decoder").value == "craft_decoder"
+    assert LightSelect(at, "train.field.decoder").value == "fpn_decoder"
+    LightSelect(at, ARCH).select("craft")
+    assert LightSelect(at, "train.field.encoder").value == "vgg16_bn"
+    assert LightSelect(at, "train.field.decoder").value == "craft_decoder"
     assert not any("compatible" in text for text in _texts(at.error) + _texts(at.caption))
     assert "model.component_overrides.decoder.name=craft_decoder" in command(at)
 
@@ -37,12 +37,12 @@ def test_reset_choice_is_announced_next_to_its_field(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, demo_settings), "train", "Model")
-    at.selectbox(key=ARCH).select("dbnet").run()
-    at.selectbox(key="train.field.decoder").select("pan_decoder").run()
-    at.selectbox(key=ARCH).select("craft").run()
+    LightSelect(at, ARCH).select("dbnet")
+    LightSelect(at, "train.field.decoder").select("pan_decoder")
+    LightSelect(at, ARCH).select("craft")
     notices = [t for t in _texts(at.info) if "pan" in t]
     assert len(notices) == 1 and "craft" in notices[0].replace("\\", "")
-    at.selectbox(key="train.field.encoder").select("resnet50").run()
+    LightSelect(at, "train.field.encoder").select("resnet50")
     assert not [t for t in _texts(at.info) if "pan" in t]  # only about the last change
 
 
@@ -60,11 +60,11 @@ def test_checkpoint_profile_reaches_the_command_and_mismatch_warns_at_the_field(
         },
     )
     at = open_app(monkeypatch, demo_settings, page="test")
-    at.selectbox(key="test.field.checkpoint").select(path).run()
+    LightSelect(at, "test.field.checkpoint").select(path)
     assert "data.preprocessing.mode=doctr" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
-    at.selectbox(key="test.field.encoder").select("resnet34").run()
+    LightSelect(at, "test.field.encoder").select("resnet34")
     (warning,) = _texts(at.warning)
     assert warning.startswith("Encoder") and "resnet18" in warning
     assert "doctr\\_\\[run\\]\\(x\\)" in warning
@@ -78,7 +78,7 @@ def test_resume_with_too_few_epochs_warns_nothing_to_train(
     path = recorded_run(demo_settings, "long_run", epoch=39)
     at = open_app(monkeypatch, demo_settings)
     at.checkbox(key="train.field.resume").check().run()
-    at.selectbox(key="train.field.checkpoint").select(path).run()
+    LightSelect(at, "train.field.checkpoint").select(path)
     at = open_section(at, "train", "Training")
     assert any("nothing to train" in w for w in _texts(at.warning))
     at.number_input(key="train.field.max_epochs").set_value(50).run()

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import command, open_app, open_section, settle, switch, switch_on, texts
+from ui_apptest import (
+    LightSelect,
+    command,
+    light_selects,
+    open_app,
+    open_section,
+    settle,
+    switch,
+    switch_on,
+    texts,
+)
 
 EXP = "train.field.exp_name"
 
@@ -18,7 +28,7 @@ def test_first_paint_shows_title_first_tab_and_live_command(
     assert at.text_input(key=EXP).label == "Experiment name"
     assert "runners/train.py" in command(at)
     assert not at.error  # every field starts at the composed config's value
-    assert not at.selectbox  # the Model tab is closed: its selects are not built at all
+    assert not light_selects(at)  # the Model tab is closed: its selects are not built at all
 
 
 def test_typing_updates_command_and_link(
@@ -35,13 +45,13 @@ def test_use_case_applies_and_lists_changed_fields(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
-    at.selectbox(key="train.field.architecture").select("dbnet").run()
-    assert at.selectbox(key="train.field.encoder").value == "resnet18"  # metadata default
+    LightSelect(at, "train.field.architecture").select("dbnet")
+    assert LightSelect(at, "train.field.encoder").value == "resnet18"  # metadata default
     at.button(key="train.ui.use_case.dbnet.accurate_resnet50").click().run()
     notice = texts(at.info)[0]
     assert notice.startswith("Applied “Accurate (ResNet-50)”")
     assert "Encoder resnet18 → resnet50" in notice
-    assert at.selectbox(key="train.field.encoder").value == "resnet50"
+    assert LightSelect(at, "train.field.encoder").value == "resnet50"
     assert "model.component_overrides.encoder.model_name=resnet50" in command(at)
     assert "trainer.precision=bf16-mixed" in command(at)
 
@@ -50,8 +60,8 @@ def test_compatibility_filter_and_component_summary(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
-    at.selectbox(key="train.field.architecture").select("craft").run()
-    assert "resnet18" not in at.selectbox(key="train.field.encoder").options
+    LightSelect(at, "train.field.architecture").select("craft")
+    assert "resnet18" not in LightSelect(at, "train.field.encoder").options
     assert any("Component summary" in m.value for m in at.markdown)
 
 
@@ -59,7 +69,7 @@ def test_append_architecture_and_encoder_once(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
-    at.selectbox(key="train.field.architecture").select("dbnet").run()
+    LightSelect(at, "train.field.architecture").select("dbnet")
     at = open_section(at, "train", "Experiment")
     at.text_input(key=EXP).input("receipts").run()
     at.button(key="train.ui.append_name").click().run()

@@ -12,10 +12,13 @@ import json
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
 from command_builder.settings import Settings
@@ -69,13 +72,70 @@ def switch_on(at: AppTest, key: str) -> AppTest:
     return at.run()
 
 
-def light_control(at: AppTest, key: str) -> dict[str, Any]:
-    """What a light control (ui/light.py) with this key sends the browser: kind, label, options."""
+def _light_element(at: AppTest, key: str) -> Any:
     for element in at.get("bidi_component"):
         if element.proto.id.endswith(f"-{key}.control"):
-            data: dict[str, Any] = json.loads(element.proto.json)
-            return data
+            return element
     raise AssertionError(f"no light control with key {key!r} on the page")
+
+
+def light_control(at: AppTest, key: str) -> dict[str, Any]:
+    """What a light control (ui/light.py) with this key sends the browser: kind, label, options."""
+    data: dict[str, Any] = json.loads(_light_element(at, key).proto.json)
+    return data
+
+
+def light_selects(at: AppTest) -> list[dict[str, Any]]:
+    """What every light select on the page sends the browser."""
+    controls = [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    return [data for data in controls if data.get("kind") == "select"]
+
+
+def send_trigger(at: AppTest, key: str, event: str, value: object) -> AppTest:
+    """Run the page as after the browser sent `event` from the light control `key`.
+
+    The trigger goes through Streamlit's widget states, so the control's callback runs as
+    it does behind a click. AppTest has no public call for a components-v2 trigger: this
+    uses its `_tree` and `_run` (test_light_controls.py fails first if they change)."""
+    component_id = _light_element(at, key).proto.id
+    states = at._tree.get_widget_states()
+    payload = json.dumps([{"event": event, "value": value}])
+    states.widgets.append(
+        WidgetState(id=_make_trigger_id(component_id, "events"), json_trigger_value=payload)
+    )
+    return at._run(states)
+
+
+@dataclass
+class LightSelect:
+    """A light select as AppTest sees it: what it shows, and a pick as the browser makes it."""
+
+    at: AppTest
+    key: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return light_control(self.at, self.key)
+
+    @property
+    def label(self) -> str:
+        return str(self.data["label"])
+
+    @property
+    def options(self) -> list[str]:
+        return list(self.data["options"])
+
+    @property
+    def placeholder(self) -> str:
+        return str(self.data["placeholder"])
+
+    @property
+    def value(self) -> object:
+        return self.at.session_state[self.key] if self.data["index"] >= 0 else None
+
+    def select(self, value: object) -> AppTest:
+        """Pick `value` (an option's value, not its label) and rerun."""
+        return send_trigger(self.at, self.key, "pick", self.data["values"].index(str(value)))
 
 
 def command(at: AppTest) -> str:

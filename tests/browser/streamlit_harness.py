@@ -71,7 +71,7 @@ class PageSpec:
     title: str
     url_path: str
     marker: str | None = None
-    marker_selector: str = '[data-testid="stWidgetLabel"]'
+    marker_selector: str = '[data-testid="stWidgetLabel"], label.label'
 
     def js(self) -> dict[str, Any]:
         return {"title": self.title, "marker": self.marker, "markerSelector": self.marker_selector}
@@ -98,20 +98,37 @@ const SB = {
   // Cheap checks first (text, data-stale: no layout); checkVisibility (forces a
   // style/layout pass) only once a candidate exists, so the observer does not add
   // layout passes to every React commit it watches.
+  // The element's Streamlit container, also from inside a light control's shadow root.
+  container(el) {
+    for (let node = el; node; ) {
+      const box = node.closest('[data-testid="stElementContainer"]');
+      if (box) return box;
+      const root = node.getRootNode();
+      node = root instanceof ShadowRoot ? root.host : null;
+    }
+    return null;
+  },
   current(el) {
     if (!el || !el.isConnected) return false;
-    const box = el.closest('[data-testid="stElementContainer"]');
+    const box = SB.container(el);
     return !(box && box.getAttribute('data-stale') === 'true');
   },
   rendered(el) {
     return el.checkVisibility ? el.checkVisibility({opacityProperty: true, visibilityProperty: true})
                               : el.getClientRects().length > 0;
   },
+  // Matches in the main area and in the shadow roots of its light controls (ui/light.py).
   candidates(selector, text) {
     const main = document.querySelector('[data-testid="stMain"]') || document;
+    const roots = [main];
+    for (const host of main.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+      if (host.shadowRoot) roots.push(host.shadowRoot);
+    }
     const out = [];
-    for (const el of main.querySelectorAll(selector)) {
-      if (el.textContent.trim() === text && SB.current(el)) out.push(el);
+    for (const root of roots) {
+      for (const el of root.querySelectorAll(selector)) {
+        if (el.textContent.trim() === text && SB.current(el)) out.push(el);
+      }
     }
     return out;
   },

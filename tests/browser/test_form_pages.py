@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from streamlit_harness import goto, switch, wait_idle
+from streamlit_harness import expect_rerun, goto, switch, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,11 +50,13 @@ def _command(page: Any) -> Any:
 
 
 def _choose(page: Any, label: str, option_text: str) -> None:
-    """Open the selectbox labelled `label` and click the option containing `option_text`."""
-    _main(page).get_by_test_id("stSelectbox").filter(
-        has=page.get_by_text(label, exact=True)
-    ).click()
-    page.get_by_role("option").filter(has_text=option_text).first.click()
+    """Pick, in the select labelled `label` (a native <select>), the first option whose text
+    contains `option_text`, and wait for the run that follows."""
+    choice = _main(page).get_by_role("combobox", name=label, exact=True)
+    expect(choice).to_be_enabled()
+    texts = choice.locator("option").evaluate_all("options => options.map(o => o.textContent)")
+    with expect_rerun(page):
+        choice.select_option(label=next(text for text in texts if option_text in text))
 
 
 def _section(page: Any, name: str) -> None:

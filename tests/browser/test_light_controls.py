@@ -61,11 +61,12 @@ def test_a_switch_flips_on_click_and_back(page: Any) -> None:
     expect(editor).to_have_count(0)
 
 
-def test_a_hostile_section_name_shows_as_its_text(
+def test_a_hostile_section_name_and_select_label_show_as_their_text(
     start_app: Callable[..., Any], tmp_path: Path, page: Any
 ) -> None:
-    """A hand-edited schema names a section with HTML and markdown: the segment shows
-    those characters, no element is made from them, no script runs."""
+    """A hand-edited schema names a section and labels a select with HTML and markdown: the
+    segment and the select show those characters, no element is made from them, no script
+    runs."""
     workspace = tmp_path / "workspace"
     shutil.copytree(ensure_demo_workspace(tmp_path / "demo-home"), workspace)
     shipped = resources.files("command_builder.schema") / "defaults" / "train.yaml"
@@ -73,6 +74,8 @@ def test_a_hostile_section_name_shows_as_its_text(
     for field in schema["ui_elements"]:
         if field["section"] == "Experiment":
             field["section"] = HOSTILE_SECTION
+        if field["key"] == "architecture":
+            field["label"] = HOSTILE_SECTION + " arch"
     schemas = workspace / "configs" / "ui_meta" / "schemas"
     schemas.mkdir(parents=True, exist_ok=True)
     (schemas / "train.yaml").write_text(yaml.safe_dump(schema), encoding="utf-8")
@@ -86,6 +89,13 @@ def test_a_hostile_section_name_shows_as_its_text(
     assert page.evaluate("() => window.__pwned") is None
     radios = _sections(page).get_by_role("radio")
     assert radios.evaluate_all("els => els.flatMap(el => [...el.children]).length") == 0
+    _pick(page, "Model")
+    select = page.get_by_test_id("stMain").get_by_role("combobox", name=HOSTILE_SECTION + " arch")
+    expect(select).to_be_visible()
+    label = "el => el.getRootNode().querySelector('label')"
+    assert select.evaluate(f"el => ({label})(el).textContent") == HOSTILE_SECTION + " arch"
+    assert select.evaluate(f"el => ({label})(el).children.length") == 0
+    assert page.evaluate("() => window.__pwned") is None
 
 
 def test_the_section_picker_is_one_tab_stop_moved_by_the_arrow_keys(page: Any) -> None:

@@ -70,7 +70,40 @@ function toggle(root, data, setTriggerValue) {
   };
 }
 
-const KINDS = { segments, toggle };
+function select(root, data, setTriggerValue) {
+  // A native <select>: the browser draws it, with its own keyboard and type-ahead.
+  const field = node(root, "div", "field");
+  const head = node(field, "div", "head");
+  const label = node(head, "label", "label");
+  label.textContent = data.label;
+  label.htmlFor = "choice"; // ids are scoped to this control's shadow root
+  const help = node(head, "span", "help");
+  help.hidden = !data.help;
+  help.textContent = "?";
+  help.title = data.help; // an attribute holds text, never markup
+  help.setAttribute("aria-label", `Help: ${data.help}`);
+  const choice = node(field, "select", "choice");
+  choice.id = "choice";
+  const texts = [data.placeholder, ...data.options];
+  const values = ["", ...data.values];
+  const same = choice.options.length === texts.length &&
+    texts.every((text, i) => choice.options[i].textContent === text) &&
+    values.every((value, i) => choice.options[i].value === value);
+  if (!same) {
+    choice.replaceChildren(...texts.map((text, i) => {
+      const option = document.createElement("option");
+      option.textContent = text;
+      option.value = values[i];
+      return option;
+    }));
+    choice.options[0].disabled = true; // the placeholder: shown while nothing is chosen
+  }
+  choice.selectedIndex = data.index + 1;
+  choice.disabled = data.disabled;
+  choice.onchange = () => setTriggerValue("pick", choice.selectedIndex - 1);
+}
+
+const KINDS = { segments, toggle, select };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;

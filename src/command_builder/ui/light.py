@@ -1,9 +1,10 @@
-"""Light controls: the form pages' section picker and switches, drawn as plain DOM.
+"""Light controls: the form pages' section picker, switches and selects, drawn as plain DOM.
 
 A page switch costs what the browser draws, element by element. Measured in CDP task
 time per switch (`benchmarks/layout_variants/elements.py`, 8 copies per page): one
-Streamlit segmented control costs about 9 ms and one toggle about 5 ms, against about
-2 ms for one of these (a `st.components.v2` component, no React widget tree).
+Streamlit segmented control costs about 9 ms, a selectbox 10-14 ms and one toggle about
+5 ms, against 2-4 ms for one of these (a `st.components.v2` component, no React
+widget tree; the select is the browser's own <select>).
 
 Their values live in plain session keys, not in widget state: they survive page
 switches, and tests or links set them like any other key. Texts are set with
@@ -74,6 +75,49 @@ def toggle(label: str, *, key: str) -> bool:
         on_flip_change=flipped,
     )
     return on
+
+
+def select(
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    format_func: Callable[[T], str] = str,
+    placeholder: str = "Choose an option",
+    help: str | None = None,
+    disabled: bool = False,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[object, ...] = (),
+) -> T | None:
+    """One of `options` from a native <select> labelled `label`, or None (the placeholder).
+
+    `st.session_state[key]` holds the choice; a pick stores it there, then calls
+    `on_change(*args)`, as a Streamlit widget's callback would be called."""
+    chosen = st.session_state.get(key)
+    index = next((i for i, option in enumerate(options) if option == chosen), -1)
+
+    def picked() -> None:
+        i = _trigger(key, "pick")
+        if type(i) is int and 0 <= i < len(options):
+            st.session_state[key] = options[i]
+            if on_change is not None:
+                on_change(*args)
+
+    _CONTROL(
+        key=_control_key(key),
+        data={
+            "kind": "select",
+            "label": label,
+            "options": [format_func(option) for option in options],
+            "values": [str(option) for option in options],
+            "index": index,
+            "placeholder": placeholder,
+            "help": help or "",
+            "disabled": disabled,
+        },
+        on_pick_change=picked,
+    )
+    return options[index] if index >= 0 else None
 
 
 def _control_key(key: str) -> str:
