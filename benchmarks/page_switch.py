@@ -8,7 +8,8 @@ The headline floor (--tuned-floor) is a bare Streamlit app with the app's own ru
 settings (no post-run GC, no magic); the verdicts are issue 13's lines against it.
 
 Method (README, Speed): headless Chromium; inside the page
-a DOM click on the sidebar nav link, then a MutationObserver until the target
+a DOM click on the sidebar nav link, then a MutationObserver (and a check per frame,
+for the light controls' shadow roots) until the target
 page's title h1 and its first field label are on screen ("visible") and the
 script state is back to notRunning ("idle"); performance.now() deltas, so
 Playwright round trips do not count. App and floor switches are interleaved
@@ -78,8 +79,7 @@ async ({full, titleOnly, graceMs, timeoutMs}) => {
       }
       if (fullAt === null && SB.shown(full)) { fullAt = stamp(); finish(); }
     };
-    obs = new MutationObserver(check);
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    obs = SB.observe(check);
     timer = setTimeout(finish, timeoutMs);
     check();
   });

@@ -142,6 +142,31 @@ const SB = {
     if (spec.marker && !markers.length) return false;
     return titles.some(SB.rendered) && (!spec.marker || markers.some(SB.rendered));
   },
+  // Calls `callback(records)` on every change of the page: a MutationObserver on the
+  // document and on the light controls' shadow roots (which a document observer does not
+  // see into; each is watched once found), and once per animation frame, for content a
+  // shadow root got before it was watched. Returns {disconnect()}.
+  observe(callback) {
+    const opts = {subtree: true, childList: true, attributes: true, characterData: true};
+    const watched = new WeakSet();
+    let live = true;
+    const watchRoots = () => {
+      for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+        const root = host.shadowRoot;
+        if (root && !watched.has(root)) { watched.add(root); obs.observe(root, opts); }
+      }
+    };
+    const obs = new MutationObserver((records) => { watchRoots(); callback(records); });
+    obs.observe(document, opts);
+    const frame = () => {
+      if (!live) return;
+      watchRoots();
+      callback([]);
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    return {disconnect() { live = false; obs.disconnect(); }};
+  },
   navLink(title) {
     for (const a of document.querySelectorAll('[data-testid="stSidebarNavLink"]')) {
       if (a.textContent.trim() === title) return a;
@@ -203,8 +228,7 @@ async ({spec, timeoutMs}) => {
         done(result);
       }
     };
-    obs = new MutationObserver(check);
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    obs = SB.observe(check);
     timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
     link.click();
     check([]);
@@ -271,8 +295,7 @@ async ({spec, value, timeoutMs, settleMs}) => {
       if (idle === null && (left || visible !== null) && SB.state() === 'notRunning') idle = now - t0;
       if (visible !== null && idle !== null) done({visible, idle, sawRunning: left});
     };
-    obs = new MutationObserver(check);
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+    obs = SB.observe(check);
     timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
     t0 = performance.now();
     setValue.call(input, value);
@@ -364,10 +387,9 @@ async ({spec, timeoutMs}) => {
   return await new Promise((resolve) => {
     let obs = null;
     const timer = setTimeout(() => { obs.disconnect(); resolve({error: 'timeout'}); }, timeoutMs);
-    obs = new MutationObserver(() => {
+    obs = SB.observe(() => {
       if (SB.shown(spec)) { const at = stamp(); obs.disconnect(); clearTimeout(timer); resolve({at}); }
     });
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   });
 }
 """)

@@ -53,10 +53,10 @@ def _choose(page: Any, label: str, option_text: str) -> None:
     """Pick, in the select labelled `label` (a native <select>), the first option whose text
     contains `option_text`, and wait for the run that follows."""
     choice = _main(page).get_by_role("combobox", name=label, exact=True)
-    expect(choice).to_be_enabled()
-    texts = choice.locator("option").evaluate_all("options => options.map(o => o.textContent)")
+    option = choice.locator("option", has_text=option_text).first
+    expect(option).to_be_attached()  # the list may still be on its way (a refresh's rerun)
     with expect_rerun(page):
-        choice.select_option(label=next(text for text in texts if option_text in text))
+        choice.select_option(label=option.text_content())
 
 
 def _section(page: Any, name: str) -> None:

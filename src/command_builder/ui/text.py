@@ -5,8 +5,9 @@ in st.markdown/caption/error/warning/info/success, widget labels, help tooltips,
 button, radio, segmented-control and page-link labels. A value shown there goes through
 `md()`, which backslash-escapes every ASCII punctuation character (CommonMark allows
 exactly that), so `![a](x)` stays those characters and no image is fetched.
-st.code, st.text, dataframes and select options show plain text already: values go
-there as they are (escaping them would show the backslashes).
+st.code, st.text, dataframes, select options and the light controls (ui/light.py,
+which set textContent) show plain text already: values go there as they are
+(escaping them would show the backslashes).
 
 Escapes do not stop GFM's autolinks (`http://...`, `www.x`, `a@b.c`: Streamlit's
 markdown finds them in the parsed text), so a WORD JOINER (U+2060, invisible) goes
