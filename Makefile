@@ -67,3 +67,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_commands.py
 	$(BIN)/python benchmarks/bench_form.py
 	$(BIN)/python benchmarks/page_switch.py
+	$(BIN)/python benchmarks/browser_cost.py --app $(foreach k,none selectbox light_select segmented_control light_segments toggle light_toggle,--script $(k)=benchmarks/layout_variants/elements.py::$(k),8)

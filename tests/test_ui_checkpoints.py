@@ -8,16 +8,7 @@ import pytest
 
 from command_builder.settings import Settings
 from command_builder.ui import checkpoint_picker
-from ui_apptest import (
-    LightSelect,
-    command,
-    light_selects,
-    open_app,
-    open_section,
-    switch,
-    texts,
-    write_run,
-)
+from ui_apptest import LightSelect, command, open_app, open_section, switch, texts, write_run
 
 PICK = "test.field.checkpoint"
 
@@ -33,10 +24,11 @@ def test_picking_fills_components_and_warns_on_mismatch(
         checkpoints=((0, 205), (1, 410)),
     )
     at = open_app(monkeypatch, demo_settings, page="test")
-    picker = LightSelect(at, PICK)
+    picker = at.selectbox(key=PICK)
     assert picker.label == "Checkpoint"
+    newest = str(demo_settings.root / "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt")
     assert picker.options[0].startswith("craft_run · epoch 1 · step 410")
-    picker.select("outputs/craft_run/checkpoints/epoch=1-step=410.ckpt")  # as listed
+    picker.select(newest).run()
     assert "Filled from the checkpoint's run: Architecture, Encoder" in texts(at.info)[0]
     assert "model/architectures=craft" in command(at)
     assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(at)
@@ -62,11 +54,11 @@ def test_filter_bounds_a_large_list_newest_first(
             mtime=now - 10_000 + run * 100,
         )
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert len(LightSelect(at, PICK).options) == checkpoint_picker.MAX_SHOWN
-    assert LightSelect(at, PICK).options[0].startswith("run19 · epoch 4")
+    assert len(at.selectbox(key=PICK).options) == checkpoint_picker.MAX_SHOWN
+    assert at.selectbox(key=PICK).options[0].startswith("run19 · epoch 4")
     assert any("100 match, newest 30 shown" in c for c in texts(at.caption))
     at.text_input(key="test.ui.checkpoint_filter").input("run07 epoch=3").run()
-    assert [o.split(" · ")[:2] for o in LightSelect(at, PICK).options] == [["run07", "epoch 3"]]
+    assert [o.split(" · ")[:2] for o in at.selectbox(key=PICK).options] == [["run07", "epoch 3"]]
     at.text_input(key="test.ui.checkpoint_filter").input("nothing-like-this").run()
     assert any("No checkpoint matches" in c for c in texts(at.caption))
 
@@ -80,10 +72,10 @@ def test_picked_checkpoint_stays_listed_when_filtered_out(
         demo_settings.root, "beta", architecture="dbnet", encoder="resnet34", checkpoints=many
     )
     at = open_app(monkeypatch, demo_settings, page="predict")
-    alpha = "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"  # as the picker lists it
-    LightSelect(at, "predict.field.checkpoint").select(alpha)
+    alpha = str(demo_settings.root / "outputs/alpha/checkpoints/epoch=0-step=10.ckpt")
+    at.selectbox(key="predict.field.checkpoint").select(alpha).run()
     at.text_input(key="predict.ui.checkpoint_filter").input("beta").run()
-    assert LightSelect(at, "predict.field.checkpoint").value == str(demo_settings.root / alpha)
+    assert at.selectbox(key="predict.field.checkpoint").value == alpha
     at = switch(switch(at, "train"), "predict")
     assert at.text_input(key="predict.ui.checkpoint_filter").value == "beta"
     assert "checkpoint_path" in command(at)
@@ -94,12 +86,10 @@ def test_train_resume_shows_the_picker(
 ) -> None:
     write_run(demo_settings.root, "earlier", architecture="dbnetpp", encoder="resnet50")
     at = open_app(monkeypatch, demo_settings)
-    assert not light_selects(at)
+    assert not at.selectbox
     at.checkbox(key="train.field.resume").check().run()
     earlier = demo_settings.root / "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
-    LightSelect(at, "train.field.checkpoint").select(
-        "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
-    )
+    at.selectbox(key="train.field.checkpoint").select(str(earlier)).run()
     assert f'resume="{earlier}"' in command(at)  # the project's train.yaml: resume=<path>
     assert "model/architectures=dbnetpp" in command(at)
 
@@ -112,10 +102,10 @@ def test_a_new_run_on_disk_shows_up_without_refresh(
 
     monkeypatch.setattr(context, "REVALIDATE_EVERY_S", 0.0)
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert not any("fresh_run" in o for o in LightSelect(at, PICK).options)
+    assert not any("fresh_run" in o for o in at.selectbox(key=PICK).options)
     write_run(demo_settings.root, "fresh_run", architecture="dbnet", encoder="resnet18")
     deadline = time.monotonic() + 10
-    while not any("fresh_run" in o for o in LightSelect(at, PICK).options):
+    while not any("fresh_run" in o for o in at.selectbox(key=PICK).options):
         assert time.monotonic() < deadline, "the new run never appeared"
         time.sleep(0.2)
         at.run()

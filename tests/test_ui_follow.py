@@ -60,7 +60,7 @@ def test_checkpoint_profile_reaches_the_command_and_mismatch_warns_at_the_field(
         },
     )
     at = open_app(monkeypatch, demo_settings, page="test")
-    LightSelect(at, "test.field.checkpoint").select(path)
+    at.selectbox(key="test.field.checkpoint").select(path).run()
     assert "data.preprocessing.mode=doctr" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
@@ -78,7 +78,7 @@ def test_resume_with_too_few_epochs_warns_nothing_to_train(
     path = recorded_run(demo_settings, "long_run", epoch=39)
     at = open_app(monkeypatch, demo_settings)
     at.checkbox(key="train.field.resume").check().run()
-    LightSelect(at, "train.field.checkpoint").select(path)
+    at.selectbox(key="train.field.checkpoint").select(path).run()
     at = open_section(at, "train", "Training")
     assert any("nothing to train" in w for w in _texts(at.warning))
     at.number_input(key="train.field.max_epochs").set_value(50).run()

@@ -75,6 +75,7 @@ KINDS: dict[str, Callable[[str, int], object]] = {
     "code_plain": lambda page, i: st.code(f"{COMMAND} seed={i}", language=None),
     "light_segments": _light_segments,
     "light_toggle": lambda page, i: light.toggle(f"Field {i}", key=f"{page}_{i}"),
+    "light_select": lambda page, i: light.select(f"Field {i}", OPTIONS, key=f"{page}_{i}"),
     "toggle": lambda page, i: st.toggle(f"Field {i}", key=f"{page}_{i}"),
     "caption": lambda page, i: st.caption(f"Field {i}: some value {i}"),
     "text": lambda page, i: st.text(f"Field {i}: some value {i}"),

@@ -50,13 +50,21 @@ def _command(page: Any) -> Any:
 
 
 def _choose(page: Any, label: str, option_text: str) -> None:
-    """Pick, in the select labelled `label` (a native <select>), the first option whose text
-    contains `option_text`, and wait for the run that follows."""
+    """Pick, in the form's select labelled `label` (a native <select>), the first option whose
+    text contains `option_text`, and wait for the run that follows."""
     choice = _main(page).get_by_role("combobox", name=label, exact=True)
     option = choice.locator("option", has_text=option_text).first
     expect(option).to_be_attached()  # the list may still be on its way (a refresh's rerun)
     with expect_rerun(page):
         choice.select_option(label=option.text_content())
+
+
+def _pick_checkpoint(page: Any, option_text: str) -> None:
+    """Open the checkpoint selectbox (Streamlit's) and click the option containing the text."""
+    _main(page).get_by_test_id("stSelectbox").filter(
+        has=page.get_by_text("Checkpoint", exact=True)
+    ).click()
+    page.get_by_role("option").filter(has_text=option_text).first.click()
 
 
 def _section(page: Any, name: str) -> None:
@@ -124,7 +132,7 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
     goto(page, "/test")
     page.get_by_test_id("stSidebar").get_by_role("button", name="Refresh").click()
     wait_idle(page)
-    _choose(page, "Checkpoint", "craft_ckpt")
+    _pick_checkpoint(page, "craft_ckpt")
     expect(_main(page).get_by_test_id("stAlertContentInfo")).to_contain_text(
         "Filled from the checkpoint's run: Architecture, Encoder"
     )
