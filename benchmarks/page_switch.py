@@ -8,8 +8,8 @@ The headline floor (--tuned-floor) is a bare Streamlit app with the app's own ru
 settings (no post-run GC, no magic); the verdicts are issue 13's lines against it.
 
 Method (README, Speed): headless Chromium; inside the page
-a DOM click on the sidebar nav link, then a MutationObserver (and a check per frame,
-for the light controls' shadow roots) until the target
+a DOM click on the sidebar nav link, then a MutationObserver (also on the light
+controls' shadow roots) until the target
 page's title h1 and its first field label are on screen ("visible") and the
 script state is back to notRunning ("idle"); performance.now() deltas, so
 Playwright round trips do not count. App and floor switches are interleaved

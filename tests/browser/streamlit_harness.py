@@ -144,12 +144,13 @@ const SB = {
   },
   // Calls `callback(records)` on every change of the page: a MutationObserver on the
   // document and on the light controls' shadow roots (which a document observer does not
-  // see into; each is watched once found), and once per animation frame, for content a
-  // shadow root got before it was watched. Returns {disconnect()}.
+  // see into; each is watched from the first change after it exists). The markers the
+  // benchmarks use are Streamlit widgets' labels, outside shadow roots: a per-frame check,
+  // which content filled into a root before it was watched would need, is left out, as
+  // it would add work to every frame of the page being measured.
   observe(callback) {
     const opts = {subtree: true, childList: true, attributes: true, characterData: true};
     const watched = new WeakSet();
-    let live = true;
     const watchRoots = () => {
       for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
         const root = host.shadowRoot;
@@ -158,14 +159,8 @@ const SB = {
     };
     const obs = new MutationObserver((records) => { watchRoots(); callback(records); });
     obs.observe(document, opts);
-    const frame = () => {
-      if (!live) return;
-      watchRoots();
-      callback([]);
-      requestAnimationFrame(frame);
-    };
-    requestAnimationFrame(frame);
-    return {disconnect() { live = false; obs.disconnect(); }};
+    watchRoots();
+    return obs;
   },
   navLink(title) {
     for (const a of document.querySelectorAll('[data-testid="stSidebarNavLink"]')) {
