@@ -71,7 +71,7 @@ class PageSpec:
     title: str
     url_path: str
     marker: str | None = None
-    marker_selector: str = '[data-testid="stWidgetLabel"], label.label'
+    marker_selector: str = '[data-testid="stWidgetLabel"]'
 
     def js(self) -> dict[str, Any]:
         return {"title": self.title, "marker": self.marker, "markerSelector": self.marker_selector}
@@ -98,37 +98,20 @@ const SB = {
   // Cheap checks first (text, data-stale: no layout); checkVisibility (forces a
   // style/layout pass) only once a candidate exists, so the observer does not add
   // layout passes to every React commit it watches.
-  // The element's Streamlit container, also from inside a light control's shadow root.
-  container(el) {
-    for (let node = el; node; ) {
-      const box = node.closest('[data-testid="stElementContainer"]');
-      if (box) return box;
-      const root = node.getRootNode();
-      node = root instanceof ShadowRoot ? root.host : null;
-    }
-    return null;
-  },
   current(el) {
     if (!el || !el.isConnected) return false;
-    const box = SB.container(el);
+    const box = el.closest('[data-testid="stElementContainer"]');
     return !(box && box.getAttribute('data-stale') === 'true');
   },
   rendered(el) {
     return el.checkVisibility ? el.checkVisibility({opacityProperty: true, visibilityProperty: true})
                               : el.getClientRects().length > 0;
   },
-  // Matches in the main area and in the shadow roots of its light controls (ui/light.py).
   candidates(selector, text) {
     const main = document.querySelector('[data-testid="stMain"]') || document;
-    const roots = [main];
-    for (const host of main.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
-      if (host.shadowRoot) roots.push(host.shadowRoot);
-    }
     const out = [];
-    for (const root of roots) {
-      for (const el of root.querySelectorAll(selector)) {
-        if (el.textContent.trim() === text && SB.current(el)) out.push(el);
-      }
+    for (const el of main.querySelectorAll(selector)) {
+      if (el.textContent.trim() === text && SB.current(el)) out.push(el);
     }
     return out;
   },
@@ -141,26 +124,6 @@ const SB = {
     const markers = spec.marker ? SB.candidates(spec.markerSelector, spec.marker) : [];
     if (spec.marker && !markers.length) return false;
     return titles.some(SB.rendered) && (!spec.marker || markers.some(SB.rendered));
-  },
-  // Calls `callback(records)` on every change of the page: a MutationObserver on the
-  // document and on the light controls' shadow roots (which a document observer does not
-  // see into; each is watched from the first change after it exists). The markers the
-  // benchmarks use are Streamlit widgets' labels, outside shadow roots: a per-frame check,
-  // which content filled into a root before it was watched would need, is left out, as
-  // it would add work to every frame of the page being measured.
-  observe(callback) {
-    const opts = {subtree: true, childList: true, attributes: true, characterData: true};
-    const watched = new WeakSet();
-    const watchRoots = () => {
-      for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
-        const root = host.shadowRoot;
-        if (root && !watched.has(root)) { watched.add(root); obs.observe(root, opts); }
-      }
-    };
-    const obs = new MutationObserver((records) => { watchRoots(); callback(records); });
-    obs.observe(document, opts);
-    watchRoots();
-    return obs;
   },
   navLink(title) {
     for (const a of document.querySelectorAll('[data-testid="stSidebarNavLink"]')) {
@@ -223,7 +186,8 @@ async ({spec, timeoutMs}) => {
         done(result);
       }
     };
-    obs = SB.observe(check);
+    obs = new MutationObserver(check);
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
     timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
     link.click();
     check([]);
@@ -290,7 +254,8 @@ async ({spec, value, timeoutMs, settleMs}) => {
       if (idle === null && (left || visible !== null) && SB.state() === 'notRunning') idle = now - t0;
       if (visible !== null && idle !== null) done({visible, idle, sawRunning: left});
     };
-    obs = SB.observe(check);
+    obs = new MutationObserver(check);
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
     timer = setTimeout(() => done({error: 'timeout', visible, idle, state: SB.state(), left}), timeoutMs);
     t0 = performance.now();
     setValue.call(input, value);
@@ -382,9 +347,10 @@ async ({spec, timeoutMs}) => {
   return await new Promise((resolve) => {
     let obs = null;
     const timer = setTimeout(() => { obs.disconnect(); resolve({error: 'timeout'}); }, timeoutMs);
-    obs = SB.observe(() => {
+    obs = new MutationObserver(() => {
       if (SB.shown(spec)) { const at = stamp(); obs.disconnect(); clearTimeout(timer); resolve({at}); }
     });
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   });
 }
 """)
