@@ -1,10 +1,11 @@
 """Light controls: the form pages' section picker, switches and selects, drawn as plain DOM.
 
-A page switch costs what the browser draws, element by element. Measured in CDP task
-time per switch (`benchmarks/layout_variants/elements.py`, 8 copies per page): one
-Streamlit segmented control costs about 9 ms, a selectbox 10-14 ms and one toggle about
-5 ms, against 2-4 ms for one of these (a `st.components.v2` component, no React
-widget tree; the select is the browser's own <select>).
+A page switch costs what the browser draws, element by element. Measured in main-thread
+task time per switch (`benchmarks/browser_cost.py`, 8 copies per page): one Streamlit
+segmented control costs about 9 ms, a selectbox 10-14 ms and one toggle about 5 ms,
+against 2-4 ms for one of these (a `st.components.v2` component, no React widget tree;
+the select is the browser's own <select>). The price: a component's script runs in an
+effect, so a light control fills in one frame after the page around it.
 
 Their values live in plain session keys, not in widget state: they survive page
 switches, and tests or links set them like any other key. Texts are set with
