@@ -18,6 +18,7 @@ from _common import run
 from command_builder.ui import light
 
 OPTIONS = ["a", "b", "c", "d"]
+PAGE_LINK_TARGET = "https://example.com/"
 COMMAND = (
     "uv run python runners/train.py exp_name=receipts_v3 model/architectures=dbnet "
     "model.encoder.model_name=resnet34 model/optimizers=adamw model.optimizer.lr=0.0005 "
@@ -86,7 +87,6 @@ KINDS: dict[str, Callable[[str, int], object]] = {
     "popover": lambda page, i: st.popover(f"More {i}"),
     "help_button": lambda page, i: st.button(f"Apply {i}", key=f"{page}_{i}", help="Why."),
 }
-PAGE_LINK_TARGET = "https://example.com/"
 
 kind, _, count = (sys.argv[1] if len(sys.argv) > 1 else "none").partition(",")
 render = KINDS[kind]

@@ -109,3 +109,28 @@ def test_the_section_picker_is_one_tab_stop_moved_by_the_arrow_keys(page: Any) -
         page.keyboard.press("ArrowRight")
     expect(model).to_have_attribute("aria-checked", "true")
     expect(model).to_be_focused()
+
+
+def test_a_light_select_on_a_workspace_shaped_like_the_ocr_project(
+    start_app: Callable[..., Any], tmp_path: Path, page: Any
+) -> None:
+    """The OCR project's own schema and configs (tests/fixtures/ocr_project): picking an
+    architecture in its light select reaches the command, and the encoder and head
+    follow its metadata (only craft's backbones, its head)."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "ocr_project"
+    workspace = tmp_path / "ocr-project"
+    for name in ("configs", "runners"):
+        shutil.copytree(fixture / name, workspace / name)
+    shutil.copytree(fixture / "schemas", workspace / "ui/apps/command_builder/schemas")
+    app = start_app(workspace=workspace)
+    goto(page, app.url + "/train")
+    main = page.get_by_test_id("stMain")
+    architecture = main.get_by_role("combobox", name="Architecture", exact=True)
+    expect(architecture).to_have_value("dbnet")
+    with expect_rerun(page):
+        architecture.select_option("craft")
+    command = main.get_by_test_id("stCode").first
+    expect(command).to_contain_text("model/architectures=craft")
+    encoder = main.get_by_role("combobox", name="Backbone (Encoder)", exact=True)
+    expect(encoder.locator("option:not([disabled])")).to_have_text(["resnet18", "vgg16_bn"])
+    expect(main.get_by_role("combobox", name="Head", exact=True)).to_have_value("craft_head")

@@ -40,14 +40,7 @@ def segments(
 
     `st.session_state[key]` holds the choice; a value that is not an option (a stale
     or hand-set key) shows the first option."""
-    chosen = st.session_state.get(key)
-    index = options.index(chosen) if chosen in options else 0
-
-    def picked() -> None:  # the browser sends the option's index; anything else is ignored
-        i = _trigger(key, "pick")
-        if type(i) is int and 0 <= i < len(options):
-            st.session_state[key] = options[i]
-
+    index = max(_index_of(options, st.session_state.get(key)), 0)
     _CONTROL(
         key=_control_key(key),
         data={
@@ -56,7 +49,7 @@ def segments(
             "options": [format_func(option) for option in options],
             "index": index,
         },
-        on_pick_change=picked,
+        on_pick_change=_on_pick(key, options),
     )
     return options[index]
 
@@ -94,16 +87,7 @@ def select(
 
     `st.session_state[key]` holds the choice; a pick stores it there, then calls
     `on_change(*args)`, as a Streamlit widget's callback would be called."""
-    chosen = st.session_state.get(key)
-    index = next((i for i, option in enumerate(options) if option == chosen), -1)
-
-    def picked() -> None:
-        i = _trigger(key, "pick")
-        if type(i) is int and 0 <= i < len(options):
-            st.session_state[key] = options[i]
-            if on_change is not None:
-                on_change(*args)
-
+    index = _index_of(options, st.session_state.get(key))
     _CONTROL(
         key=_control_key(key),
         data={
@@ -116,9 +100,32 @@ def select(
             "help": help or "",
             "disabled": disabled,
         },
-        on_pick_change=picked,
+        on_pick_change=_on_pick(key, options, on_change, args),
     )
     return options[index] if index >= 0 else None
+
+
+def _index_of(options: Sequence[T], chosen: object) -> int:
+    """The chosen option's position, -1 if it is none of them (a stale or hand-set key)."""
+    return next((i for i, option in enumerate(options) if option == chosen), -1)
+
+
+def _on_pick(
+    key: str,
+    options: Sequence[T],
+    then: Callable[..., None] | None = None,
+    args: tuple[object, ...] = (),
+) -> Callable[[], None]:
+    """The callback of a "pick": the browser sends the option's index; anything else is ignored."""
+
+    def picked() -> None:
+        i = _trigger(key, "pick")
+        if type(i) is int and 0 <= i < len(options):
+            st.session_state[key] = options[i]
+            if then is not None:
+                then(*args)
+
+    return picked
 
 
 def _control_key(key: str) -> str:
