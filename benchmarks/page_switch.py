@@ -61,8 +61,13 @@ GOALS = {
 }
 EDIT_PAGE = "Train"
 EDIT_SPEC = EditSpec("Experiment name")  # the app's command block and the floor's st.code
-# What ui/server.py sets for the app beyond `streamlit run`'s defaults and that changes a run's cost.
-TUNED_FLOOR = {"runner.postScriptGC": "false", "runner.magicEnabled": "false"}
+# What ui/server.py sets for the app beyond `streamlit run`'s defaults and that changes a run's cost
+# (the browser's too: with no host origins it checks no message against them).
+TUNED_FLOOR = {
+    "runner.postScriptGC": "false",
+    "runner.magicEnabled": "false",
+    "client.allowedOrigins": "[]",
+}
 FIRST_PAGE_JS = harness._with_helpers(r"""
 async ({full, titleOnly, graceMs, timeoutMs}) => {
   // Epoch ms when the title alone, and when title + marker, were first on screen.
@@ -223,10 +228,31 @@ def floor_server_for(
         script=script,
         extra_env={"COMMAND_BUILDER_TIMINGS": str(timings)},
     )
-    flags = [item for key, value in overrides.items() for item in (f"--{key}", value)]
+    lists = {key: value for key, value in overrides.items() if value.startswith("[")}
+    if lists:
+        server.cwd = tmp / f"cwd-{name}"
+        write_config_toml(server.cwd, lists)
+    flags = [
+        item for key, value in overrides.items() if key not in lists for item in (f"--{key}", value)
+    ]
     cut = server.argv.index("--") if "--" in server.argv else len(server.argv)  # before script args
     server.argv[cut:cut] = flags
     return server
+
+
+def write_config_toml(folder: Path, options: dict[str, str]) -> None:
+    """Options with no command-line spelling (an empty list: `--opt []` is the text "[]")
+    go to the .streamlit/config.toml that `streamlit run` reads in its working folder;
+    their values are JSON lists, which TOML reads as arrays."""
+    sections: dict[str, list[str]] = {}
+    for key, value in options.items():
+        section, _, name = key.partition(".")
+        sections.setdefault(section, []).append(f"{name} = {value}")
+    (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+    (folder / ".streamlit" / "config.toml").write_text(
+        "".join(f"[{section}]\n" + "\n".join(lines) + "\n" for section, lines in sections.items()),
+        encoding="utf-8",
+    )
 
 
 def floor_target(name: str, server: Server, kind: str, edit: bool = False) -> Target:

@@ -13,6 +13,7 @@ wrapper merges the overrides into every `bootstrap.load_config_options` call
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import sys
@@ -20,7 +21,9 @@ from typing import Any
 
 
 def parse_value(text: str) -> Any:
-    """true/false, integers and floats as such; anything else as the text."""
+    """true/false, integers, floats and JSON lists as such; anything else as the text."""
+    if text.strip().startswith("["):
+        return json.loads(text)
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -51,7 +54,6 @@ def env_name(key: str) -> str:
 def log_messages(path: str) -> None:
     """Append one JSON line per ForwardMsg the server enqueues: [type, element/block + delta path, bytes].
     For inventories (what a page switch sends), not for timing: it slows every message."""
-    import json
     import threading
 
     from streamlit.runtime import app_session

@@ -23,6 +23,7 @@ def test_flags_keep_the_server_light(demo_settings: Settings) -> None:
     assert flags["runner.postScriptGC"] is False  # no full collection after every run
     assert flags["server.fileWatcherType"] == "none"
     assert flags["server.maxUploadSize"] == demo_settings.upload_limit_mb
+    assert flags["client.allowedOrigins"] == []  # no host page's messages to check, or obey
 
 
 def test_warm_up_waits_for_the_socket_then_fills_the_caches(

@@ -1,7 +1,12 @@
-"""Smoke test: the four pages at their own URLs, each titled exactly, reachable from the sidebar."""
+"""Smoke test: the four pages at their own URLs, each titled exactly, reachable from the sidebar.
+
+And what the server tells the browser about embedding: no host page may drive the app.
+"""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
 import pytest
@@ -52,3 +57,11 @@ def test_expect_rerun_waits_for_the_run_an_interaction_causes(page: Any) -> None
     switch(page, "Test")
     switch(page, "Train")
     assert field.input_value() == "harness_check"
+
+
+def test_no_embedding_page_may_send_the_app_commands(app_server: Any) -> None:
+    """Streamlit's default lets pages on 16 Streamlit Cloud origins that frame the app rerun
+    it, stop it or rewrite its query parameters by postMessage; the app allows none."""
+    with urllib.request.urlopen(app_server.url + "/_stcore/host-config", timeout=10) as resp:
+        host_config = json.load(resp)
+    assert host_config["allowedOrigins"] == []

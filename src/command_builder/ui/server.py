@@ -36,7 +36,11 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
       small, and a full collection per run was most of the old app's switch time;
     - no magic: the pages never rely on it, so the script is not AST-rewritten;
     - XSRF protection on, CORS on: as flag options they win over any
-      .streamlit/config.toml in the working folder (a test loads one that turns them off).
+      .streamlit/config.toml in the working folder (a test loads one that turns them off);
+    - no host origins: the page takes no commands (rerun, stop, set query params) by
+      postMessage from a page that embeds it, Streamlit Cloud's included. It also stops the
+      browser checking every message Streamlit posts to itself against 16 origin patterns:
+      about 12 ms of main-thread work per page switch (benchmarks/browser_cost.py).
     """
     return {
         "server.address": host,
@@ -50,6 +54,7 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
         "server.enableCORS": True,
         "browser.gatherUsageStats": False,
         "client.toolbarMode": "minimal",
+        "client.allowedOrigins": [],
         "runner.postScriptGC": False,
         "runner.magicEnabled": False,
     }
