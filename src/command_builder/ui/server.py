@@ -40,7 +40,7 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
     - no host origins: the page takes no commands (rerun, stop, set query params) by
       postMessage from a page that embeds it, Streamlit Cloud's included. It also stops the
       browser checking every message Streamlit posts to itself against 16 origin patterns:
-      about 12 ms of main-thread work per page switch (benchmarks/browser_cost.py).
+      about 12 ms of main-thread work per page switch in a CPU profile (README, Speed).
     """
     return {
         "server.address": host,
