@@ -41,16 +41,7 @@ def segments(
     `st.session_state[key]` holds the choice; a value that is not an option (a stale
     or hand-set key) shows the first option."""
     index = max(_index_of(options, st.session_state.get(key)), 0)
-    _CONTROL(
-        key=_control_key(key),
-        data={
-            "kind": "segments",
-            "label": label,
-            "options": [format_func(option) for option in options],
-            "index": index,
-        },
-        on_pick_change=_on_pick(key, options),
-    )
+    _picker("segments", label, options, key=key, format_func=format_func, index=index)
     return options[index]
 
 
@@ -88,21 +79,50 @@ def select(
     `st.session_state[key]` holds the choice; a pick stores it there, then calls
     `on_change(*args)`, as a Streamlit widget's callback would be called."""
     index = _index_of(options, st.session_state.get(key))
-    _CONTROL(
-        key=_control_key(key),
-        data={
-            "kind": "select",
-            "label": label,
-            "options": [format_func(option) for option in options],
+    _picker(
+        "select",
+        label,
+        options,
+        key=key,
+        format_func=format_func,
+        index=index,
+        extra={
             "values": [str(option) for option in options],
-            "index": index,
             "placeholder": placeholder,
             "help": help or "",
             "disabled": disabled,
         },
-        on_pick_change=_on_pick(key, options, on_change, args),
+        then=on_change,
+        args=args,
     )
     return options[index] if index >= 0 else None
+
+
+def _picker(
+    kind: str,
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    format_func: Callable[[T], str],
+    index: int,
+    extra: dict[str, object] | None = None,
+    then: Callable[..., None] | None = None,
+    args: tuple[object, ...] = (),
+) -> None:
+    """A control that picks one of `options` (segments, select): the browser gets their
+    texts and the chosen index, and sends back the index of a pick."""
+    _CONTROL(
+        key=_control_key(key),
+        data={
+            "kind": kind,
+            "label": label,
+            "options": [format_func(option) for option in options],
+            "index": index,
+            **(extra or {}),
+        },
+        on_pick_change=_on_pick(key, options, then, args),
+    )
 
 
 def _index_of(options: Sequence[T], chosen: object) -> int:
