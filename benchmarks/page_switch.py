@@ -1133,7 +1133,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--marker-selector",
-        default='[data-testid="stWidgetLabel"]',
+        default=harness.FIELD_LABEL,
         help="CSS selector of the elements whose text is the marker",
     )
     parser.add_argument(

@@ -370,9 +370,11 @@ def test_every_runner_gets_a_page_that_opens_cleanly(
 def test_a_required_field_blocks_run_until_set(
     monkeypatch: pytest.MonkeyPatch, read_only_lightning: Settings
 ) -> None:
+    from ui_apptest import FormField
+
     at = _open(monkeypatch, read_only_lightning, "eval")
     assert at.button(key="eval.ui.run").disabled
-    at = settle(at.text_input(key="eval.field.ckpt_path").input("/tmp/best.ckpt").run())
+    at = settle(FormField(at, "eval.field.ckpt_path").input("/tmp/best.ckpt"))
     assert not at.exception
     assert not at.button(key="eval.ui.run").disabled
 
@@ -382,21 +384,23 @@ def test_the_mandatory_domain_blocks_run_until_chosen(
 ) -> None:
     at = _open(monkeypatch, read_only_ocr_newest, "train")
     assert at.button(key="train.ui.run").disabled
-    from ui_apptest import LightSelect
+    from ui_apptest import FormField
 
-    at = settle(LightSelect(at, "train.field.domain").select("recognition"))
+    at = settle(FormField(at, "train.field.domain").select("recognition"))
     assert not at.exception and not at.button(key="train.ui.run").disabled
 
 
 def test_search_opens_the_matching_field(
     monkeypatch: pytest.MonkeyPatch, read_only_lightning: Settings
 ) -> None:
+    from ui_apptest import FormField, light_fields
+
     at = _open(monkeypatch, read_only_lightning, "train")
-    key = "train.field.trainer__max_epochs"
-    assert key not in [w.key for w in at.number_input]  # another section is showing
+    key = "trainer__max_epochs"
+    assert key not in [f["key"] for f in light_fields(at)]  # another section is showing
     at.text_input(key="train.ui.search").input("max_ep").run()
-    field = at.number_input(key=key)
-    assert field.value == 10
-    field.set_value(3).run()
+    field = FormField(at, f"train.field.{key}")
+    assert field.value == "10"
+    field.input(3)
     assert not at.exception
     assert any("trainer.max_epochs=3" in c.value for c in at.code)

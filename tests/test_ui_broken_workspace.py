@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import open_app, switch, texts
+from ui_apptest import FormField, open_app, switch, texts
 
 
 def test_broken_yaml_is_named_with_file_and_line(
@@ -19,7 +19,7 @@ def test_broken_yaml_is_named_with_file_and_line(
     warning = " ".join(texts(at.warning))
     assert "configs/ui_meta/optimizers/adamw.yaml:" in warning
     assert "adamw.yaml:3" in warning or "adamw.yaml:2" in warning  # the line YAML stopped at
-    assert at.text_input(key="train.field.exp_name").label == "Experiment name"
+    assert FormField(at, "train.field.exp_name").label == "Experiment name"
 
 
 def test_broken_page_schema_names_file_line_and_key(
@@ -35,4 +35,4 @@ def test_broken_page_schema_names_file_line_and_key(
     message = " ".join(texts(at.error))
     assert "schemas/test.yaml:5: element 'checkpoint'" in message  # the line of the bad type
     at = switch(at, "train")  # the other pages still work
-    assert at.text_input(key="train.field.exp_name").label == "Experiment name"
+    assert FormField(at, "train.field.exp_name").label == "Experiment name"

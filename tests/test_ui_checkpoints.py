@@ -8,7 +8,16 @@ import pytest
 
 from command_builder.settings import Settings
 from command_builder.ui import checkpoint_picker
-from ui_apptest import LightSelect, command, open_app, open_section, switch, texts, write_run
+from ui_apptest import (
+    FormField,
+    command,
+    light_notes,
+    open_app,
+    open_section,
+    switch,
+    texts,
+    write_run,
+)
 
 PICK = "test.field.checkpoint"
 
@@ -34,10 +43,10 @@ def test_picking_fills_components_and_warns_on_mismatch(
     assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
-    LightSelect(at, "test.field.encoder").select("resnet50")
-    assert any("used vgg16_bn" in w for w in texts(at.warning))  # shown as text
+    FormField(at, "test.field.encoder").select("resnet50")
+    assert any("used vgg16_bn" in w for w in FormField(at, "test.field.encoder").notes)
     at = open_section(at, "test", "Experiment")
-    assert not at.warning  # next to the encoder, not under the checkpoint
+    assert not at.warning and not light_notes(at, "warning")  # not under the checkpoint
 
 
 def test_filter_bounds_a_large_list_newest_first(
@@ -87,7 +96,7 @@ def test_train_resume_shows_the_picker(
     write_run(demo_settings.root, "earlier", architecture="dbnetpp", encoder="resnet50")
     at = open_app(monkeypatch, demo_settings)
     assert not at.selectbox
-    at.checkbox(key="train.field.resume").check().run()
+    FormField(at, "train.field.resume").input(True)
     earlier = demo_settings.root / "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
     at.selectbox(key="train.field.checkpoint").select(str(earlier)).run()
     assert f'resume="{earlier}"' in command(at)  # the project's train.yaml: resume=<path>

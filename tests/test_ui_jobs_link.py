@@ -9,7 +9,7 @@ import pytest
 from command_builder.commands.command_line import build_argv, display_command
 from command_builder.jobs import get_job
 from command_builder.settings import Settings
-from ui_apptest import command, open_app, settle
+from ui_apptest import FormField, command, open_app, settle
 
 
 def test_run_is_disabled_while_the_form_has_errors(
@@ -62,7 +62,7 @@ def test_open_in_builder_restores_a_jobs_exact_command(
     }
     at.session_state["test_page"] = "train"
     at.run()
-    assert at.text_input(key="train.field.exp_name").value == "again"
+    assert FormField(at, "train.field.exp_name").value == "again"
     assert "model/architectures=craft" in command(at)
     assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)
     assert command(at).endswith("+trainer.deterministic=true")
@@ -80,7 +80,7 @@ def test_open_in_builder_falls_back_to_the_recorded_values(
     }
     at.session_state["test_page"] = "train"
     at.run()
-    assert at.text_input(key="train.field.exp_name").value == "again"
+    assert FormField(at, "train.field.exp_name").value == "again"
     assert "model/architectures=craft" in command(at)
     assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(
         at

@@ -1,6 +1,6 @@
 """AppTest: the light controls (ui/light.py) take what the browser sends, and only that.
 
-A pick travels as a components-v2 trigger through Streamlit's widget states
+A pick or a change travels as a components-v2 trigger through Streamlit's widget states
 (ui_apptest.send_trigger), so these tests also fail first if that private path of
 AppTest changes."""
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui_apptest import LightSelect, light_control, send_trigger
+from ui_apptest import FormField, light_control, light_fields, send_trigger
 
-OPTIONS = ("dbnet", "craft", "dbnetpp")
+KINDS = ("text", "number", "checkbox", "select")
+FIELDS = "demo.fields.0"
 
 
 def _script() -> None:
@@ -19,10 +20,28 @@ def _script() -> None:
 
     from command_builder.ui import light
 
-    def changed() -> None:
-        st.session_state["changes"] = st.session_state.get("changes", 0) + 1
+    def changed(item: light.LightField, value: object) -> None:
+        st.session_state.setdefault("changes", []).append((item.key, value))
 
-    light.select("Architecture", ["dbnet", "craft", "dbnetpp"], key="arch", on_change=changed)
+    light.fields(
+        "demo.fields.0",  # FIELDS (AppTest runs this function's source alone)
+        [
+            light.LightField("name", "text", "Name", "ocr_demo", notes=(("muted", "Required"),)),
+            light.LightField("epochs", "number", "Max epochs", "10", step="1"),
+            light.LightField("resume", "checkbox", "Resume", False),
+            light.LightField(
+                "arch",
+                "select",
+                "Architecture",
+                None,
+                options=("dbnet", "craft"),
+                option_texts=("DBNet", "CRAFT"),
+                placeholder="Choose an option",
+            ),
+            light.LightField("locked", "text", "Locked", "x", disabled=True),
+        ],
+        changed,
+    )
     light.segments("Section", ["Experiment", "Model"], key="section")
     light.toggle("Edit the command", key="edit")
 
@@ -32,14 +51,72 @@ def at() -> AppTest:
     return AppTest.from_function(_script).run()
 
 
-def test_a_pick_from_the_browser_stores_the_option_and_calls_back(at: AppTest) -> None:
-    select = LightSelect(at, "arch")
-    assert select.options == list(OPTIONS) and select.value is None
-    select.select("craft")
+def _field(at: AppTest, key: str) -> FormField:
+    return FormField(at, f"demo.field.{key}")
+
+
+def test_the_browser_gets_every_field_as_data(at: AppTest) -> None:
+    fields = {f["key"]: f for f in light_fields(at)}
+    assert [fields[k]["kind"] for k in ("name", "epochs", "resume", "arch")] == list(KINDS)
+    assert fields["name"]["value"] == "ocr_demo" and fields["name"]["notes"] == [
+        ["muted", "Required"]
+    ]
+    assert fields["arch"]["options"] == ["DBNet", "CRAFT"] and fields["arch"]["value"] == -1
+    assert fields["locked"]["disabled"]
+
+
+def test_each_kind_of_change_reaches_the_callback_checked(at: AppTest) -> None:
+    _field(at, "name").input("receipts")
+    _field(at, "epochs").input("12")
+    _field(at, "resume").input(True)
+    _field(at, "arch").select("craft")
     assert not at.exception
-    assert at.session_state["arch"] == "craft"
-    assert at.session_state["changes"] == 1
-    assert light_control(at, "arch")["index"] == 1  # sent back: the browser shows it
+    assert at.session_state["changes"] == [
+        ("name", "receipts"),
+        ("epochs", "12"),
+        ("resume", True),
+        ("arch", "craft"),  # the option itself, from the index the browser sent
+    ]
+
+
+def test_changes_sent_together_are_all_applied_once_in_order(at: AppTest) -> None:
+    # A text committed by the click on a checkbox: both in one event (Streamlit keeps only
+    # the newest event of an element), then the browser resends what is not applied yet.
+    send_trigger(at, FIELDS, "change", [[2, "resume", True], [1, "name", "first"]])
+    assert light_control(at, FIELDS)["ack"] == 2  # the browser drops what is acknowledged
+    send_trigger(at, FIELDS, "change", [[2, "resume", True], [3, "epochs", "5"]])
+    assert at.session_state["changes"] == [("name", "first"), ("resume", True), ("epochs", "5")]
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("nope", "x"),  # no field of this element
+        ("locked", "y"),  # disabled: the browser cannot change it
+        ("name", 3),  # not a text
+        ("name", "x" * 20_001),  # longer than MAX_TEXT
+        ("epochs", 12),  # a number field sends its text
+        ("resume", "yes"),
+        ("arch", 2),
+        ("arch", -1),
+        ("arch", True),
+        ("arch", "craft"),
+    ],
+)
+def test_a_malformed_change_changes_nothing(at: AppTest, key: str, value: object) -> None:
+    send_trigger(at, FIELDS, "change", [[1, key, value]])
+    assert not at.exception
+    assert "changes" not in at.session_state
+
+
+@pytest.mark.parametrize(
+    "event",
+    [None, "x", [["1", "name", "x"]], [[1, "name"]], [[1, 2, "x"]], [[1, "name", "x"]] * 201],
+)
+def test_a_malformed_event_changes_nothing(at: AppTest, event: object) -> None:
+    send_trigger(at, FIELDS, "change", event)
+    assert not at.exception
+    assert "changes" not in at.session_state and light_control(at, FIELDS)["ack"] == 0
 
 
 def test_segments_and_switch_take_their_events(at: AppTest) -> None:
@@ -52,18 +129,14 @@ def test_segments_and_switch_take_their_events(at: AppTest) -> None:
 
 @pytest.mark.parametrize("value", [3, -1, "1", True, 1.0, None, [0]])
 def test_a_malformed_pick_changes_nothing(at: AppTest, value: object) -> None:
-    for key in ("arch", "section"):
-        send_trigger(at, key, "pick", value)
+    send_trigger(at, "section", "pick", value)
     send_trigger(at, "edit", "flip", "yes")
     assert not at.exception
-    assert "arch" not in at.session_state and "changes" not in at.session_state
     assert "section" not in at.session_state and "edit" not in at.session_state
 
 
-def test_a_hand_set_value_that_is_no_option_shows_the_placeholder(at: AppTest) -> None:
-    at.session_state["arch"] = "nope"
+def test_a_hand_set_value_that_is_no_option_shows_the_first_section(at: AppTest) -> None:
     at.session_state["section"] = "nope"
     at.run()
     assert not at.exception
-    assert light_control(at, "arch")["index"] == -1
-    assert light_control(at, "section")["index"] == 0  # the first section shows
+    assert light_control(at, "section")["index"] == 0

@@ -13,7 +13,7 @@ from command_builder.jobs import get_job
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
 from command_builder.ui.command_panel import quoting_fix
-from ui_apptest import command, open_app, settle, switch_on, texts
+from ui_apptest import FormField, command, open_app, settle, switch_on, texts
 
 RUN = "train.ui.run"
 TEXT = "train.ui.command_text"
@@ -76,7 +76,7 @@ def test_run_stays_disabled_until_the_check_of_the_shown_command_passed(
     release = threading.Event()
     compose_panel._executor.submit(release.wait, 60)
     try:
-        at.text_input(key="train.field.exp_name").input("second").run()
+        FormField(at, "train.field.exp_name").input("second")
         assert at.button(key=RUN).disabled
         assert compose_panel.PENDING in reason(at)
     finally:

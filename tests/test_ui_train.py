@@ -6,8 +6,9 @@ import pytest
 
 from command_builder.settings import Settings
 from ui_apptest import (
-    LightSelect,
+    FormField,
     command,
+    light_fields,
     light_selects,
     open_app,
     open_section,
@@ -25,7 +26,7 @@ def test_first_paint_shows_title_first_tab_and_live_command(
 ) -> None:
     at = open_app(monkeypatch, read_only_demo)
     assert at.title[0].value == "Train"
-    assert at.text_input(key=EXP).label == "Experiment name"
+    assert FormField(at, EXP).label == "Experiment name"
     assert "runners/train.py" in command(at)
     assert not at.error  # every field starts at the composed config's value
     assert not light_selects(at)  # the Model tab is closed: its selects are not built at all
@@ -35,7 +36,7 @@ def test_typing_updates_command_and_link(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_app(monkeypatch, read_only_demo)
-    at.text_input(key=EXP).input("receipts v3").run()
+    FormField(at, EXP).input("receipts v3")
     assert "'exp_name=\"receipts v3\"'" in command(at)
     assert at.query_params["exp_name"] == "receipts v3"
     assert not any("required" in e.value for e in at.error)
@@ -45,13 +46,13 @@ def test_use_case_applies_and_lists_changed_fields(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
-    LightSelect(at, "train.field.architecture").select("dbnet")
-    assert LightSelect(at, "train.field.encoder").value == "resnet18"  # metadata default
+    FormField(at, "train.field.architecture").select("dbnet")
+    assert FormField(at, "train.field.encoder").value == "resnet18"  # metadata default
     at.button(key="train.ui.use_case.dbnet.accurate_resnet50").click().run()
     notice = texts(at.info)[0]
     assert notice.startswith("Applied “Accurate (ResNet-50)”")
     assert "Encoder resnet18 → resnet50" in notice
-    assert LightSelect(at, "train.field.encoder").value == "resnet50"
+    assert FormField(at, "train.field.encoder").value == "resnet50"
     assert "model.component_overrides.encoder.model_name=resnet50" in command(at)
     assert "trainer.precision=bf16-mixed" in command(at)
 
@@ -60,33 +61,34 @@ def test_compatibility_filter_and_component_summary(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
-    LightSelect(at, "train.field.architecture").select("craft")
-    assert "resnet18" not in LightSelect(at, "train.field.encoder").options
-    assert any("Component summary" in m.value for m in at.markdown)
+    FormField(at, "train.field.architecture").select("craft")
+    assert "resnet18" not in FormField(at, "train.field.encoder").options
+    summary = [f for f in light_fields(at) if f["kind"] == "info"]
+    assert any("Component summary" in f["label"] for f in summary)
 
 
 def test_append_architecture_and_encoder_once(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Model")
-    LightSelect(at, "train.field.architecture").select("dbnet")
+    FormField(at, "train.field.architecture").select("dbnet")
     at = open_section(at, "train", "Experiment")
-    at.text_input(key=EXP).input("receipts").run()
+    FormField(at, EXP).input("receipts")
     at.button(key="train.ui.append_name").click().run()
     at.button(key="train.ui.append_name").click().run()
-    assert at.text_input(key=EXP).value == "receipts_dbnet_resnet18"
+    assert FormField(at, EXP).value == "receipts_dbnet_resnet18"
 
 
 def test_values_survive_switching_pages(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_app(monkeypatch, read_only_demo)
-    at.text_input(key=EXP).input("kept").run()
+    FormField(at, EXP).input("kept")
     at = switch(at, "test")
     assert at.title[0].value == "Test"
     assert EXP not in at.session_state  # Streamlit dropped the unrendered widget's state...
     at = switch(at, "train")
-    assert at.text_input(key=EXP).value == "kept"  # ...and the canonical state restored it
+    assert FormField(at, EXP).value == "kept"  # ...and the canonical state restored it
     assert "exp_name=kept" in command(at)
 
 
@@ -94,27 +96,27 @@ def test_open_section_is_remembered_across_pages(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_section(open_app(monkeypatch, read_only_demo), "train", "Advanced")
-    assert at.number_input(key="train.field.seed").value == 42
+    assert FormField(at, "train.field.seed").value == "42"
     at = switch(switch(at, "predict"), "train")
-    assert at.number_input(key="train.field.seed").value == 42
+    assert FormField(at, "train.field.seed").value == "42"
 
 
 def test_reset_resets_this_page_only(
     monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings
 ) -> None:
     at = open_app(monkeypatch, read_only_demo, page="test")
-    at.text_input(key="test.field.exp_name").input("test side").run()
+    FormField(at, "test.field.exp_name").input("test side")
     at = switch(at, "train")
-    at.text_input(key=EXP).input("train side").run()
+    FormField(at, EXP).input("train side")
     at.button(key="train.ui.reset").click().run()
-    assert at.text_input(key=EXP).value == "ocr_demo"  # the config's value
+    assert FormField(at, EXP).value == "ocr_demo"  # the config's value
     at = switch(at, "test")
-    assert at.text_input(key="test.field.exp_name").value == "test side"
+    assert FormField(at, "test.field.exp_name").value == "test side"
 
 
 def test_link_restores_form(monkeypatch: pytest.MonkeyPatch, read_only_demo: Settings) -> None:
     at = open_app(monkeypatch, read_only_demo, query={"exp_name": "shared", "max_epochs": "25"})
-    assert at.text_input(key=EXP).value == "shared"
+    assert FormField(at, EXP).value == "shared"
     assert "trainer.max_epochs=25" in command(at)
 
 
@@ -125,14 +127,14 @@ def test_edited_command_flows_back_and_bad_text_is_kept(
     switch_on(at, "train.ui.edit")
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " exp_name=from_text trainer.max_epochs=3").run()
-    assert at.text_input(key=EXP).value == "from_text"
+    assert FormField(at, EXP).value == "from_text"
     assert "trainer.max_epochs=3" in command(at)
     at.text_area(key="train.ui.command_text").input("python runners/train.py 'exp_name=oops").run()
     assert any("Cannot read this command" in e for e in texts(at.error))
     assert (
         at.text_area(key="train.ui.command_text").value == "python runners/train.py 'exp_name=oops"
     )
-    assert at.text_input(key=EXP).value == "from_text"  # the form keeps its last good state
+    assert FormField(at, EXP).value == "from_text"  # the form keeps its last good state
 
 
 def test_sweep_makes_a_multirun_and_asks_before_many_runs(

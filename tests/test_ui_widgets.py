@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from command_builder.settings import Settings, copy_demo_workspace, load_settings
-from ui_apptest import open_app
+from ui_apptest import FormField, light_fields, open_app
 
 
 @pytest.fixture
@@ -32,8 +32,9 @@ def test_a_multiselect_shows_a_text_value_as_text(
     at = open_app(monkeypatch, tags_page, query={"tags": "abc"})
     assert not at.exception
     assert [w.key for w in at.multiselect] == []
-    assert [(w.key, w.value) for w in at.text_input] == [("train.field.tags", "abc")]
-    assert any("expected a list" in c.value for c in at.caption)
+    assert [(f["key"], f["kind"]) for f in light_fields(at)] == [("tags", "text")]
+    field = FormField(at, "train.field.tags")
+    assert field.value == "abc" and any("expected a list" in n for n in field.notes)
 
 
 def test_a_multiselect_shows_a_list_value_as_choices(

@@ -85,10 +85,28 @@ def light_control(at: AppTest, key: str) -> dict[str, Any]:
     return data
 
 
+def light_fields(at: AppTest) -> list[dict[str, Any]]:
+    """What every light field on the page (ui/light.py `fields`) sends the browser, in order."""
+    return [item for _, data in _fields_elements(at) for item in data["fields"]]
+
+
 def light_selects(at: AppTest) -> list[dict[str, Any]]:
-    """What every light select on the page sends the browser."""
-    controls = [json.loads(element.proto.json) for element in at.get("bidi_component")]
-    return [data for data in controls if data.get("kind") == "select"]
+    """The light fields on the page that are selects."""
+    return [item for item in light_fields(at) if item["kind"] == "select"]
+
+
+def light_notes(at: AppTest, tone: str) -> list[str]:
+    """The notes of one tone (error, muted, info, warning, effect) under the light fields."""
+    return [text for item in light_fields(at) for kind, text in item["notes"] if kind == tone]
+
+
+def _fields_elements(at: AppTest) -> list[tuple[Any, dict[str, Any]]]:
+    found = []
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json)
+        if data.get("kind") == "fields":
+            found.append((element, data))
+    return found
 
 
 def send_trigger(at: AppTest, key: str, event: str, value: object) -> AppTest:
@@ -96,46 +114,71 @@ def send_trigger(at: AppTest, key: str, event: str, value: object) -> AppTest:
 
     The trigger goes through Streamlit's widget states, so the control's callback runs as
     it does behind a click. AppTest has no public call for a components-v2 trigger: this
-    uses its `_tree` and `_run` (test_light_controls.py fails first if they change)."""
-    component_id = _light_element(at, key).proto.id
+    uses its `_tree` and `_run` (test_ui_light.py fails first if they change)."""
+    return _send(at, _light_element(at, key), event, value)
+
+
+def _send(at: AppTest, element: Any, event: str, value: object) -> AppTest:
     states = at._tree.get_widget_states()
     payload = json.dumps([{"event": event, "value": value}])
     states.widgets.append(
-        WidgetState(id=_make_trigger_id(component_id, "events"), json_trigger_value=payload)
+        WidgetState(id=_make_trigger_id(element.proto.id, "events"), json_trigger_value=payload)
     )
     return at._run(states)
 
 
 @dataclass
-class LightSelect:
-    """A light select as AppTest sees it: what it shows, and a pick as the browser makes it."""
+class FormField:
+    """A form field as AppTest sees it, by its session key ("train.field.exp_name"): a light
+    field (ui/light.py `fields`), what it shows, and an edit as the browser sends it."""
 
     at: AppTest
     key: str
 
+    def _found(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        page, name = self.key.split(".field.", 1)
+        for element, data in _fields_elements(self.at):
+            for item in data["fields"]:
+                if item["key"] == name and f"-{page}.fields." in element.proto.id:
+                    return element, data, item
+        raise AssertionError(f"no light field {self.key!r} on the page")
+
     @property
     def data(self) -> dict[str, Any]:
-        return light_control(self.at, self.key)
+        return self._found()[2]
 
     @property
     def label(self) -> str:
         return str(self.data["label"])
 
     @property
+    def value(self) -> object:
+        """What the control shows: a text (text, number), a bool, a select's option value."""
+        item = self.data
+        if item["kind"] == "select":
+            return item["values"][item["value"]] if item["value"] >= 0 else None
+        return item["value"]
+
+    @property
     def options(self) -> list[str]:
         return list(self.data["options"])
 
     @property
-    def placeholder(self) -> str:
-        return str(self.data["placeholder"])
+    def notes(self) -> list[str]:
+        return [text for _, text in self.data["notes"]]
 
-    @property
-    def value(self) -> object:
-        return self.at.session_state[self.key] if self.data["index"] >= 0 else None
+    def send(self, value: object) -> AppTest:
+        """Rerun as after the browser sent `value` from this field (as its control sends it)."""
+        element, data, item = self._found()
+        return _send(self.at, element, "change", [[data["ack"] + 1, item["key"], value]])
+
+    def input(self, value: object) -> AppTest:
+        """Type `value` (a number is typed as its text) and commit it."""
+        return self.send(value if isinstance(value, str | bool) else str(value))
 
     def select(self, value: object) -> AppTest:
-        """Pick `value` (an option's value, not its label) and rerun."""
-        return send_trigger(self.at, self.key, "pick", self.data["values"].index(str(value)))
+        """Pick `value` (an option's value, not its label)."""
+        return self.send(self.data["values"].index(str(value)))
 
 
 def command(at: AppTest) -> str:

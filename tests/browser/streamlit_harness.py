@@ -60,6 +60,10 @@ STREAMLIT_FLAGS: tuple[str, ...] = (
 FLOOR_APP = REPO / "benchmarks" / "floor_app.py"
 
 
+# A field's label as drawn: Streamlit's widget label, or a light field's (ui/light.py `fields`).
+FIELD_LABEL = '[data-testid="stWidgetLabel"], .cb-fields label'
+
+
 @dataclass(frozen=True)
 class PageSpec:
     """A page as the browser sees it: nav label, URL path and what proves it is shown.
@@ -71,7 +75,7 @@ class PageSpec:
     title: str
     url_path: str
     marker: str | None = None
-    marker_selector: str = '[data-testid="stWidgetLabel"]'
+    marker_selector: str = FIELD_LABEL
 
     def js(self) -> dict[str, Any]:
         return {"title": self.title, "marker": self.marker, "markerSelector": self.marker_selector}
@@ -209,7 +213,11 @@ class EditSpec:
     shown_selector: str = '[data-testid="stCode"]'
 
     def js(self) -> dict[str, Any]:
-        return {"label": self.label, "shownSelector": self.shown_selector}
+        return {
+            "label": self.label,
+            "shownSelector": self.shown_selector,
+            "fieldLabel": FIELD_LABEL,
+        }
 
 
 # Settle first (the app idle for settleMs in a row, so a background follow-up run of the
@@ -228,9 +236,9 @@ async ({spec, value, timeoutMs, settleMs}) => {
     await new Promise((r) => setTimeout(r, 5));
   }
   // Looked up once settled: a follow-up run may have replaced the input meanwhile.
-  const label = SB.candidates('[data-testid="stWidgetLabel"]', spec.label)[0];
-  const box = label && label.closest('[data-testid="stTextInput"]');
-  const input = box && box.querySelector('input');
+  const label = SB.candidates(spec.fieldLabel, spec.label)[0];
+  const box = label && label.closest('[data-testid="stTextInput"]');  // Streamlit's text input
+  const input = label && (label.control || (box && box.querySelector('input')));
   if (!input) return {error: `no text input labelled "${spec.label}"`};
   const showsValue = () => {
     const main = document.querySelector('[data-testid="stMain"]') || document;

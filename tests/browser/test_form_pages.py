@@ -140,9 +140,9 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
     expect(_command(page)).to_contain_text("model.component_overrides.encoder.model_name=vgg16_bn")
     _section(page, "Model")
     _choose(page, "Encoder", "resnet50")  # the warning shows next to the field that differs
-    expect(_main(page).get_by_test_id("stAlertContentWarning").first).to_contain_text(
-        "used vgg16_bn"
-    )
+    encoder = _main(page).get_by_role("combobox", name="Encoder", exact=True)
+    expect(encoder).to_have_accessible_description(re.compile("used vgg16_bn"))
+    expect(_main(page).get_by_role("alert").filter(has_text="used vgg16_bn")).to_be_visible()
 
 
 def test_edited_command_flows_into_the_form(page: Any) -> None:

@@ -92,9 +92,8 @@ def test_a_hostile_section_name_and_select_label_show_as_their_text(
     _pick(page, "Model")
     select = page.get_by_test_id("stMain").get_by_role("combobox", name=HOSTILE_SECTION + " arch")
     expect(select).to_be_visible()
-    label = "el => el.getRootNode().querySelector('label')"
-    assert select.evaluate(f"el => ({label})(el).textContent") == HOSTILE_SECTION + " arch"
-    assert select.evaluate(f"el => ({label})(el).children.length") == 0
+    assert select.evaluate("el => el.labels[0].textContent") == HOSTILE_SECTION + " arch"
+    assert select.evaluate("el => el.labels[0].children.length") == 0
     assert page.evaluate("() => window.__pwned") is None
 
 
@@ -134,3 +133,26 @@ def test_a_light_select_on_a_workspace_shaped_like_the_ocr_project(
     encoder = main.get_by_role("combobox", name="Backbone (Encoder)", exact=True)
     expect(encoder.locator("option:not([disabled])")).to_have_text(["resnet18", "vgg16_bn"])
     expect(main.get_by_role("combobox", name="Head", exact=True)).to_have_value("craft_head")
+
+
+def test_light_fields_commit_on_tab_and_keep_the_focus(page: Any) -> None:
+    """A run of fields is one element: Tab commits the number (as Streamlit's input does),
+    the rerun redraws the run in place, and the next field keeps the focus the user gave it;
+    a click on a checkbox right after typing sends both changes (none is lost)."""
+    goto(page, "/train")
+    main = page.get_by_test_id("stMain")
+    _pick(page, "Advanced")
+    seed = main.get_by_role("spinbutton", name="Seed", exact=True)
+    seed.fill("7")
+    with expect_rerun(page):
+        seed.press("Tab")
+    command = main.get_by_test_id("stCode").first
+    expect(command).to_contain_text("seed=7")
+    wandb = main.get_by_role("checkbox", name="Use W&B", exact=True)
+    expect(wandb).to_be_focused()  # the field after it, redrawn in place
+    seed.fill("9")
+    with expect_rerun(page):
+        wandb.click()  # the seed's blur and the click: two changes before one run
+    expect(command).to_contain_text("seed=9")
+    expect(command).to_contain_text("logger.wandb.enabled=true")
+    expect(wandb).to_be_checked()

@@ -64,7 +64,7 @@ def render(data: PageData, field: FieldView) -> None:
         on_change=_picked,
         args=(data.settings, data.page, field.key),
     )
-    widgets.note(field)
+    widgets.render_notes(widgets.marks(field))
     if query or len(index.checkpoints) > MAX_SHOWN:  # the select itself searches the rest
         st.text_input(
             "Filter checkpoints",
@@ -81,7 +81,7 @@ def render(data: PageData, field: FieldView) -> None:
         st.caption(f"{total} match, newest {len(shown)} shown: narrow the filter to see others.")
     elif query and not total:
         st.caption(":orange[No checkpoint matches the filter.]")
-    widgets.field_notes(data, field.key)  # other fields' warnings show next to those fields
+    widgets.render_notes(widgets.remarks(data, field))  # other fields' show next to those
 
 
 @functools.lru_cache(maxsize=64)

@@ -117,18 +117,53 @@ def _section(
     before_field: Mapping[str, Hook],
     after_field: Mapping[str, Hook],
 ) -> None:
+    """The fields in order; each run of light fields between the others is one element."""
+    run: list[tuple[light.LightField, widgets.Parse]] = []
+    runs = 0
+
+    def flush() -> None:
+        nonlocal runs
+        if run:
+            widgets.render_light(data, run, key=f"{data.page}.fields.{runs}")
+            runs += 1
+            run.clear()
+
     for field in fields:
         if field.key in before_field:
+            flush()
             before_field[field.key](data)
-        if field.sweep is not None:
-            sweeps.render_swept(field)
-        elif field.key == data.schema.checkpoint_key and data.index is not None:
-            checkpoint_picker.render(data, field)
+        made = (
+            None
+            if _special(data, field)
+            else widgets.light_field(data, field, effects.get(field.key, ()))
+        )
+        if made is not None:
+            run.append(made)
         else:
-            widgets.render_field(data, field)
-        config_view.render_field_warning(effects.get(field.key, ()))
+            flush()
+            _other_field(data, field, effects.get(field.key, ()))
         if field.key in after_field:
+            flush()
             after_field[field.key](data)
+    flush()
+
+
+def _special(data: PageData, field: FieldView) -> bool:
+    """A swept field (shows its sweep) or the checkpoint picker."""
+    return field.sweep is not None or (
+        field.key == data.schema.checkpoint_key and data.index is not None
+    )
+
+
+def _other_field(data: PageData, field: FieldView, effects: tuple[str, ...]) -> None:
+    if field.sweep is not None:
+        sweeps.render_swept(field)
+        config_view.render_field_warning(effects)
+    elif field.key == data.schema.checkpoint_key and data.index is not None:
+        checkpoint_picker.render(data, field)
+        config_view.render_field_warning(effects)
+    else:
+        widgets.render_field(data, field, effects)
 
 
 def _effect_warnings(data: PageData, built: BuiltCommand) -> Mapping[str, tuple[str, ...]]:

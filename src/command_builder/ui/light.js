@@ -70,40 +70,133 @@ function toggle(root, data, setTriggerValue) {
   };
 }
 
-function select(root, data, setTriggerValue) {
-  // A native <select>: the browser draws it, with its own keyboard and type-ahead.
-  const field = node(root, "div", "field");
-  const head = node(field, "div", "head");
-  const label = node(head, "label", "label");
-  label.textContent = data.label;
-  label.htmlFor = "choice"; // ids are scoped to this control's shadow root
-  const help = node(head, "span", "help");
-  help.hidden = !data.help;
+// ------------------------------------------------------------------ fields (not in a shadow root)
+// A run of form fields in one element. Each field's box is kept across renders (by key and
+// kind), so the focus stays where it was when a change reruns the page. A change is sent
+// with every change the server has not applied yet (its `ack`): see light.py _new_changes.
+const SENT = new WeakMap(); // root -> {seq, pending: Map(field key -> [seq, value])}
+
+function fields(root, data, setTriggerValue) {
+  let sent = SENT.get(root);
+  if (!sent) SENT.set(root, (sent = { seq: data.ack, pending: new Map() }));
+  sent.seq = Math.max(sent.seq, data.ack);
+  for (const [key, [seq]] of sent.pending) if (seq <= data.ack) sent.pending.delete(key);
+  const commit = (key, value) => {
+    sent.seq += 1;
+    sent.pending.set(key, [sent.seq, value]);
+    setTriggerValue("change", [...sent.pending].map(([k, [seq, v]]) => [seq, k, v]));
+  };
+  const list = node(root, "div", "cb-fields");
+  const boxes = new Map([...list.children].map((box) => [box.dataset.id, box]));
+  const drawn = data.fields.map((field) => {
+    const id = `${field.kind}:${field.key}`;
+    const box = boxes.get(id) || newField(id, field);
+    drawField(box, field, sent.pending.has(field.key), commit);
+    return box;
+  });
+  const same = drawn.length === list.children.length &&
+    drawn.every((box, i) => list.children[i] === box);
+  if (!same) list.replaceChildren(...drawn); // moves only when the fields changed
+}
+
+const CONTROL = { text: "input", number: "input", area: "textarea", checkbox: "input", select: "select" };
+
+function newField(id, field) {
+  const box = document.createElement("div");
+  box.className = `cb-field cb-kind-${field.kind}`;
+  box.dataset.id = id;
+  const head = node(box, "div", "cb-head");
+  const label = node(head, "label", "cb-label");
+  if (field.kind === "info") return box;
+  const control = document.createElement(CONTROL[field.kind]);
+  control.className = "cb-control";
+  control.id = `cb-${Math.random().toString(36).slice(2)}-${field.key}`;
+  label.htmlFor = control.id;
+  if (field.kind === "checkbox") {
+    control.type = "checkbox";
+    head.prepend(control); // the box before its label, as in Streamlit
+  } else {
+    if (field.kind === "text") control.type = "text";
+    if (field.kind === "number") control.type = "number";
+    box.appendChild(control);
+  }
+  const notes = node(box, "div", "cb-notes");
+  notes.id = `${control.id}-notes`;
+  control.setAttribute("aria-describedby", notes.id); // a reader hears the notes with the field
+  return box;
+}
+
+function drawField(box, field, pending, commit) {
+  const label = box.querySelector(".cb-label");
+  label.textContent = field.label;
+  const help = node(box.firstChild, "span", "cb-help");
+  help.hidden = !field.help;
   help.textContent = "?";
-  help.title = data.help; // an attribute holds text, never markup
-  help.setAttribute("aria-label", `Help: ${data.help}`);
-  const choice = node(field, "select", "choice");
-  choice.id = "choice";
-  const texts = [data.placeholder, ...data.options];
-  const values = ["", ...data.values];
+  help.title = field.help; // an attribute holds text, never markup
+  help.setAttribute("aria-label", `Help: ${field.help}`);
+  if (field.kind === "info") {
+    label.textContent = `${field.label}: `;
+    node(box.firstChild, "span", "cb-text").textContent = field.value;
+    return;
+  }
+  const control = box.querySelector(".cb-control");
+  control.disabled = field.disabled;
+  if (field.kind === "checkbox") {
+    if (!pending) control.checked = field.value;
+    control.onchange = () => commit(field.key, control.checked);
+  } else if (field.kind === "select") {
+    drawOptions(control, field);
+    if (!pending) control.selectedIndex = field.value + 1;
+    control.onchange = () => commit(field.key, control.selectedIndex - 1);
+  } else {
+    drawText(control, field, pending, commit);
+  }
+  const notes = box.querySelector(".cb-notes");
+  notes.replaceChildren(...field.notes.map(([tone, text]) => {
+    const line = document.createElement(tone === "effect" ? "pre" : "p");
+    line.className = `cb-note cb-note-${tone}`;
+    if (tone === "info" || tone === "warning") line.setAttribute("role", "alert"); // as st.warning
+    line.textContent = text;
+    return line;
+  }));
+}
+
+function drawText(control, field, pending, commit) {
+  // Committed on blur and on Enter (Ctrl+Enter in a text area), as Streamlit's text inputs are.
+  const typing = control.getRootNode().activeElement === control && control.value !== control.dataset.shown;
+  if (!pending && !typing && control.value !== field.value) control.value = field.value;
+  control.dataset.shown = field.value;
+  control.maxLength = field.maxLength;
+  control.placeholder = field.placeholder;
+  if (field.kind === "number") control.step = field.step || "any";
+  const send = () => {
+    if (control.value === control.dataset.shown) return;
+    control.dataset.shown = control.value;
+    commit(field.key, control.value);
+  };
+  control.onblur = send;
+  control.onkeydown = (event) => {
+    if (event.key === "Enter" && (field.kind !== "area" || event.ctrlKey || event.metaKey)) send();
+  };
+}
+
+function drawOptions(choice, field) {
+  const texts = [field.placeholder, ...field.options];
+  const values = ["", ...field.values];
   const same = choice.options.length === texts.length &&
     texts.every((text, i) => choice.options[i].textContent === text) &&
     values.every((value, i) => choice.options[i].value === value);
-  if (!same) {
-    choice.replaceChildren(...texts.map((text, i) => {
-      const option = document.createElement("option");
-      option.textContent = text;
-      option.value = values[i];
-      return option;
-    }));
-    choice.options[0].disabled = true; // the placeholder: shown while nothing is chosen
-  }
-  choice.selectedIndex = data.index + 1;
-  choice.disabled = data.disabled;
-  choice.onchange = () => setTriggerValue("pick", choice.selectedIndex - 1);
+  if (same) return;
+  choice.replaceChildren(...texts.map((text, i) => {
+    const option = document.createElement("option");
+    option.textContent = text;
+    option.value = values[i];
+    return option;
+  }));
+  choice.options[0].disabled = true; // the placeholder: shown while nothing is chosen
 }
 
-const KINDS = { segments, toggle, select };
+const KINDS = { segments, toggle, fields };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;

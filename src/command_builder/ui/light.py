@@ -1,20 +1,23 @@
-"""Light controls: the form pages' section picker, switches and selects, drawn as plain DOM.
+"""Light controls: the form pages' fields, section picker and switches, drawn as plain DOM.
 
 A page switch costs what the browser draws, element by element. Measured in main-thread
 task time per switch (`benchmarks/browser_cost.py`, 8 copies per page): one Streamlit
 segmented control costs about 9 ms, a selectbox 10-14 ms and one toggle about 5 ms,
 against 2-4 ms for one of these (a `st.components.v2` component, no React widget tree;
-the select is the browser's own <select>). The price: a component's script runs in an
-effect, so a light control fills in one frame after the page around it.
+a select is the browser's own <select>), and a run of fields is ONE of them. The price:
+a component's script runs in an effect, so a light control fills in one frame after the
+page around it.
 
-Their values live in plain session keys, not in widget state: they survive page
-switches, and tests or links set them like any other key. Texts are set with
-`textContent` in light.js, so labels and options are shown as text, never markdown.
+A section or a switch keeps its value in a plain session key, not in widget state: it
+survives page switches, and tests or links set it like any other key. Fields send their
+changes to a callback (the form state is their truth). Texts are set with `textContent`
+in light.js, so labels, options and notes are shown as text, never markdown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,11 +25,22 @@ import streamlit as st
 
 T = TypeVar("T")
 _HERE = Path(__file__).parent
+_JS = (_HERE / "light.js").read_text(encoding="utf-8")
 _CONTROL = st.components.v2.component(
     "command_builder.light",
-    js=(_HERE / "light.js").read_text(encoding="utf-8"),
+    js=_JS,
     css=(_HERE / "light.css").read_text(encoding="utf-8"),
 )
+# Not in a shadow root: a field's label is found, read and clicked like a Streamlit one (the
+# browser tests' get_by_label, the benchmark's markers); light_fields.css is scoped by class.
+_FIELDS = st.components.v2.component(
+    "command_builder.light_fields",
+    js=_JS,
+    css=(_HERE / "light_fields.css").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+MAX_TEXT = 20_000  # characters of one field's text from the browser, as a link parameter
+MAX_CHANGES = 200  # changes one event may carry (one per field, each at most once)
 
 
 def segments(
@@ -41,7 +55,16 @@ def segments(
     `st.session_state[key]` holds the choice; a value that is not an option (a stale
     or hand-set key) shows the first option."""
     index = max(_index_of(options, st.session_state.get(key)), 0)
-    _picker("segments", label, options, key=key, format_func=format_func, index=index)
+    _CONTROL(
+        key=_control_key(key),
+        data={
+            "kind": "segments",
+            "label": label,
+            "options": [format_func(option) for option in options],
+            "index": index,
+        },
+        on_pick_change=_on_pick(key, options),
+    )
     return options[index]
 
 
@@ -62,88 +85,18 @@ def toggle(label: str, *, key: str) -> bool:
     return on
 
 
-def select(
-    label: str,
-    options: Sequence[T],
-    *,
-    key: str,
-    format_func: Callable[[T], str] = str,
-    placeholder: str = "Choose an option",
-    help: str | None = None,
-    disabled: bool = False,
-    on_change: Callable[..., None] | None = None,
-    args: tuple[object, ...] = (),
-) -> T | None:
-    """One of `options` from a native <select> labelled `label`, or None (the placeholder).
-
-    `st.session_state[key]` holds the choice; a pick stores it there, then calls
-    `on_change(*args)`, as a Streamlit widget's callback would be called."""
-    index = _index_of(options, st.session_state.get(key))
-    _picker(
-        "select",
-        label,
-        options,
-        key=key,
-        format_func=format_func,
-        index=index,
-        extra={
-            "values": [str(option) for option in options],
-            "placeholder": placeholder,
-            "help": help or "",
-            "disabled": disabled,
-        },
-        then=on_change,
-        args=args,
-    )
-    return options[index] if index >= 0 else None
-
-
-def _picker(
-    kind: str,
-    label: str,
-    options: Sequence[T],
-    *,
-    key: str,
-    format_func: Callable[[T], str],
-    index: int,
-    extra: dict[str, object] | None = None,
-    then: Callable[..., None] | None = None,
-    args: tuple[object, ...] = (),
-) -> None:
-    """A control that picks one of `options` (segments, select): the browser gets their
-    texts and the chosen index, and sends back the index of a pick."""
-    _CONTROL(
-        key=_control_key(key),
-        data={
-            "kind": kind,
-            "label": label,
-            "options": [format_func(option) for option in options],
-            "index": index,
-            **(extra or {}),
-        },
-        on_pick_change=_on_pick(key, options, then, args),
-    )
-
-
 def _index_of(options: Sequence[T], chosen: object) -> int:
     """The chosen option's position, -1 if it is none of them (a stale or hand-set key)."""
     return next((i for i, option in enumerate(options) if option == chosen), -1)
 
 
-def _on_pick(
-    key: str,
-    options: Sequence[T],
-    then: Callable[..., None] | None = None,
-    args: tuple[object, ...] = (),
-) -> Callable[[], None]:
+def _on_pick(key: str, options: Sequence[T]) -> Callable[[], None]:
     """The callback of a "pick": the browser sends the option's index; anything else is ignored."""
 
     def picked() -> None:
         i = _trigger(key, "pick")
         if type(i) is int and 0 <= i < len(options):
             st.session_state[key] = options[i]
-            if then is not None:
-                then(*args)
 
     return picked
 
@@ -156,3 +109,113 @@ def _trigger(key: str, event: str) -> object:
     """The value the browser sent with `event` in this rerun (None if it sent none)."""
     state = st.session_state.get(_control_key(key))
     return state.get(event) if isinstance(state, dict) else None
+
+
+@dataclass(frozen=True)
+class LightField:
+    """One field of a `fields` run, as the browser draws it.
+
+    `value` is what the control shows: the text of text, area and number fields, whether a
+    checkbox is on, the chosen option of a select (None: its placeholder). `notes` are
+    (tone, text) lines under it; tone is error, muted, info, warning or effect."""
+
+    key: str
+    kind: str
+    label: str
+    value: object = None
+    help: str = ""
+    disabled: bool = False
+    notes: tuple[tuple[str, str], ...] = ()
+    options: tuple[object, ...] = ()
+    option_texts: tuple[str, ...] = ()
+    placeholder: str = ""
+    step: str = ""
+
+    def data(self) -> dict[str, object]:
+        shown: object = self.value
+        if self.kind == "select":
+            shown = _index_of(self.options, self.value)
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "label": self.label,
+            "value": shown,
+            "help": self.help,
+            "disabled": self.disabled,
+            "notes": [list(note) for note in self.notes],
+            "options": list(self.option_texts),
+            "values": [str(option) for option in self.options],
+            "placeholder": self.placeholder,
+            "step": self.step,
+            "maxLength": MAX_TEXT,
+        }
+
+
+FieldChange = Callable[[LightField, object], None]
+
+
+def fields(key: str, items: Sequence[LightField], on_change: FieldChange) -> None:
+    """A run of simple fields drawn by ONE element: a Streamlit widget per field costs 5-14 ms
+    of the browser's main thread on every page switch, the whole run about as much as one.
+
+    A change calls `on_change(field, value)` with a value checked against the field: a key
+    this element showed, not disabled, a str of at most MAX_TEXT characters (text, area,
+    number), a bool (checkbox), an option (select: the browser sends its index)."""
+    ack_key = f"{key}.applied"
+    by_key = {item.key: item for item in items}
+
+    def changed() -> None:
+        for seq, field_key, sent in _new_changes(key, st.session_state.get(ack_key, 0)):
+            st.session_state[ack_key] = seq
+            item = by_key.get(field_key)
+            value = _checked(item, sent) if item is not None else _INVALID
+            if item is not None and value is not _INVALID:
+                on_change(item, value)
+
+    _FIELDS(
+        key=_control_key(key),
+        data={
+            "kind": "fields",
+            "ack": st.session_state.get(ack_key, 0),
+            "fields": [item.data() for item in items],
+        },
+        on_change_change=changed,
+    )
+
+
+_INVALID = object()
+
+
+def _new_changes(key: str, applied: int) -> list[tuple[int, str, object]]:
+    """The changes of this rerun's event not applied yet, oldest first (none if malformed).
+
+    The event carries [seq, field key, value] per change: the browser numbers its changes and
+    resends each one until the data it gets says it was applied (`ack`), because Streamlit
+    keeps only the newest event of an element when two arrive before a run starts (a text
+    committed by the click on a checkbox next to it)."""
+    sent = _trigger(key, "change")
+    if not isinstance(sent, list) or len(sent) > MAX_CHANGES:
+        return []
+    changes = []
+    for entry in sent:
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return []
+        seq, field_key, value = entry
+        if type(seq) is not int or not isinstance(field_key, str):
+            return []
+        if seq > applied:
+            changes.append((seq, field_key, value))
+    return sorted(changes, key=lambda change: change[0])
+
+
+def _checked(item: LightField, sent: object) -> object:
+    """`sent` as the field's value, or _INVALID if it is none the field's control can send."""
+    if item.disabled:
+        return _INVALID
+    if item.kind in ("text", "area", "number"):
+        return sent if isinstance(sent, str) and len(sent) <= MAX_TEXT else _INVALID
+    if item.kind == "checkbox":
+        return sent if isinstance(sent, bool) else _INVALID
+    if item.kind == "select" and type(sent) is int and 0 <= sent < len(item.options):
+        return item.options[sent]
+    return _INVALID

@@ -124,8 +124,12 @@ def seed(page: str, key: str, value: object) -> str:
 
 def on_field_change(settings: Settings, page: str, key: str) -> None:
     """Widget callback: the widget's new value goes through the engine into the state."""
+    apply_value(settings, page, key, st.session_state[widget_key(page, key)])
+
+
+def apply_value(settings: Settings, page: str, key: str, value: object) -> None:
+    """A field's new value (from its widget or a light field) through the engine into the state."""
     data = load(settings, page)
-    value = st.session_state[widget_key(page, key)]
     replace(page, form.apply_change(data.schema, data.catalog, data.state, key, value))
 
 

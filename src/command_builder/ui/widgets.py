@@ -1,26 +1,38 @@
-"""Map the view model's fields to Streamlit widgets, each bound to the page's canonical state.
+"""Map the view model's fields to light fields (ui/light.py) or Streamlit widgets.
 
-Widgets get no `value=`/`index=` argument: their key is seeded from the state
-(see state.seed), so the state alone decides what they show. A value a widget
-cannot show (text in a number field, an option that no longer exists) is kept
-as entered and shown as text, with the view's error under it.
+Text, number, checkbox and select fields, and values a field's control cannot show (kept as
+entered, edited as text), are light fields: a run of them is one element in the browser.
+Multiselects and sliders are Streamlit widgets; their key is seeded from the state (see
+state.seed), so the state alone decides what they show, as the light fields' data does.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import TypedDict
 
 import streamlit as st
 
 from ..form import FieldView
 from ..settings import Settings
-from . import light, state
+from . import config_view, light, state
 from .state import PageData
 from .text import md
 
 Renderer = Callable[[PageData, FieldView], None]
+Parse = Callable[[object], object]
+Note = tuple[str, str]  # (tone, text), as light.LightField.notes
+
+
+class _Choices(TypedDict, total=False):
+    """A light field's select options (and their texts, placeholder) or number step."""
+
+    options: tuple[object, ...]
+    option_texts: tuple[str, ...]
+    placeholder: str
+    step: str
 
 
 class _Common(TypedDict):
@@ -33,44 +45,158 @@ class _Common(TypedDict):
     args: tuple[Settings, str, str]
 
 
-class _NumberKwargs(TypedDict, total=False):
-    step: int | float
-    format: str
-
-
-def render_field(data: PageData, field: FieldView) -> None:
-    """One field of the view: its widget, and its error if any."""
+def render_field(data: PageData, field: FieldView, effects: tuple[str, ...] = ()) -> None:
+    """One field as a Streamlit widget, its notes and its effect warnings."""
     if field.type == "info":
         if field.text:
             st.markdown(f"**{md(field.label)}:** {md(field.text)}")
         return
-    if not _shows(field):
-        _raw_text(data, field)
-    else:
-        _RENDERERS[field.type](data, field)
-    note(field)
-    field_notes(data, field.key)
+    _RENDERERS[field.type](data, field)
+    render_notes(notes(data, field))
+    config_view.render_field_warning(effects)
 
 
-def note(field: FieldView) -> None:
-    """Under a field: its error once touched (the command panel lists the others), else a
-    calm "Required" mark while a required field is empty (a page opens without red)."""
+def render_light(
+    data: PageData, run: Sequence[tuple[light.LightField, Parse]], *, key: str
+) -> None:
+    """A run of light fields (see light_field) as one element; `key` is the element's (the
+    n-th run of the page: field keys may hold the `__` a component key must not)."""
+    parsers = {item.key: parse for item, parse in run}
+
+    def changed(item: light.LightField, value: object) -> None:
+        state.apply_value(data.settings, data.page, item.key, parsers[item.key](value))
+
+    light.fields(key, [item for item, _ in run], changed)
+
+
+def light_field(
+    data: PageData, field: FieldView, effects: tuple[str, ...] = ()
+) -> tuple[light.LightField, Parse] | None:
+    """The field as a light field and how to read what its control sends; None if the field
+    needs a Streamlit widget (a multiselect, a slider, an info text that is empty)."""
+    made = _light_kind(data, field)
+    if made is None:
+        return None
+    kind, shown, parse = made
+    item = light.LightField(
+        key=field.key,
+        kind=kind,
+        label=field.label,
+        value=shown,
+        help=_help(field) or "",
+        disabled=field.locked_by is not None,
+        notes=(*notes(data, field), *((("effect", "\n".join(effects)),) if effects else ())),
+        **_choices(field),
+    )
+    return item, parse
+
+
+def _light_kind(data: PageData, field: FieldView) -> tuple[str, object, Parse] | None:
+    """(kind, what the control shows, how to read what it sends) of a light field, or None."""
+    value = field.value
+    if field.type == "info":
+        return ("info", field.text, _same) if field.text else None
+    if not _shows(field):  # kept as entered: edited as text, JSON where it parses
+        return "text", value if isinstance(value, str) else json.dumps(value), _json_or_text
+    if field.type == "text_input":
+        lines = data.schema.by_key[field.key].value_format == "key_value_lines"
+        return ("area" if lines else "text"), value or "", _same
+    if field.type == "checkbox":
+        return "checkbox", value, _same
+    if field.type == "selectbox":
+        return "select", value, _same
+    if field.type == "number_input" or (field.type == "slider" and not _slides(field)):
+        return "number", "" if value is None else str(value), _number(field.value_type)
+    return None
+
+
+def _choices(field: FieldView) -> _Choices:
+    """A select's options, their texts and its placeholder; a number's step."""
+    if field.type == "selectbox" and _shows(field):
+        options = _options(field, (field.value,))
+        label_of = _label_of(field)
+        return {
+            "options": tuple(options),
+            "option_texts": tuple(label_of(option) for option in options),
+            "placeholder": "Choose an option",
+        }
+    if field.type in ("number_input", "slider") and field.step:
+        return {"step": str(int(field.step) if field.value_type == "int" else field.step)}
+    return {}
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _json_or_text(text: object) -> object:
+    try:
+        return json.loads(str(text))
+    except ValueError:
+        return text  # not JSON: keep the text as entered
+
+
+def _number(value_type: str | None) -> Parse:
+    """A number field's text as an int or float; kept as text (the view says why) if it is
+    not a finite number; empty is no value."""
+
+    def parse(sent: object) -> object:
+        text = str(sent).strip()
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        if not math.isfinite(number):
+            return text
+        if value_type == "int":
+            return int(number) if number.is_integer() else number
+        return number
+
+    return parse
+
+
+def notes(data: PageData, field: FieldView) -> list[Note]:
+    """Under a field: its mark (see marks), then its remarks (see remarks)."""
+    return [*marks(field), *remarks(data, field)]
+
+
+def marks(field: FieldView) -> list[Note]:
+    """Its error once touched (the command panel lists the others), else a calm "Required"
+    while a required field is empty (a page opens without red)."""
     if field.error and field.touched:
-        st.caption(f":red[{md(field.error)}]")
-    elif field.required and field.value in (None, "", [], ()):
-        st.caption("Required")
+        return [("error", field.error)]
+    if field.required and field.value in (None, "", [], ()):
+        return [("muted", "Required")]
+    return []
 
 
-def field_notes(data: PageData, key: str) -> None:
-    """Next to the field: what the last change reset in it, and where it disagrees with the run.
-
-    The texts carry values from files and runs: shown as text."""
-    notice = data.state.notices.get(key)
+def remarks(data: PageData, field: FieldView) -> list[Note]:
+    """What the last change reset in the field, and where it disagrees with the run.
+    The texts carry values from files and runs."""
+    found: list[Note] = []
+    notice = data.state.notices.get(field.key)
     if notice:
-        st.info(md(str(notice)), icon=":material/info:")
-    warning = data.view.field_warnings.get(key)
+        found.append(("info", str(notice)))
+    warning = data.view.field_warnings.get(field.key)
     if warning:
-        st.warning(md(warning), icon=":material/warning:")
+        found.append(("warning", warning))
+    return found
+
+
+_NOTE_ELEMENTS: dict[str, Callable[[str], object]] = {
+    "error": lambda text: st.caption(f":red[{md(text)}]"),
+    "muted": lambda text: st.caption(md(text)),
+    "info": lambda text: st.info(md(text), icon=":material/info:"),
+    "warning": lambda text: st.warning(md(text), icon=":material/warning:"),
+}
+
+
+def render_notes(found: Sequence[Note]) -> None:
+    """A Streamlit widget's notes (marks, remarks) as Streamlit elements."""
+    for tone, text in found:
+        _NOTE_ELEMENTS[tone](text)
 
 
 def _shows(field: FieldView) -> bool:
@@ -106,20 +232,6 @@ def _common(data: PageData, field: FieldView) -> _Common:
     }
 
 
-def _text_input(data: PageData, field: FieldView) -> None:
-    """A one-line text, or a text area for values written one per line."""
-    state.seed(data.page, field.key, field.value or "")
-    if data.schema.by_key[field.key].value_format == "key_value_lines":
-        st.text_area(md(field.label), height=90, **_common(data, field))
-    else:
-        st.text_input(md(field.label), **_common(data, field))
-
-
-def _checkbox(data: PageData, field: FieldView) -> None:
-    state.seed(data.page, field.key, bool(field.value))
-    st.checkbox(md(field.label), **_common(data, field))
-
-
 def _options(field: FieldView, chosen: tuple[object, ...]) -> list[object]:
     """The view's options plus any chosen value they lack (kept visible; the view flags it)."""
     options = list(field.options)
@@ -130,20 +242,6 @@ def _options(field: FieldView, chosen: tuple[object, ...]) -> list[object]:
 def _label_of(field: FieldView) -> Callable[[object], str]:
     labels = field.option_labels
     return lambda option: labels.get(option, str(option))
-
-
-def _selectbox(data: PageData, field: FieldView) -> None:
-    """A light select (ui/light.py): a third of a selectbox's cost in the browser."""
-    light.select(
-        field.label,
-        _options(field, (field.value,)),
-        key=state.seed(data.page, field.key, field.value),
-        format_func=_label_of(field),
-        help=_help(field),
-        disabled=field.locked_by is not None,
-        on_change=state.on_field_change,
-        args=(data.settings, data.page, field.key),
-    )
 
 
 def _multiselect(data: PageData, field: FieldView) -> None:
@@ -157,36 +255,23 @@ def _multiselect(data: PageData, field: FieldView) -> None:
     )
 
 
-def _number_kwargs(field: FieldView) -> _NumberKwargs:
-    """An int field gets an int step (Streamlit infers the widget's type from it)."""
-    kwargs: _NumberKwargs = {}
-    if field.value_type == "int":
-        kwargs["step"] = int(field.step or 1)
-    elif field.step:
-        kwargs["step"] = float(field.step)
-    if field.format:
-        kwargs["format"] = field.format
-    return kwargs
-
-
-def _number_input(data: PageData, field: FieldView) -> None:
-    """No min/max on the widget: an out-of-range value stays as entered and the view says why."""
-    state.seed(data.page, field.key, field.value)
-    st.number_input(md(field.label), **_number_kwargs(field), **_common(data, field))
+def _slides(field: FieldView) -> bool:
+    """Whether a slider field can be a slider: bounds, and a number between them (else it is
+    a number field, so an out-of-range value stays as entered and the view says why)."""
+    low, high, value = field.min_value, field.max_value, field.value
+    return (
+        low is not None
+        and high is not None
+        and isinstance(value, int | float)
+        and low <= value <= high
+    )
 
 
 def _slider(data: PageData, field: FieldView) -> None:
-    low, high, value = field.min_value, field.max_value, field.value
-    if (
-        low is None
-        or high is None
-        or not isinstance(value, int | float)
-        or not low <= value <= high
-    ):
-        _number_input(data, field)
-        return
+    low, high = field.min_value, field.max_value
+    assert low is not None and high is not None  # _slides
     cast = int if field.value_type == "int" else float
-    state.seed(data.page, field.key, value)
+    state.seed(data.page, field.key, field.value)
     st.slider(
         md(field.label),
         min_value=cast(low),
@@ -196,30 +281,7 @@ def _slider(data: PageData, field: FieldView) -> None:
     )
 
 
-def _raw_text(data: PageData, field: FieldView) -> None:
-    """A value the field's widget cannot show: edit it as text (JSON where it parses)."""
-    value = field.value
-    state.seed(data.page, field.key, value if isinstance(value, str) else json.dumps(value))
-    common = _common(data, field)
-    common["on_change"] = _raw_text_changed
-    st.text_input(md(field.label), **common)
-
-
-def _raw_text_changed(settings: Settings, page: str, key: str) -> None:
-    wkey = state.widget_key(page, key)
-    text = st.session_state[wkey]
-    try:
-        st.session_state[wkey] = json.loads(text)
-    except ValueError:
-        pass  # not JSON: keep the text as entered
-    state.on_field_change(settings, page, key)
-
-
 _RENDERERS: dict[str, Renderer] = {
-    "text_input": _text_input,
-    "checkbox": _checkbox,
-    "selectbox": _selectbox,
     "multiselect": _multiselect,
-    "number_input": _number_input,
     "slider": _slider,
 }
