@@ -11,6 +11,7 @@ from command_builder.ui import checkpoint_picker
 from ui_apptest import (
     FormField,
     command,
+    light_fields,
     light_notes,
     open_app,
     open_section,
@@ -33,11 +34,11 @@ def test_picking_fills_components_and_warns_on_mismatch(
         checkpoints=((0, 205), (1, 410)),
     )
     at = open_app(monkeypatch, demo_settings, page="test")
-    picker = at.selectbox(key=PICK)
+    picker = FormField(at, PICK)
     assert picker.label == "Checkpoint"
-    newest = str(demo_settings.root / "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt")
+    newest = "outputs/craft_run/checkpoints/epoch=1-step=410.ckpt"  # as the index lists it
     assert picker.options[0].startswith("craft_run · epoch 1 · step 410")
-    picker.select(newest).run()
+    picker.select(newest)
     assert "Filled from the checkpoint's run: Architecture, Encoder" in texts(at.info)[0]
     assert "model/architectures=craft" in command(at)
     assert "model.component_overrides.encoder.model_name=vgg16_bn" in command(at)
@@ -63,13 +64,13 @@ def test_filter_bounds_a_large_list_newest_first(
             mtime=now - 10_000 + run * 100,
         )
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert len(at.selectbox(key=PICK).options) == checkpoint_picker.MAX_SHOWN
-    assert at.selectbox(key=PICK).options[0].startswith("run19 · epoch 4")
-    assert any("100 match, newest 30 shown" in c for c in texts(at.caption))
-    at.text_input(key="test.ui.checkpoint_filter").input("run07 epoch=3").run()
-    assert [o.split(" · ")[:2] for o in at.selectbox(key=PICK).options] == [["run07", "epoch 3"]]
-    at.text_input(key="test.ui.checkpoint_filter").input("nothing-like-this").run()
-    assert any("No checkpoint matches" in c for c in texts(at.caption))
+    assert len(FormField(at, PICK).options) == checkpoint_picker.MAX_SHOWN
+    assert FormField(at, PICK).options[0].startswith("run19 · epoch 4")
+    assert any("100 match, newest 30 shown" in n for n in FormField(at, PICK).notes)
+    FormField(at, "test.ui.checkpoint_filter").input("run07 epoch=3")
+    assert [o.split(" · ")[:2] for o in FormField(at, PICK).options] == [["run07", "epoch 3"]]
+    FormField(at, "test.ui.checkpoint_filter").input("nothing-like-this")
+    assert any("No checkpoint matches" in n for n in FormField(at, PICK).notes)
 
 
 def test_picked_checkpoint_stays_listed_when_filtered_out(
@@ -81,12 +82,12 @@ def test_picked_checkpoint_stays_listed_when_filtered_out(
         demo_settings.root, "beta", architecture="dbnet", encoder="resnet34", checkpoints=many
     )
     at = open_app(monkeypatch, demo_settings, page="predict")
-    alpha = str(demo_settings.root / "outputs/alpha/checkpoints/epoch=0-step=10.ckpt")
-    at.selectbox(key="predict.field.checkpoint").select(alpha).run()
-    at.text_input(key="predict.ui.checkpoint_filter").input("beta").run()
-    assert at.selectbox(key="predict.field.checkpoint").value == alpha
+    alpha = "outputs/alpha/checkpoints/epoch=0-step=10.ckpt"
+    FormField(at, "predict.field.checkpoint").select(alpha)
+    FormField(at, "predict.ui.checkpoint_filter").input("beta")
+    assert FormField(at, "predict.field.checkpoint").value == str(demo_settings.root / alpha)
     at = switch(switch(at, "train"), "predict")
-    assert at.text_input(key="predict.ui.checkpoint_filter").value == "beta"
+    assert FormField(at, "predict.ui.checkpoint_filter").value == "beta"
     assert "checkpoint_path" in command(at)
 
 
@@ -95,11 +96,13 @@ def test_train_resume_shows_the_picker(
 ) -> None:
     write_run(demo_settings.root, "earlier", architecture="dbnetpp", encoder="resnet50")
     at = open_app(monkeypatch, demo_settings)
-    assert not at.selectbox
+    assert "checkpoint" not in [f["key"] for f in light_fields(at)]
     FormField(at, "train.field.resume").input(True)
-    earlier = demo_settings.root / "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
-    at.selectbox(key="train.field.checkpoint").select(str(earlier)).run()
-    assert f'resume="{earlier}"' in command(at)  # the project's train.yaml: resume=<path>
+    earlier = "outputs/earlier/checkpoints/epoch=0-step=10.ckpt"
+    FormField(at, "train.field.checkpoint").select(earlier)
+    assert f'resume="{demo_settings.root / earlier}"' in command(
+        at
+    )  # the project's train.yaml: resume=<path>
     assert "model/architectures=dbnetpp" in command(at)
 
 
@@ -111,10 +114,10 @@ def test_a_new_run_on_disk_shows_up_without_refresh(
 
     monkeypatch.setattr(context, "REVALIDATE_EVERY_S", 0.0)
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert not any("fresh_run" in o for o in at.selectbox(key=PICK).options)
+    assert not any("fresh_run" in o for o in FormField(at, PICK).options)
     write_run(demo_settings.root, "fresh_run", architecture="dbnet", encoder="resnet18")
     deadline = time.monotonic() + 10
-    while not any("fresh_run" in o for o in at.selectbox(key=PICK).options):
+    while not any("fresh_run" in o for o in FormField(at, PICK).options):
         assert time.monotonic() < deadline, "the new run never appeared"
         time.sleep(0.2)
         at.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import open_app, texts, write_run
+from ui_apptest import FormField, open_app, texts, write_run
 
 PICK = "test.field.checkpoint"
 
@@ -14,19 +14,19 @@ def test_first_paint_shows_the_checkpoints_on_disk_now(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert at.selectbox(key=PICK).placeholder == "No checkpoints yet"
+    assert FormField(at, PICK).data["placeholder"] == "No checkpoints yet"
     links = at.get("page_link")
     assert links and "train a model on Train" in links[0].proto.label
     assert links[0].proto.page.endswith("train")  # a link to Train, not just words
     assert not at.error  # calm: the empty required checkpoint is marked, not an error
-    assert "Required" in texts(at.caption)
+    assert FormField(at, PICK).notes == ["Required"]
 
     write_run(
         demo_settings.root, "many", architecture="dbnet", encoder="resnet18",
         checkpoints=tuple((epoch, 10 * epoch) for epoch in range(40)),
     )  # fmt: skip
     at = open_app(monkeypatch, demo_settings, page="test")  # a fresh browser, at once
-    assert at.selectbox(key=PICK).placeholder == "Choose one of 40 checkpoints"
+    assert FormField(at, PICK).data["placeholder"] == "Choose one of 40 checkpoints"
     assert not at.get("page_link")
 
 

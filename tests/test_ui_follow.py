@@ -61,7 +61,7 @@ def test_checkpoint_profile_reaches_the_command_and_mismatch_warns_at_the_field(
         },
     )
     at = open_app(monkeypatch, demo_settings, page="test")
-    at.selectbox(key="test.field.checkpoint").select(path).run()
+    FormField(at, "test.field.checkpoint").select(path)
     assert "data.preprocessing.mode=doctr" in command(at)
     assert not at.warning
     at = open_section(at, "test", "Model")
@@ -80,7 +80,7 @@ def test_resume_with_too_few_epochs_warns_nothing_to_train(
     path = recorded_run(demo_settings, "long_run", epoch=39)
     at = open_app(monkeypatch, demo_settings)
     FormField(at, "train.field.resume").input(True)
-    at.selectbox(key="train.field.checkpoint").select(path).run()
+    FormField(at, "train.field.checkpoint").select(path)
     at = open_section(at, "train", "Training")
     assert any("nothing to train" in w for w in light_notes(at, "warning"))
     FormField(at, "train.field.max_epochs").input(50)

@@ -16,7 +16,7 @@ from command_builder.schema.loader import DEFAULTS_DIR
 from command_builder.settings import Settings
 from command_builder.ui import context
 from jobs_helpers import wait_for
-from ui_apptest import open_app, texts
+from ui_apptest import FormField, open_app, texts
 
 PICK = "test.field.checkpoint"
 
@@ -47,7 +47,7 @@ def test_a_hostile_schema_neither_stops_the_thread_nor_sticks(
     schema = demo_settings.schemas_dir / "test.yaml"
     good = (DEFAULTS_DIR / "test.yaml").read_text(encoding="utf-8")
     at = open_app(monkeypatch, demo_settings, page="test")
-    assert at.selectbox(key=PICK).label == "Checkpoint"
+    assert FormField(at, PICK).label == "Checkpoint"
 
     deep = "(" * 3000 + "architecture" + ")" * 3000
     schema.write_text(good.replace("visible_if: architecture", f"visible_if: '{deep}'"), "utf-8")
@@ -64,7 +64,7 @@ def test_a_hostile_schema_neither_stops_the_thread_nor_sticks(
     _checks_after(demo_settings, done)
     at.run()
     assert not at.error
-    assert at.selectbox(key=PICK).label == "Checkpoint file"
+    assert FormField(at, PICK).label == "Checkpoint file"
     assert context._worker is not None and context._worker.is_alive()
 
 
@@ -99,4 +99,4 @@ def test_any_exception_of_a_check_is_logged_and_the_loop_goes_on(
     at.run()
     _checks_after(demo_settings, done)
     at.run()
-    assert any("later" in o for o in at.selectbox(key=PICK).options)
+    assert any("later" in o for o in FormField(at, PICK).options)

@@ -129,14 +129,16 @@ def _send(at: AppTest, element: Any, event: str, value: object) -> AppTest:
 
 @dataclass
 class FormField:
-    """A form field as AppTest sees it, by its session key ("train.field.exp_name"): a light
-    field (ui/light.py `fields`), what it shows, and an edit as the browser sends it."""
+    """A light field (ui/light.py `fields`) as AppTest sees it: what it shows, and an edit as
+    the browser sends it. `key` is the page, then the field's key ("train.field.exp_name"),
+    or the key of a page control drawn among the fields ("test.ui.checkpoint_filter")."""
 
     at: AppTest
     key: str
 
     def _found(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-        page, name = self.key.split(".field.", 1)
+        page, _, rest = self.key.partition(".")
+        name = rest.removeprefix("field.")
         for element, data in _fields_elements(self.at):
             for item in data["fields"]:
                 if item["key"] == name and f"-{page}.fields." in element.proto.id:

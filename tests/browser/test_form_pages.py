@@ -59,14 +59,6 @@ def _choose(page: Any, label: str, option_text: str) -> None:
         choice.select_option(label=option.text_content())
 
 
-def _pick_checkpoint(page: Any, option_text: str) -> None:
-    """Open the checkpoint selectbox (Streamlit's) and click the option containing the text."""
-    _main(page).get_by_test_id("stSelectbox").filter(
-        has=page.get_by_text("Checkpoint", exact=True)
-    ).click()
-    page.get_by_role("option").filter(has_text=option_text).first.click()
-
-
 def _section(page: Any, name: str) -> None:
     """Show a section of the form (a segment of the "Section" control)."""
     _main(page).get_by_role("radiogroup", name="Section").get_by_role(
@@ -132,7 +124,7 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
     goto(page, "/test")
     page.get_by_test_id("stSidebar").get_by_role("button", name="Refresh").click()
     wait_idle(page)
-    _pick_checkpoint(page, "craft_ckpt")
+    _choose(page, "Checkpoint", "craft_ckpt")
     expect(_main(page).get_by_test_id("stAlertContentInfo")).to_contain_text(
         "Filled from the checkpoint's run: Architecture, Encoder"
     )

@@ -1,16 +1,15 @@
 """The checkpoint field: filter by text, then pick from a short list, newest first.
 
-A workspace can hold thousands of checkpoints; a selectbox with all of them
-would ship every label to the browser on each run. The text filter narrows the
-index (cached per index version and filter text) and the select shows at most
-MAX_SHOWN matches; with no more than that, the select (which searches as you
-type) is enough and the filter is not shown. Picking one fills the components
-from the run's recorded config (form.apply_checkpoint); the view warns about later mismatches.
+A workspace can hold thousands of checkpoints; a select with all of them would ship
+every label to the browser on each run. The text filter narrows the index (cached per
+index version and filter text) and the select shows at most MAX_SHOWN matches; with no
+more than that, the select (a native one: typing jumps to a run name) is enough and the
+filter is not shown. Picking one fills the components from the run's recorded config
+(form.apply_checkpoint); the view warns about later mismatches.
 
-A Streamlit selectbox, not a light select (ui/light.py) like the other selects: it is the
-field Test and Predict open with, and a light control paints a frame after the page
-(measured: switch visible p95 0.88x with the selectbox here), and its search as you type
-helps with long checkpoint labels.
+Both are light fields (ui/light.py) in the run of fields around them: the checkpoint is
+the field Test and Predict open with, and its selectbox, page link and captions were about
+20 ms of the browser's main thread per switch to those pages.
 """
 
 from __future__ import annotations
@@ -24,64 +23,94 @@ from .. import form
 from ..form import FieldView
 from ..settings import Settings
 from ..workspace import Checkpoint, CheckpointIndex
-from . import labels, nav, state, widgets
+from . import labels, light, nav, state, widgets
 from .state import PageData
-from .text import md
 
 MAX_SHOWN = 30
+FILTER = "ui.checkpoint_filter"  # the filter's key in its run of light fields
 
 
 def filter_key(page: str) -> str:
     return f"{page}.ui.checkpoint_filter"
 
 
-def render(data: PageData, field: FieldView) -> None:
-    """Select (label = the field's label) and filter side by side, then the view's warnings."""
+def light_fields(data: PageData, field: FieldView, effects: tuple[str, ...]) -> widgets.LightRun:
+    """The select (label = the field's label) with its notes, and the filter when it helps."""
     index = data.index
     if index is None:
-        return
+        return []
     query = st.session_state.get(filter_key(data.page), "")
     shown, total = matches(index, index.version, query.strip().lower())
     options = [c.path for c in shown]
     if isinstance(field.value, str) and field.value not in options:
         options.insert(0, field.value)
-    wkey = state.seed(data.page, field.key, field.value)
-    if not index.checkpoints:
-        st.page_link(
-            nav.page("train"),
-            label="No checkpoints in this workspace yet: train a model on Train first",
-            icon=":material/model_training:",
-        )
-    st.selectbox(  # full width: a label ends with the epoch, step, date and size
-        md(field.label),
-        options,
-        key=wkey,
-        help=md(field.help) if field.help else None,
-        format_func=lambda path: _label(_found(index, path), path),
+    picker = light.LightField(
+        key=field.key,
+        kind="select",
+        label=field.label,
+        value=field.value,
+        help=field.help,
+        notes=(
+            *widgets.marks(field),
+            *_list_notes(index, field.value, total, len(shown), query),
+            *widgets.remarks(data, field),  # other fields' show next to those fields
+            *widgets.effect_notes(effects),
+        ),
+        options=tuple(options),
+        option_texts=tuple(_label(_found(index, path), path) for path in options),
         placeholder=f"Choose one of {len(index.checkpoints)} checkpoints"
         if index.checkpoints
         else "No checkpoints yet",
-        on_change=_picked,
-        args=(data.settings, data.page, field.key),
     )
-    widgets.render_notes(widgets.marks(field))
-    if query or len(index.checkpoints) > MAX_SHOWN:  # the select itself searches the rest
-        st.text_input(
-            "Filter checkpoints",
-            key=filter_key(data.page),
-            persist_state="session",
-            placeholder="run name, epoch=3, step=…",
-            help=f"Shows at most {MAX_SHOWN} matches, newest first.",
-        )
-    picked = _found(index, field.value)
+    run: widgets.LightRun = [
+        (picker, lambda path: _picked(data.settings, data.page, field.key, path))
+    ]
+    if query or len(index.checkpoints) > MAX_SHOWN:  # the select itself lists the rest
+        run.append((_filter(query), lambda text: _filtered(data.page, text)))
+    return run
+
+
+def render_train_link() -> None:
+    """Above an empty picker: where checkpoints come from (a Streamlit page link: the
+    light fields cannot switch pages)."""
+    st.page_link(
+        nav.page("train"),
+        label="No checkpoints in this workspace yet: train a model on Train first",
+        icon=":material/model_training:",
+    )
+
+
+def _list_notes(
+    index: CheckpointIndex, value: object, total: int, shown: int, query: str
+) -> list[widgets.Note]:
+    """What the list holds: the picked one's age, more matches than shown, or none."""
+    found: list[widgets.Note] = []
+    picked = _found(index, value)
     if picked is not None:
         age = labels.age(time.time() - picked.mtime)
-        st.caption(f"Picked: {md(picked.path)}, written {age} ago.")
-    if total > len(shown):
-        st.caption(f"{total} match, newest {len(shown)} shown: narrow the filter to see others.")
+        found.append(("muted", f"Picked: {picked.path}, written {age} ago."))
+    if total > shown:
+        found.append(
+            ("muted", f"{total} match, newest {shown} shown: narrow the filter to see others.")
+        )
     elif query and not total:
-        st.caption(":orange[No checkpoint matches the filter.]")
-    widgets.render_notes(widgets.remarks(data, field))  # other fields' show next to those
+        found.append(("warning", "No checkpoint matches the filter."))
+    return found
+
+
+def _filter(query: str) -> light.LightField:
+    return light.LightField(
+        key=FILTER,
+        kind="text",
+        label="Filter checkpoints",
+        value=query,
+        help=f"Shows at most {MAX_SHOWN} matches, newest first.",
+        placeholder="run name, epoch=3, step=…",
+    )
+
+
+def _filtered(page: str, text: object) -> None:
+    st.session_state[filter_key(page)] = text
 
 
 @functools.lru_cache(maxsize=64)
@@ -114,12 +143,11 @@ def _label(checkpoint: Checkpoint | None, path: str) -> str:
     return " · ".join(parts)
 
 
-def _picked(settings: Settings, page: str, key: str) -> None:
+def _picked(settings: Settings, page: str, key: str, path: object) -> None:
     """Fill the form from the picked checkpoint's run and say which fields changed."""
     data = state.load(settings, page)
-    if data.index is None:  # render() shows no picker without an index
+    if data.index is None:  # no picker without an index
         return
-    path = st.session_state[state.widget_key(page, key)]
     new, changed = form.apply_checkpoint(data.schema, data.catalog, data.index, data.state, path)
     state.replace(page, new)
     filled = [e.label for e in data.schema.elements if e.key in changed and e.key != key]

@@ -118,52 +118,39 @@ def _section(
     after_field: Mapping[str, Hook],
 ) -> None:
     """The fields in order; each run of light fields between the others is one element."""
-    run: list[tuple[light.LightField, widgets.Parse]] = []
+    run: widgets.LightRun = []
     runs = 0
 
     def flush() -> None:
         nonlocal runs
         if run:
-            widgets.render_light(data, run, key=f"{data.page}.fields.{runs}")
+            widgets.render_light(run, key=f"{data.page}.fields.{runs}")
             runs += 1
             run.clear()
 
     for field in fields:
+        effects_of = effects.get(field.key, ())
         if field.key in before_field:
             flush()
             before_field[field.key](data)
-        made = (
-            None
-            if _special(data, field)
-            else widgets.light_field(data, field, effects.get(field.key, ()))
-        )
-        if made is not None:
+        if field.key == data.schema.checkpoint_key and data.index is not None:
+            if not data.index.checkpoints:
+                flush()
+                checkpoint_picker.render_train_link()
+            run.extend(checkpoint_picker.light_fields(data, field, effects_of))
+        elif field.sweep is None and (made := widgets.light_field(data, field, effects_of)):
             run.append(made)
         else:
             flush()
-            _other_field(data, field, effects.get(field.key, ()))
+            if field.sweep is not None:
+                sweeps.render_swept(field)
+                config_view.render_field_warning(effects_of)
+            else:
+                widgets.render_field(data, field, effects_of)
         if field.key in after_field:
             flush()
             after_field[field.key](data)
     flush()
-
-
-def _special(data: PageData, field: FieldView) -> bool:
-    """A swept field (shows its sweep) or the checkpoint picker."""
-    return field.sweep is not None or (
-        field.key == data.schema.checkpoint_key and data.index is not None
-    )
-
-
-def _other_field(data: PageData, field: FieldView, effects: tuple[str, ...]) -> None:
-    if field.sweep is not None:
-        sweeps.render_swept(field)
-        config_view.render_field_warning(effects)
-    elif field.key == data.schema.checkpoint_key and data.index is not None:
-        checkpoint_picker.render(data, field)
-        config_view.render_field_warning(effects)
-    else:
-        widgets.render_field(data, field, effects)
 
 
 def _effect_warnings(data: PageData, built: BuiltCommand) -> Mapping[str, tuple[str, ...]]:

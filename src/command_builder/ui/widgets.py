@@ -23,6 +23,8 @@ from .text import md
 
 Renderer = Callable[[PageData, FieldView], None]
 Parse = Callable[[object], object]
+Apply = Callable[[object], None]  # what a light field's checked value does (ui/light.py)
+LightRun = list[tuple[light.LightField, Apply]]
 Note = tuple[str, str]  # (tone, text), as light.LightField.notes
 
 
@@ -56,24 +58,22 @@ def render_field(data: PageData, field: FieldView, effects: tuple[str, ...] = ()
     config_view.render_field_warning(effects)
 
 
-def render_light(
-    data: PageData, run: Sequence[tuple[light.LightField, Parse]], *, key: str
-) -> None:
-    """A run of light fields (see light_field) as one element; `key` is the element's (the
-    n-th run of the page: field keys may hold the `__` a component key must not)."""
-    parsers = {item.key: parse for item, parse in run}
+def render_light(run: LightRun, *, key: str) -> None:
+    """A run of light fields as one element; `key` is the element's (the n-th run of the
+    page: field keys may hold the `__` a component key must not)."""
+    applies = {item.key: apply for item, apply in run}
 
     def changed(item: light.LightField, value: object) -> None:
-        state.apply_value(data.settings, data.page, item.key, parsers[item.key](value))
+        applies[item.key](value)
 
     light.fields(key, [item for item, _ in run], changed)
 
 
 def light_field(
     data: PageData, field: FieldView, effects: tuple[str, ...] = ()
-) -> tuple[light.LightField, Parse] | None:
-    """The field as a light field and how to read what its control sends; None if the field
-    needs a Streamlit widget (a multiselect, a slider, an info text that is empty)."""
+) -> tuple[light.LightField, Apply] | None:
+    """The field as a light field and what a change of it does; None if the field needs a
+    Streamlit widget (a multiselect, a slider, an info text that is empty)."""
     made = _light_kind(data, field)
     if made is None:
         return None
@@ -85,10 +85,19 @@ def light_field(
         value=shown,
         help=_help(field) or "",
         disabled=field.locked_by is not None,
-        notes=(*notes(data, field), *((("effect", "\n".join(effects)),) if effects else ())),
+        notes=(*notes(data, field), *effect_notes(effects)),
         **_choices(field),
     )
-    return item, parse
+
+    def apply(value: object) -> None:
+        state.apply_value(data.settings, data.page, field.key, parse(value))
+
+    return item, apply
+
+
+def effect_notes(effects: tuple[str, ...]) -> tuple[Note, ...]:
+    """A field's effect warnings (config_view) as one note, shown as code."""
+    return (("effect", "\n".join(effects)),) if effects else ()
 
 
 def _light_kind(data: PageData, field: FieldView) -> tuple[str, object, Parse] | None:
