@@ -39,6 +39,7 @@ def _script() -> None:
                 placeholder="Choose an option",
             ),
             light.LightField("locked", "text", "Locked", "x", disabled=True),
+            light.LightField("reset", "button", "Reset form"),
         ],
         changed,
     )
@@ -70,12 +71,14 @@ def test_each_kind_of_change_reaches_the_callback_checked(at: AppTest) -> None:
     _field(at, "epochs").input("12")
     _field(at, "resume").input(True)
     _field(at, "arch").select("craft")
+    _field(at, "reset").click()
     assert not at.exception
     assert at.session_state["changes"] == [
         ("name", "receipts"),
         ("epochs", "12"),
         ("resume", True),
         ("arch", "craft"),  # the option itself, from the index the browser sent
+        ("reset", True),
     ]
 
 
@@ -101,6 +104,8 @@ def test_changes_sent_together_are_all_applied_once_in_order(at: AppTest) -> Non
         ("arch", -1),
         ("arch", True),
         ("arch", "craft"),
+        ("reset", False),  # a button sends only True
+        ("reset", 1),
     ],
 )
 def test_a_malformed_change_changes_nothing(at: AppTest, key: str, value: object) -> None:

@@ -74,8 +74,8 @@ def test_append_architecture_and_encoder_once(
     FormField(at, "train.field.architecture").select("dbnet")
     at = open_section(at, "train", "Experiment")
     FormField(at, EXP).input("receipts")
-    at.button(key="train.ui.append_name").click().run()
-    at.button(key="train.ui.append_name").click().run()
+    FormField(at, "train.ui.append_name").click()
+    FormField(at, "train.ui.append_name").click()
     assert FormField(at, EXP).value == "receipts_dbnet_resnet18"
 
 
@@ -108,7 +108,7 @@ def test_reset_resets_this_page_only(
     FormField(at, "test.field.exp_name").input("test side")
     at = switch(at, "train")
     FormField(at, EXP).input("train side")
-    at.button(key="train.ui.reset").click().run()
+    FormField(at, "train.ui.reset").click()
     assert FormField(at, EXP).value == "ocr_demo"  # the config's value
     at = switch(at, "test")
     assert FormField(at, "test.field.exp_name").value == "test side"

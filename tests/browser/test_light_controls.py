@@ -156,3 +156,7 @@ def test_light_fields_commit_on_tab_and_keep_the_focus(page: Any) -> None:
     expect(command).to_contain_text("seed=9")
     expect(command).to_contain_text("logger.wandb.enabled=true")
     expect(wandb).to_be_checked()
+    with expect_rerun(page):
+        main.get_by_role("button", name="Reset form", exact=True).click()  # a light button too
+    expect(seed).to_have_value("42")
+    expect(wandb).not_to_be_checked()

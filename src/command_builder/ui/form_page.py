@@ -9,7 +9,8 @@ against a 20-45 ms bare page).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -20,7 +21,8 @@ from . import checkpoint_picker, command_panel, config_view, light, state, sweep
 from .state import PageData
 from .text import bullets, md
 
-Hook = Callable[[PageData], None]
+Hook = Callable[[PageData], None]  # draws Streamlit elements
+LightHook = Callable[[PageData], widgets.LightRun]  # adds light fields (buttons) to the run
 Search = Callable[[PageData], "list[FieldView] | None"]
 
 
@@ -31,6 +33,7 @@ def render(
     *,
     before_field: Mapping[str, Hook] | None = None,
     after_field: Mapping[str, Hook] | None = None,
+    light_after_field: Mapping[str, LightHook] | None = None,
     after_form: Hook | None = None,
     search: Search | None = None,
 ) -> None:
@@ -51,11 +54,12 @@ def render(
     effects = _effect_warnings(data, built)  # the command's, built once for both columns
     with form_column:
         _messages(data)
+        hooks = _Hooks(before_field or {}, after_field or {}, light_after_field or {})
         found = search(data) if search is not None else None
         if found is not None:
-            _section(data, found, effects, before_field or {}, after_field or {})
+            _section(data, found, effects, hooks)
         else:
-            _fields(data, effects, before_field or {}, after_field or {})
+            _fields(data, effects, hooks)
         if after_form:
             after_form(data)
     with command_column:
@@ -77,12 +81,14 @@ def _messages(data: PageData) -> None:
         )
 
 
-def _fields(
-    data: PageData,
-    effects: Mapping[str, tuple[str, ...]],
-    before_field: Mapping[str, Hook],
-    after_field: Mapping[str, Hook],
-) -> None:
+@dataclass(frozen=True)
+class _Hooks:
+    before: Mapping[str, Hook]
+    after: Mapping[str, Hook]
+    light_after: Mapping[str, LightHook]
+
+
+def _fields(data: PageData, effects: Mapping[str, tuple[str, ...]], hooks: _Hooks) -> None:
     """One section at a time: only the chosen section's widgets are built and sent.
 
     A light segment row picks the section (ui/light.py): in the browser one 8-tab
@@ -97,27 +103,30 @@ def _fields(
     if not sections:
         return
     section = light.segments("Section", sections, key=f"{data.page}.ui.section")
+    reset = _reset_button(data)
     if section == sweeps.SECTION:
         sweeps.render_section(data)
+        widgets.render_light([reset], key=f"{data.page}.fields.reset")
     else:
         fields = by_section.get(section, by_section[sections[0]])
-        _section(data, fields, effects, before_field, after_field)
-    st.button(
-        "Reset form",
-        key=f"{data.page}.ui.reset",
-        on_click=state.reset,
-        args=(data.settings, data.page),
-    )
+        _section(data, fields, effects, hooks, tail=[reset])
+
+
+def _reset_button(data: PageData) -> widgets.LightItem:
+    """Reset form, as a light button after the section's last field (one element less)."""
+    item = light.LightField(key="ui.reset", kind="button", label="Reset form")
+    return item, lambda _: state.reset(data.settings, data.page)
 
 
 def _section(
     data: PageData,
     fields: list[FieldView],
     effects: Mapping[str, tuple[str, ...]],
-    before_field: Mapping[str, Hook],
-    after_field: Mapping[str, Hook],
+    hooks: _Hooks,
+    tail: Sequence[widgets.LightItem] = (),
 ) -> None:
-    """The fields in order; each run of light fields between the others is one element."""
+    """The fields in order, then `tail`; each run of light fields between the other parts
+    is one element."""
     run: widgets.LightRun = []
     runs = 0
 
@@ -130,9 +139,9 @@ def _section(
 
     for field in fields:
         effects_of = effects.get(field.key, ())
-        if field.key in before_field:
+        if field.key in hooks.before:
             flush()
-            before_field[field.key](data)
+            hooks.before[field.key](data)
         if field.key == data.schema.checkpoint_key and data.index is not None:
             if not data.index.checkpoints:
                 flush()
@@ -147,9 +156,12 @@ def _section(
                 config_view.render_field_warning(effects_of)
             else:
                 widgets.render_field(data, field, effects_of)
-        if field.key in after_field:
+        if field.key in hooks.light_after:
+            run.extend(hooks.light_after[field.key](data))
+        if field.key in hooks.after:
             flush()
-            after_field[field.key](data)
+            hooks.after[field.key](data)
+    run.extend(tail)
     flush()
 
 

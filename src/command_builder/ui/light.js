@@ -99,12 +99,20 @@ function fields(root, data, setTriggerValue) {
   if (!same) list.replaceChildren(...drawn); // moves only when the fields changed
 }
 
-const CONTROL = { text: "input", number: "input", area: "textarea", checkbox: "input", select: "select" };
+const CONTROL = {
+  text: "input", number: "input", area: "textarea", checkbox: "input", select: "select",
+  button: "button",
+};
 
 function newField(id, field) {
   const box = document.createElement("div");
   box.className = `cb-field cb-kind-${field.kind}`;
   box.dataset.id = id;
+  if (field.kind === "button") {
+    const button = node(box, "button", "cb-button"); // its text is its label: no <label>
+    button.type = "button";
+    return box;
+  }
   const head = node(box, "div", "cb-head");
   const label = node(head, "label", "cb-label");
   if (field.kind === "info") return box;
@@ -127,6 +135,14 @@ function newField(id, field) {
 }
 
 function drawField(box, field, pending, commit) {
+  if (field.kind === "button") {
+    const button = box.querySelector(".cb-button");
+    button.textContent = field.label;
+    button.title = field.help;
+    button.disabled = field.disabled;
+    button.onclick = () => commit(field.key, true);
+    return;
+  }
   const label = box.querySelector(".cb-label");
   label.textContent = field.label;
   const help = node(box.firstChild, "span", "cb-help");

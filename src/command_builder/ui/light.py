@@ -113,11 +113,12 @@ def _trigger(key: str, event: str) -> object:
 
 @dataclass(frozen=True)
 class LightField:
-    """One field of a `fields` run, as the browser draws it.
+    """One field of a `fields` run, as the browser draws it (or a button among them).
 
     `value` is what the control shows: the text of text, area and number fields, whether a
-    checkbox is on, the chosen option of a select (None: its placeholder). `notes` are
-    (tone, text) lines under it; tone is error, muted, info, warning or effect."""
+    checkbox is on, the chosen option of a select (None: its placeholder), an info's text.
+    A button sends True when clicked. `notes` are (tone, text) lines under it; tone is
+    error, muted, info, warning or effect."""
 
     key: str
     kind: str
@@ -160,7 +161,8 @@ def fields(key: str, items: Sequence[LightField], on_change: FieldChange) -> Non
 
     A change calls `on_change(field, value)` with a value checked against the field: a key
     this element showed, not disabled, a str of at most MAX_TEXT characters (text, area,
-    number), a bool (checkbox), an option (select: the browser sends its index)."""
+    number), a bool (checkbox), an option (select: the browser sends its index), True (a
+    button's click)."""
     ack_key = f"{key}.applied"
     by_key = {item.key: item for item in items}
 
@@ -216,6 +218,8 @@ def _checked(item: LightField, sent: object) -> object:
         return sent if isinstance(sent, str) and len(sent) <= MAX_TEXT else _INVALID
     if item.kind == "checkbox":
         return sent if isinstance(sent, bool) else _INVALID
+    if item.kind == "button":
+        return sent if sent is True else _INVALID
     if item.kind == "select" and type(sent) is int and 0 <= sent < len(item.options):
         return item.options[sent]
     return _INVALID

@@ -6,7 +6,7 @@ import streamlit as st
 
 from .. import form
 from ..settings import Settings
-from . import form_page, state
+from . import form_page, light, state, widgets
 from .state import PageData
 from .text import md
 
@@ -19,7 +19,7 @@ def render(settings: Settings) -> None:
         PAGE,
         "Train",
         before_field={"architecture": _recommendations},
-        after_field={"exp_name": _append_button},
+        light_after_field={"exp_name": _append_button},
     )
 
 
@@ -65,13 +65,14 @@ def _changes(data: PageData, new: form.FormState, changed: frozenset[str]) -> st
     return ", ".join(parts) if parts else "nothing changed"
 
 
-def _append_button(data: PageData) -> None:
-    st.button(
-        "Append architecture + encoder to experiment name",
-        key=f"{PAGE}.ui.append_name",
-        on_click=_append_name,
-        args=(data.settings,),
+def _append_button(data: PageData) -> widgets.LightRun:
+    """Under the experiment name, in its run of light fields."""
+    item = light.LightField(
+        key="ui.append_name",
+        kind="button",
+        label="Append architecture + encoder to experiment name",
     )
+    return [(item, lambda _: _append_name(data.settings))]
 
 
 def _append_name(settings: Settings) -> None:

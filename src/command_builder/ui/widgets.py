@@ -24,7 +24,8 @@ from .text import md
 Renderer = Callable[[PageData, FieldView], None]
 Parse = Callable[[object], object]
 Apply = Callable[[object], None]  # what a light field's checked value does (ui/light.py)
-LightRun = list[tuple[light.LightField, Apply]]
+LightItem = tuple[light.LightField, Apply]
+LightRun = list[LightItem]
 Note = tuple[str, str]  # (tone, text), as light.LightField.notes
 
 
@@ -58,7 +59,7 @@ def render_field(data: PageData, field: FieldView, effects: tuple[str, ...] = ()
     config_view.render_field_warning(effects)
 
 
-def render_light(run: LightRun, *, key: str) -> None:
+def render_light(run: Sequence[LightItem], *, key: str) -> None:
     """A run of light fields as one element; `key` is the element's (the n-th run of the
     page: field keys may hold the `__` a component key must not)."""
     applies = {item.key: apply for item, apply in run}
@@ -71,7 +72,7 @@ def render_light(run: LightRun, *, key: str) -> None:
 
 def light_field(
     data: PageData, field: FieldView, effects: tuple[str, ...] = ()
-) -> tuple[light.LightField, Apply] | None:
+) -> LightItem | None:
     """The field as a light field and what a change of it does; None if the field needs a
     Streamlit widget (a multiselect, a slider, an info text that is empty)."""
     made = _light_kind(data, field)
