@@ -373,21 +373,21 @@ def test_a_required_field_blocks_run_until_set(
     from ui_apptest import FormField
 
     at = _open(monkeypatch, read_only_lightning, "eval")
-    assert at.button(key="eval.ui.run").disabled
+    assert FormField(at, "eval.ui.run").disabled
     at = settle(FormField(at, "eval.field.ckpt_path").input("/tmp/best.ckpt"))
     assert not at.exception
-    assert not at.button(key="eval.ui.run").disabled
+    assert not FormField(at, "eval.ui.run").disabled
 
 
 def test_the_mandatory_domain_blocks_run_until_chosen(
     monkeypatch: pytest.MonkeyPatch, read_only_ocr_newest: Settings
 ) -> None:
-    at = _open(monkeypatch, read_only_ocr_newest, "train")
-    assert at.button(key="train.ui.run").disabled
     from ui_apptest import FormField
 
+    at = _open(monkeypatch, read_only_ocr_newest, "train")
+    assert FormField(at, "train.ui.run").disabled
     at = settle(FormField(at, "train.field.domain").select("recognition"))
-    assert not at.exception and not at.button(key="train.ui.run").disabled
+    assert not at.exception and not FormField(at, "train.ui.run").disabled
 
 
 def test_search_opens_the_matching_field(

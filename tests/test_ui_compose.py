@@ -10,7 +10,7 @@ import pytest
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
 from command_builder.ui.command_panel import READY
-from ui_apptest import open_app, settle, switch_on, texts
+from ui_apptest import FormField, light_notes, open_app, settle, switch_on, texts
 
 
 def test_compose_result_appears_when_ready(
@@ -18,8 +18,8 @@ def test_compose_result_appears_when_ready(
 ) -> None:
     at = open_app(monkeypatch, read_only_demo, query={"exp_name": "ok"})
     at = settle(at)
-    assert READY in [c.value for c in at.caption]
-    assert not at.button(key="train.ui.run").disabled
+    assert READY in light_notes(at, "success")
+    assert not FormField(at, "train.ui.run").disabled
 
 
 def test_compose_error_names_the_bad_override(
@@ -30,7 +30,7 @@ def test_compose_error_names_the_bad_override(
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " trainer.no_such_option=3").run()
     at = settle(at)
-    errors = [e for e in texts(at.error) if "Hydra does not compose" in e]
+    errors = [e for e in light_notes(at, "error") if "Hydra does not compose" in e]
     assert errors and "trainer.no_such_option=3" in errors[0]
 
 
@@ -40,9 +40,9 @@ def test_with_form_errors_a_compose_success_is_not_a_go(
     """A batch size out of range: the overrides compose, but the page must not say it is fine."""
     at = settle(open_app(monkeypatch, read_only_demo, query={"batch_size": "0"}))
     assert any("must be between 1 and" in e for e in texts(at.error))
-    assert READY not in [c.value for c in at.caption]
-    assert "Fix the errors above first." in texts(at.caption)
-    assert at.button(key="train.ui.run").disabled
+    assert not light_notes(at, "success")
+    assert "Fix the errors above first." in light_notes(at, "muted")
+    assert FormField(at, "train.ui.run").disabled
 
 
 def test_an_empty_required_field_is_named_once(
@@ -50,9 +50,9 @@ def test_an_empty_required_field_is_named_once(
 ) -> None:
     """Test without a checkpoint: Run's line names the field; Hydra's `???` list would repeat it."""
     at = settle(open_app(monkeypatch, read_only_demo, page="test"))
-    assert "To fill in before Run: Checkpoint." in texts(at.caption)
-    assert not any("Still unset" in w for w in texts(at.warning))
-    assert at.button(key="test.ui.run").disabled
+    assert "To fill in before Run: Checkpoint." in light_notes(at, "muted")
+    assert not any("Still unset" in w for w in light_notes(at, "warning"))
+    assert FormField(at, "test.ui.run").disabled
 
 
 def test_a_check_begins_only_once_the_browser_had_time_to_draw(

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
-from ui_apptest import open_app, switch_on, texts
+from ui_apptest import FormField, light_notes, open_app, switch_on
 
 
 def _settle(at: AppTest) -> AppTest:
@@ -55,10 +55,11 @@ def test_ineffective_choice_is_flagged_next_to_run(
     text = at.text_area(key="train.ui.command_text")
     text.input(text.value + " model/optimizers=adamw").run()
     at = _settle(at)
-    assert any("does not get everything chosen" in w for w in texts(at.warning))
-    lines = [c for c in _codes(at) if c.startswith("model/optimizers=adamw: takes no effect")]
+    assert any("does not get everything chosen" in w for w in light_notes(at, "warning"))
+    lines = [c for c in light_notes(at, "effect") if c.startswith("model/optimizers=adamw:")]
+    assert "takes no effect" in lines[0]
     assert lines and "model.optimizer._target_ is torch.optim.Adam," in lines[0]
-    assert not at.button(key="train.ui.run").disabled  # warnings do not block Run
+    assert not FormField(at, "train.ui.run").disabled  # warnings do not block Run
 
 
 def test_field_messages_key_warnings_by_form_field(demo_settings: Settings) -> None:

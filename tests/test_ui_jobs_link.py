@@ -16,7 +16,7 @@ def test_run_is_disabled_while_the_form_has_errors(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
     at = open_app(monkeypatch, demo_settings, page="test")  # no checkpoint chosen yet
-    assert at.button(key="test.ui.run").disabled
+    assert FormField(at, "test.ui.run").disabled
 
 
 def test_run_starts_a_job_and_links_to_it(
@@ -24,8 +24,8 @@ def test_run_starts_a_job_and_links_to_it(
 ) -> None:
     at = open_app(monkeypatch, demo_settings, query={"exp_name": "from_ui", "max_epochs": "1"})
     at = settle(at)
-    assert not at.button(key="train.ui.run").disabled
-    at.button(key="train.ui.run").click().run()
+    assert not FormField(at, "train.ui.run").disabled
+    FormField(at, "train.ui.run").click()
     job_id = at.session_state["train.ui.last_job"]
     assert isinstance(job_id, int)
     job = get_job(demo_settings, job_id)

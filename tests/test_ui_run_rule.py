@@ -13,7 +13,7 @@ from command_builder.jobs import get_job
 from command_builder.settings import Settings
 from command_builder.ui import compose_panel
 from command_builder.ui.command_panel import quoting_fix
-from ui_apptest import FormField, command, open_app, settle, switch_on, texts
+from ui_apptest import FormField, command, light_notes, open_app, settle, switch_on, texts
 
 RUN = "train.ui.run"
 TEXT = "train.ui.command_text"
@@ -28,7 +28,8 @@ def edit(at: AppTest, text: str) -> AppTest:
 
 
 def reason(at: AppTest) -> str:
-    return " ".join(texts(at.caption))
+    """Run's status line (why it is disabled, or that it may start)."""
+    return " ".join(n for tone in ("muted", "success") for n in light_notes(at, tone))
 
 
 def test_unreadable_then_refused_then_valid_runs_the_displayed_argv(
@@ -36,23 +37,23 @@ def test_unreadable_then_refused_then_valid_runs_the_displayed_argv(
 ) -> None:
     at = settle(open_app(monkeypatch, demo_settings))
     at = edit(at, "python runners/train.py exp_name=fixed_name trainer.max_epochs=2")
-    assert not at.button(key=RUN).disabled
+    assert not FormField(at, RUN).disabled
 
     at = edit(at, """python runners/train.py exp_name="it's edited" trainer.max_epochs=3""")
-    assert at.button(key=RUN).disabled  # the editor does not hold the command shown
+    assert FormField(at, RUN).disabled  # the editor does not hold the command shown
     assert "editor holds another text" in reason(at)
     error = " ".join(texts(at.error))
     assert "Cannot read this command" in error
     assert """'exp_name="it'"'"'s edited"'""" in error  # the fix, as one shell word
 
     at = edit(at, "python runners/train.py exp_name=x model.optimizer.lrr=1")
-    assert at.button(key=RUN).disabled
+    assert FormField(at, RUN).disabled
     assert "Hydra does not compose this command" in reason(at)
 
     at = edit(at, "python runners/train.py exp_name=valid_one trainer.max_epochs=1")
-    assert not at.button(key=RUN).disabled
+    assert not FormField(at, RUN).disabled
     shown = command(at)
-    at.button(key=RUN).click().run()
+    FormField(at, RUN).click()
     job_id = at.session_state["train.ui.last_job"]
     assert isinstance(job_id, int), job_id
     job = get_job(demo_settings, job_id)
@@ -72,15 +73,15 @@ def test_run_stays_disabled_until_the_check_of_the_shown_command_passed(
     """The check is held back (the executor is busy with a fixture task): the edit's page
     run still ends, Run says it waits for Hydra, and enables once the check is in."""
     at = settle(open_app(monkeypatch, demo_settings, query={"exp_name": "first"}))
-    assert not at.button(key=RUN).disabled
+    assert not FormField(at, RUN).disabled
     release = threading.Event()
     compose_panel._executor.submit(release.wait, 60)
     try:
         FormField(at, "train.field.exp_name").input("second")
-        assert at.button(key=RUN).disabled
+        assert FormField(at, RUN).disabled
         assert compose_panel.PENDING in reason(at)
     finally:
         release.set()
     at = settle(at)
-    assert not at.button(key=RUN).disabled
+    assert not FormField(at, RUN).disabled
     assert "exp_name=second" in command(at)

@@ -146,12 +146,13 @@ def test_sweep_makes_a_multirun_and_asks_before_many_runs(
     assert "--multirun" in command(at) and "trainer.max_epochs=range(1,4,1)" in command(at)
     assert any("makes **3** runs" in c.value for c in at.caption)
     at = settle(at)
-    assert not at.button(key="train.ui.run").disabled
+    assert not FormField(at, "train.ui.run").disabled
     at.text_input(key="train.field.sweep.batch_size").input("2,4,8,16,32,64").run()
-    assert at.button(key="train.ui.run").disabled  # 18 runs > 16: needs a yes first
-    at.checkbox(key="train.ui.confirm_runs.18").check().run()
+    assert FormField(at, "train.ui.run").disabled  # 18 runs > 16: needs a yes first
+    FormField(at, "train.ui.confirm_runs").input(True)
+    assert at.session_state["train.ui.confirm_runs.18"] is True  # a yes for 18 runs only
     at = settle(at)
-    assert not at.button(key="train.ui.run").disabled
+    assert not FormField(at, "train.ui.run").disabled
     at = open_section(at, "train", "Training")
     assert not at.number_input  # swept fields show their sweep instead of a widget
     assert any("sweeps over range(1,4)" in m for m in texts(at.markdown))
@@ -165,4 +166,4 @@ def test_malformed_range_is_a_field_error(
     )
     at.text_input(key="train.field.sweep.max_epochs").input("range(1,").run()
     assert any("Max epochs" in e for e in texts(at.error))
-    assert at.button(key="train.ui.run").disabled
+    assert FormField(at, "train.ui.run").disabled

@@ -141,7 +141,7 @@ class FormField:
         name = rest.removeprefix("field.")
         for element, data in _fields_elements(self.at):
             for item in data["fields"]:
-                if item["key"] == name and f"-{page}.fields." in element.proto.id:
+                if item["key"] == name and f"-{page}." in element.proto.id:
                     return element, data, item
         raise AssertionError(f"no light field {self.key!r} on the page")
 
@@ -164,6 +164,10 @@ class FormField:
     @property
     def options(self) -> list[str]:
         return list(self.data["options"])
+
+    @property
+    def disabled(self) -> bool:
+        return bool(self.data["disabled"])
 
     @property
     def notes(self) -> list[str]:

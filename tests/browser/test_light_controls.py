@@ -8,6 +8,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -160,3 +161,18 @@ def test_light_fields_commit_on_tab_and_keep_the_focus(page: Any) -> None:
         main.get_by_role("button", name="Reset form", exact=True).click()  # a light button too
     expect(seed).to_have_value("42")
     expect(wandb).not_to_be_checked()
+
+
+def test_a_hostile_link_value_shows_as_text_in_a_light_field(page: Any) -> None:
+    """A shared link sets a number field to HTML and markdown: the light field edits it as
+    text, its error note quotes nothing as markup, and no element is made from it."""
+    goto(page, f"/train?max_epochs={quote(HOSTILE_SECTION)}")
+    _pick(page, "Training")
+    main = page.get_by_test_id("stMain")
+    field = main.get_by_role("textbox", name="Max epochs", exact=True)  # not a spinbutton
+    expect(field).to_have_value(HOSTILE_SECTION)
+    notes = page.locator(".cb-fields .cb-note")
+    expect(notes.first).to_be_visible()
+    assert notes.evaluate_all("els => els.flatMap(el => [...el.children]).length") == 0
+    assert page.locator(".cb-fields img").count() == 0
+    assert page.evaluate("() => window.__pwned") is None

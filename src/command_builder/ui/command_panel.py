@@ -26,11 +26,11 @@ from ..commands.overrides import OverrideSyntaxError, format_value, parse_overri
 from ..commands.validate import ComposeResult
 from ..jobs import JobRefused, JobStoreError, submit_job
 from ..settings import Settings
-from . import compose_panel, config_view, light, nav, state
+from . import compose_panel, config_view, light, nav, state, widgets
 from .state import PageData
 from .text import bullets, md
 
-READY = ":material/check_circle: Hydra composes this command; Run starts it as a background job."
+READY = "Hydra composes this command; Run starts it as a background job."
 
 
 def _text_key(page: str) -> str:
@@ -74,9 +74,7 @@ def render(data: PageData, built: form.BuiltCommand) -> None:
     base = config_view.base_check(data.settings, data.page, data.catalog.version)
 
     def after_check() -> None:
-        _run(data, built, compose_panel.blocker(command))
-        compose_panel.show(command, form_ok=not built.errors)
-        config_view.render_run_warnings(command)
+        _controls(data, built, command)
         config_view.render(data.page, command, base)
 
     compose_panel.render((command, base), after_check)
@@ -194,25 +192,31 @@ def run_blocker(data: PageData, built: form.BuiltCommand, hydra: str | None) -> 
     return None
 
 
-def _run(data: PageData, built: form.BuiltCommand, hydra: str | None) -> None:
-    """Run (with the sweep confirmation above the threshold) and why it is disabled."""
-    if built.needs_confirmation and not built.errors:
-        st.checkbox(
-            f"Yes, start all {built.run_count} runs",
-            key=_confirm_key(data.page, built.run_count),
-            help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
-        )
-    blocked = run_blocker(data, built, hydra)
-    st.button(
-        "Run",
-        type="primary",
-        disabled=blocked is not None,
-        key=f"{data.page}.ui.run",
-        on_click=_submit,
-        args=(data.settings, data.page, built.argv),
-    )
-    st.caption(md(blocked) if blocked else READY)
+def _controls(data: PageData, built: form.BuiltCommand, command: Future[ComposeResult]) -> None:
+    """Run (with the sweep confirmation above the threshold), its status line with what
+    Hydra's check said, and the Composed config box: one light element (ui/light.py)."""
+    blocked = run_blocker(data, built, compose_panel.blocker(command))
     outcome = st.session_state.get(_job_key(data.page))
+    run: widgets.LightRun = []
+    if built.needs_confirmation and not built.errors:
+        run.append(_confirm_box(data, built))
+    run_button = light.LightField(
+        key="ui.run", kind="button", label="Run", disabled=blocked is not None, primary=True
+    )
+    run.append((run_button, lambda _: _submit(data.settings, data.page, built.argv)))
+    status = [
+        ("muted", blocked) if blocked else ("success", READY),
+        *((("error", outcome),) if isinstance(outcome, str) and outcome else ()),
+        *compose_panel.notes(command, form_ok=not built.errors),
+        *config_view.run_warning_notes(command),
+    ]
+    run.append(
+        (light.LightField(key="ui.status", kind="notes", label="", notes=tuple(status)), _no_change)
+    )
+    config_box = config_view.toggle_item(data.page, command)
+    if config_box is not None:
+        run.append((config_box, lambda value: config_view.set_open(data.page, value)))
+    widgets.render_light(run, key=f"{data.page}.controls")
     if isinstance(outcome, int):
         st.page_link(
             nav.page("jobs"),
@@ -220,8 +224,26 @@ def _run(data: PageData, built: form.BuiltCommand, hydra: str | None) -> None:
             icon=":material/play_circle:",
             query_params={"job": str(outcome)},
         )
-    elif outcome:
-        st.error(md(outcome))
+
+
+def _confirm_box(data: PageData, built: form.BuiltCommand) -> widgets.LightItem:
+    key = _confirm_key(data.page, built.run_count)
+    item = light.LightField(
+        key="ui.confirm_runs",
+        kind="checkbox",
+        label=f"Yes, start all {built.run_count} runs",
+        value=st.session_state.get(key) is True,
+        help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
+    )
+
+    def confirmed(value: object) -> None:
+        st.session_state[key] = value is True
+
+    return item, confirmed
+
+
+def _no_change(_: object) -> None:
+    """A status line sends nothing (light.py ignores a change of it: it is no control)."""
 
 
 def _submit(settings: Settings, page: str, argv: tuple[str, ...]) -> None:

@@ -28,7 +28,6 @@ import streamlit as st
 
 from ..commands.validate import ComposeResult, compose_check
 from ..settings import Settings
-from .text import bullets, md
 
 POLL_EVERY_S = 0.25
 MAX_REMEMBERED = 256
@@ -184,23 +183,23 @@ def known(future: Future[ComposeResult]) -> ComposeResult | None:
     return future.result()
 
 
-def show(future: Future[ComposeResult], *, form_ok: bool) -> None:
-    """What Hydra said against the command, once known (Run's status line says it passed).
+def notes(future: Future[ComposeResult], *, form_ok: bool) -> list[tuple[str, str]]:
+    """What Hydra said against the command, once known (Run's status line says it passed),
+    as (tone, text) notes of that line: texts from Hydra and the overrides, shown as text.
 
     With form errors, keys still `???` are the empty fields Run's line already names."""
     if not future.done():
-        return
+        return []
     try:
         result = future.result()
     except Exception as exc:  # noqa: BLE001 - a crash of the check is itself worth showing
-        st.error(f"Hydra check failed to run: {md(exc)}")
-        return
+        return [("error", f"Hydra check failed to run: {exc}")]
     if result.ok:
         if result.missing and form_ok:
-            st.warning("Still unset (???) in the config: " + md(", ".join(result.missing)))
-        return
-    lines = bullets(
-        f"{issue.override}: {issue.message}" if issue.override else issue.message
+            return [("warning", "Still unset (???) in the config: " + ", ".join(result.missing))]
+        return []
+    lines = (
+        f"- {issue.override}: {issue.message}" if issue.override else f"- {issue.message}"
         for issue in result.issues
     )
-    st.error(f"Hydra does not compose this command:\n{lines}")
+    return [("error", "Hydra does not compose this command:\n" + "\n".join(lines))]

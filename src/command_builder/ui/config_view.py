@@ -72,29 +72,49 @@ def render_field_warning(messages: tuple[str, ...]) -> None:
         st.code("\n".join(messages), language=None, wrap_lines=True)
 
 
-def render_run_warnings(command: Future[ComposeResult]) -> None:
+def run_warning_notes(command: Future[ComposeResult]) -> list[tuple[str, str]]:
     """Next to Run: one line per override that takes no effect (Run stays allowed)."""
     result = compose_panel.known(command)
     if result is None or not result.ok:
-        return  # compose_panel shows the errors
+        return []  # compose_panel.notes says why
     lines = [f"{o}: {m}" if o else m for o, ms in effect_messages(result).items() for m in ms]
-    if lines:
-        st.warning(
-            "Run works, but the run does not get everything chosen:",
-            icon=":material/warning:",
-        )
-        st.code("\n".join(lines), language=None, wrap_lines=True)
+    if not lines:
+        return []
+    return [
+        ("warning", "Run works, but the run does not get everything chosen:"),
+        ("effect", "\n".join(lines)),
+    ]
+
+
+def _open_key(page: str) -> str:
+    return f"{page}.ui.config_open"
+
+
+def toggle_item(page: str, command: Future[ComposeResult]) -> light.LightField | None:
+    """The "Composed config" box among Run's controls, once the command composes.
+
+    A box, not st.expander: a closed expander's content is still built and sent on every
+    run (4 elements and the whole YAML per page switch); a closed box is part of one."""
+    result = compose_panel.known(command)
+    if result is None or not result.ok or result.resolved is None or result.config is None:
+        return None  # pending, or compose_panel says why
+    open_ = st.session_state.get(_open_key(page)) is True
+    return light.LightField(
+        key="ui.config_open", kind="checkbox", label="Composed config", value=open_
+    )
+
+
+def set_open(page: str, value: object) -> None:
+    st.session_state[_open_key(page)] = value is True
 
 
 def render(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
-    """The "Composed config" view of a command, once its check and the base's are known."""
-    result, defaults = compose_panel.known(command), compose_panel.known(base)
-    if result is None or not result.ok or result.resolved is None or result.config is None:
-        return  # pending, or compose_panel says why
-    # A toggle, not st.expander: a closed expander's content is still built and sent on
-    # every run (4 elements and the whole YAML per page switch); a closed toggle is one.
-    if light.toggle("Composed config", key=f"{page}.ui.config_open"):
-        render_config(page, result, defaults)
+    """The "Composed config" view of a command while its box is ticked (see toggle_item)."""
+    if toggle_item(page, command) is None or st.session_state.get(_open_key(page)) is not True:
+        return
+    result = compose_panel.known(command)
+    assert result is not None
+    render_config(page, result, compose_panel.known(base))
 
 
 def render_config(page: str, result: ComposeResult, base: ComposeResult | None) -> None:

@@ -113,6 +113,10 @@ function newField(id, field) {
     button.type = "button";
     return box;
   }
+  if (field.kind === "notes") {
+    node(box, "div", "cb-notes").setAttribute("aria-live", "polite"); // a status line
+    return box;
+  }
   const head = node(box, "div", "cb-head");
   const label = node(head, "label", "cb-label");
   if (field.kind === "info") return box;
@@ -140,9 +144,11 @@ function drawField(box, field, pending, commit) {
     button.textContent = field.label;
     button.title = field.help;
     button.disabled = field.disabled;
+    button.classList.toggle("cb-primary", field.primary);
     button.onclick = () => commit(field.key, true);
     return;
   }
+  if (field.kind === "notes") return drawNotes(box, field);
   const label = box.querySelector(".cb-label");
   label.textContent = field.label;
   const help = node(box.firstChild, "span", "cb-help");
@@ -167,6 +173,10 @@ function drawField(box, field, pending, commit) {
   } else {
     drawText(control, field, pending, commit);
   }
+  drawNotes(box, field);
+}
+
+function drawNotes(box, field) {
   const notes = box.querySelector(".cb-notes");
   notes.replaceChildren(...field.notes.map(([tone, text]) => {
     const line = document.createElement(tone === "effect" ? "pre" : "p");

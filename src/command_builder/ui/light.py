@@ -117,8 +117,8 @@ class LightField:
 
     `value` is what the control shows: the text of text, area and number fields, whether a
     checkbox is on, the chosen option of a select (None: its placeholder), an info's text.
-    A button sends True when clicked. `notes` are (tone, text) lines under it; tone is
-    error, muted, info, warning or effect."""
+    A button sends True when clicked; a "notes" field is only its notes. `notes` are
+    (tone, text) lines under it; tone is error, muted, success, info, warning or effect."""
 
     key: str
     kind: str
@@ -131,6 +131,7 @@ class LightField:
     option_texts: tuple[str, ...] = ()
     placeholder: str = ""
     step: str = ""
+    primary: bool = False  # a button: the page's main action (Run)
 
     def data(self) -> dict[str, object]:
         shown: object = self.value
@@ -148,6 +149,7 @@ class LightField:
             "values": [str(option) for option in self.options],
             "placeholder": self.placeholder,
             "step": self.step,
+            "primary": self.primary,
             "maxLength": MAX_TEXT,
         }
 
