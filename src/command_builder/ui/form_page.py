@@ -3,8 +3,9 @@
 Script order is paint order (Streamlit streams elements as the script runs):
 the title, the command block (what an edit changes) and the first section's
 fields come first; the rest of the command panel and its compose check last.
-One section is shown at a time: the number of widgets on screen is most of a page switch's cost in the browser (about 2-4 ms each,
-against a 20-45 ms bare page).
+One section is shown at a time, and its fields are light fields (ui/light.py): each
+run of them between the parts that stay Streamlit elements is one element, since the
+number of elements is most of a page switch's cost in the browser.
 """
 
 from __future__ import annotations
