@@ -22,7 +22,7 @@ from command_builder.settings import Settings
 from command_builder.ui.text import md
 from jobs_helpers import argv, script_workspace, stop_all, wait_status
 from test_jobs_page import open_page
-from ui_apptest import light_control, open_app, open_section
+from ui_apptest import light_fields, open_app, open_section
 
 HOSTILE = "![a](http://127.0.0.1:9/x.png) [t](http://x) <img src=x onerror=alert(1)> `x` ``y"
 UNESCAPED = [re.compile(r"(?<!\\)" + p) for p in (r"!\[a\]", r"\[t\]\(", "<img", r"`x`")]
@@ -63,7 +63,8 @@ def test_a_hostile_link_shows_as_text_in_every_section(
 ) -> None:
     at = open_app(monkeypatch, demo_settings, page=page, query=hostile_link(demo_settings, page))
     assert not at.exception
-    sections = light_control(at, f"{page}.ui.section")["options"]
+    (row,) = [f for f in light_fields(at) if f["kind"] == "segments"]
+    sections = row["options"]
     sources: list[str] = []
     for section in sections:
         at = open_section(at, page, section)

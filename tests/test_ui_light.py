@@ -124,17 +124,23 @@ def test_a_malformed_event_changes_nothing(at: AppTest, event: object) -> None:
     assert "changes" not in at.session_state and light_control(at, FIELDS)["ack"] == 0
 
 
+def _section_row(at: AppTest) -> dict[str, object]:
+    (row,) = [f for f in light_fields(at) if f["kind"] == "segments"]
+    return row
+
+
 def test_segments_and_switch_take_their_events(at: AppTest) -> None:
-    send_trigger(at, "section", "pick", 1)
+    assert _section_row(at)["options"] == ["Experiment", "Model"]
+    send_trigger(at, "section.control", "change", [[1, "section", 1]])
     send_trigger(at, "edit", "flip", True)
     assert at.session_state["section"] == "Model"
     assert at.session_state["edit"] is True
-    assert light_control(at, "section")["index"] == 1 and light_control(at, "edit")["on"]
+    assert _section_row(at)["value"] == 1 and light_control(at, "edit")["on"]
 
 
 @pytest.mark.parametrize("value", [3, -1, "1", True, 1.0, None, [0]])
 def test_a_malformed_pick_changes_nothing(at: AppTest, value: object) -> None:
-    send_trigger(at, "section", "pick", value)
+    send_trigger(at, "section.control", "change", [[1, "section", value]])
     send_trigger(at, "edit", "flip", "yes")
     assert not at.exception
     assert "section" not in at.session_state and "edit" not in at.session_state
@@ -144,4 +150,4 @@ def test_a_hand_set_value_that_is_no_option_shows_the_first_section(at: AppTest)
     at.session_state["section"] = "nope"
     at.run()
     assert not at.exception
-    assert light_control(at, "section")["index"] == 0
+    assert _section_row(at)["value"] == 0

@@ -90,14 +90,22 @@ def _open_key(page: str) -> str:
     return f"{page}.ui.config_open"
 
 
+def _composed(command: Future[ComposeResult]) -> ComposeResult | None:
+    """The check's result if the command composed and resolved, else None (pending, or
+    compose_panel says why)."""
+    result = compose_panel.known(command)
+    if result is None or not result.ok or result.resolved is None or result.config is None:
+        return None
+    return result
+
+
 def toggle_item(page: str, command: Future[ComposeResult]) -> light.LightField | None:
     """The "Composed config" box among Run's controls, once the command composes.
 
     A box, not st.expander: a closed expander's content is still built and sent on every
     run (4 elements and the whole YAML per page switch); a closed box is part of one."""
-    result = compose_panel.known(command)
-    if result is None or not result.ok or result.resolved is None or result.config is None:
-        return None  # pending, or compose_panel says why
+    if _composed(command) is None:
+        return None
     open_ = st.session_state.get(_open_key(page)) is True
     return light.LightField(
         key="ui.config_open", kind="checkbox", label="Composed config", value=open_
@@ -110,11 +118,9 @@ def set_open(page: str, value: object) -> None:
 
 def render(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:
     """The "Composed config" view of a command while its box is ticked (see toggle_item)."""
-    if toggle_item(page, command) is None or st.session_state.get(_open_key(page)) is not True:
-        return
-    result = compose_panel.known(command)
-    assert result is not None
-    render_config(page, result, compose_panel.known(base))
+    result = _composed(command)
+    if result is not None and st.session_state.get(_open_key(page)) is True:
+        render_config(page, result, compose_panel.known(base))
 
 
 def render_config(page: str, result: ComposeResult, base: ComposeResult | None) -> None:

@@ -90,10 +90,11 @@ class _Hooks:
 
 
 def _fields(data: PageData, effects: Mapping[str, tuple[str, ...]], hooks: _Hooks) -> None:
-    """One section at a time: only the chosen section's widgets are built and sent.
+    """One section at a time: only the chosen section's fields are built and sent.
 
-    A light segment row picks the section (ui/light.py): in the browser one 8-tab
-    st.tabs cost about 23 ms per page switch, a segmented control 9 ms, the row 2 ms.
+    A light segment row picks the section (ui/light.py), in the same element as the
+    section's first fields: in the browser one 8-tab st.tabs cost about 23 ms per page
+    switch, a segmented control 9 ms, the row 2 ms as an element of its own.
     """
     by_section: dict[str, list[FieldView]] = {}
     for field in data.view.fields:
@@ -103,14 +104,17 @@ def _fields(data: PageData, effects: Mapping[str, tuple[str, ...]], hooks: _Hook
         sections.append(sweeps.SECTION)
     if not sections:
         return
-    section = light.segments("Section", sections, key=f"{data.page}.ui.section")
+    key = f"{data.page}.ui.section"
+    picker, section = light.segments_field("Section", sections, key=key)
+    head = (picker, light.store(key))  # drawn with the section's first fields
     reset = _reset_button(data)
     if section == sweeps.SECTION:
+        widgets.render_light([head], key=f"{data.page}.fields.sections")
         sweeps.render_section(data)
         widgets.render_light([reset], key=f"{data.page}.fields.reset")
     else:
         fields = by_section.get(section, by_section[sections[0]])
-        _section(data, fields, effects, hooks, tail=[reset])
+        _section(data, fields, effects, hooks, head=[head], tail=[reset])
 
 
 def _reset_button(data: PageData) -> widgets.LightItem:
@@ -124,11 +128,12 @@ def _section(
     fields: list[FieldView],
     effects: Mapping[str, tuple[str, ...]],
     hooks: _Hooks,
+    head: Sequence[widgets.LightItem] = (),
     tail: Sequence[widgets.LightItem] = (),
 ) -> None:
-    """The fields in order, then `tail`; each run of light fields between the other parts
-    is one element."""
-    run: widgets.LightRun = []
+    """`head`, the fields in order, then `tail`; each run of light fields between the other
+    parts is one element."""
+    run: widgets.LightRun = list(head)
     runs = 0
 
     def flush() -> None:

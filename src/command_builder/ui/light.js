@@ -16,7 +16,7 @@ function node(parent, tag, className) {
   return el;
 }
 
-function segments(root, data, setTriggerValue) {
+function segments(root, data, pick) {
   const group = node(root, "div", "segments");
   group.setAttribute("role", "radiogroup");
   group.setAttribute("aria-label", data.label);
@@ -36,7 +36,7 @@ function segments(root, data, setTriggerValue) {
       button.textContent = option;
       button.onclick = () => {
         check(i);
-        setTriggerValue("pick", i);
+        pick(i);
       };
       return button;
     }),
@@ -94,9 +94,12 @@ function fields(root, data, setTriggerValue) {
     drawField(box, field, sent.pending.has(field.key), commit);
     return box;
   });
-  const same = drawn.length === list.children.length &&
-    drawn.every((box, i) => list.children[i] === box);
-  if (!same) list.replaceChildren(...drawn); // moves only when the fields changed
+  // Drop the boxes no longer drawn, then put each drawn one in its place; a box already in
+  // place is not moved (moving a node drops its focus: a section pick by the arrow keys).
+  for (const box of [...list.children]) if (!drawn.includes(box)) box.remove();
+  drawn.forEach((box, i) => {
+    if (list.children[i] !== box) list.insertBefore(box, list.children[i] || null);
+  });
 }
 
 const CONTROL = {
@@ -117,6 +120,7 @@ function newField(id, field) {
     node(box, "div", "cb-notes").setAttribute("aria-live", "polite"); // a status line
     return box;
   }
+  if (field.kind === "segments") return box; // segments() draws its radio group
   const head = node(box, "div", "cb-head");
   const label = node(head, "label", "cb-label");
   if (field.kind === "info") return box;
@@ -149,6 +153,10 @@ function drawField(box, field, pending, commit) {
     return;
   }
   if (field.kind === "notes") return drawNotes(box, field);
+  if (field.kind === "segments") {
+    const row = { label: field.label, options: field.options, index: field.value };
+    return segments(box, row, (i) => commit(field.key, i));
+  }
   const label = box.querySelector(".cb-label");
   label.textContent = field.label;
   const help = node(box.firstChild, "span", "cb-help");
@@ -222,7 +230,7 @@ function drawOptions(choice, field) {
   choice.options[0].disabled = true; // the placeholder: shown while nothing is chosen
 }
 
-const KINDS = { segments, toggle, fields };
+const KINDS = { toggle, fields };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;

@@ -8,8 +8,8 @@ a select is the browser's own <select>), and a run of fields is ONE of them. The
 a component's script runs in an effect, so a light control fills in one frame after the
 page around it.
 
-A section or a switch keeps its value in a plain session key, not in widget state: it
-survives page switches, and tests or links set it like any other key. Fields send their
+The section picker and a switch keep their values in plain session keys, not in widget
+state: they survive page switches, and tests or links set them like any other key. Fields send their
 changes to a callback (the form state is their truth). Texts are set with `textContent`
 in light.js, so labels, options and notes are shown as text, never markdown.
 """
@@ -50,22 +50,43 @@ def segments(
     key: str,
     format_func: Callable[[T], str] = str,
 ) -> T:
-    """One of `options`, picked from a row of buttons (a radio group named `label`).
+    """One of `options`, picked from a row of buttons (a radio group named `label`), as an
+    element of its own (see segments_field to draw it in a run of fields)."""
+    item, chosen = segments_field(label, options, key=key, format_func=format_func)
+    fields(_control_key(key), [item], lambda _, value: store(key)(value))
+    return chosen
 
-    `st.session_state[key]` holds the choice; a value that is not an option (a stale
-    or hand-set key) shows the first option."""
+
+def segments_field(
+    label: str,
+    options: Sequence[T],
+    *,
+    key: str,
+    format_func: Callable[[T], str] = str,
+) -> tuple[LightField, T]:
+    """The row of buttons as a light field, and the option it shows.
+
+    `st.session_state[key]` holds the choice (a pick stores it: see store); a value that is
+    not an option (a stale or hand-set key) shows the first option."""
     index = max(_index_of(options, st.session_state.get(key)), 0)
-    _CONTROL(
-        key=_control_key(key),
-        data={
-            "kind": "segments",
-            "label": label,
-            "options": [format_func(option) for option in options],
-            "index": index,
-        },
-        on_pick_change=_on_pick(key, options),
+    item = LightField(
+        key=key,
+        kind="segments",
+        label=label,
+        value=options[index],
+        options=tuple(options),
+        option_texts=tuple(format_func(option) for option in options),
     )
-    return options[index]
+    return item, options[index]
+
+
+def store(key: str) -> Callable[[object], None]:
+    """What a pick in a segments field does: keep the option in `st.session_state[key]`."""
+
+    def stored(value: object) -> None:
+        st.session_state[key] = value
+
+    return stored
 
 
 def toggle(label: str, *, key: str) -> bool:
@@ -90,17 +111,6 @@ def _index_of(options: Sequence[T], chosen: object) -> int:
     return next((i for i, option in enumerate(options) if option == chosen), -1)
 
 
-def _on_pick(key: str, options: Sequence[T]) -> Callable[[], None]:
-    """The callback of a "pick": the browser sends the option's index; anything else is ignored."""
-
-    def picked() -> None:
-        i = _trigger(key, "pick")
-        if type(i) is int and 0 <= i < len(options):
-            st.session_state[key] = options[i]
-
-    return picked
-
-
 def _control_key(key: str) -> str:
     return f"{key}.control"
 
@@ -113,10 +123,11 @@ def _trigger(key: str, event: str) -> object:
 
 @dataclass(frozen=True)
 class LightField:
-    """One field of a `fields` run, as the browser draws it (or a button among them).
+    """One field of a `fields` run, as the browser draws it (or a button or section row).
 
     `value` is what the control shows: the text of text, area and number fields, whether a
-    checkbox is on, the chosen option of a select (None: its placeholder), an info's text.
+    checkbox is on, the chosen option of a select (None: its placeholder) or of a segments
+    row, an info's text.
     A button sends True when clicked; a "notes" field is only its notes. `notes` are
     (tone, text) lines under it; tone is error, muted, success, info, warning or effect."""
 
@@ -135,7 +146,7 @@ class LightField:
 
     def data(self) -> dict[str, object]:
         shown: object = self.value
-        if self.kind == "select":
+        if self.kind in ("select", "segments"):
             shown = _index_of(self.options, self.value)
         return {
             "key": self.key,
@@ -222,6 +233,6 @@ def _checked(item: LightField, sent: object) -> object:
         return sent if isinstance(sent, bool) else _INVALID
     if item.kind == "button":
         return sent if sent is True else _INVALID
-    if item.kind == "select" and type(sent) is int and 0 <= sent < len(item.options):
+    if item.kind in ("select", "segments") and type(sent) is int and 0 <= sent < len(item.options):
         return item.options[sent]
     return _INVALID

@@ -51,9 +51,7 @@ class _Common(TypedDict):
 def render_field(data: PageData, field: FieldView, effects: tuple[str, ...] = ()) -> None:
     """One field as a Streamlit widget, its notes and its effect warnings."""
     if field.type == "info":
-        if field.text:
-            st.markdown(f"**{md(field.label)}:** {md(field.text)}")
-        return
+        return  # one with a text is a light field: an empty one shows nothing
     _RENDERERS[field.type](data, field)
     render_notes(notes(data, field))
     config_view.render_field_warning(effects)
