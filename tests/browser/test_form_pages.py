@@ -123,7 +123,6 @@ def test_checkpoint_fills_components_and_warns_on_mismatch(page: Any, app_server
     _train_run(app_server.workspace, "craft_ckpt", "craft", "vgg16_bn")
     goto(page, "/test")
     page.get_by_test_id("stSidebar").get_by_role("button", name="Refresh").click()
-    page.mouse.move(0, 0)  # the button's tooltip would cover the form (a select needs no mouse)
     wait_idle(page)
     _choose(page, "Checkpoint", "craft_ckpt")
     expect(_main(page).get_by_test_id("stAlertContentInfo")).to_contain_text(

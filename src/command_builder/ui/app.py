@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from command_builder.settings import WorkspaceError
-from command_builder.ui import compose_panel, context, nav, text, timing
+from command_builder.ui import compose_panel, context, light, nav, text, timing
 
 with timing.script_run() as run, compose_panel.page_runs.running():
     st.set_page_config(page_title="OCR Command Builder", layout="wide")
@@ -22,13 +22,24 @@ with timing.script_run() as run, compose_panel.page_runs.running():
 
     current = st.navigation(nav.all_pages())
     run.page = current.url_path or current.title
-    with st.sidebar:
-        st.caption(f"Workspace: {text.md(settings.root)}")
-        st.button(
-            "Refresh",
-            on_click=context.refresh_workspace,
-            args=(settings,),
-            help="Re-read the configs and rescan checkpoints now "
-            "(otherwise changes on disk are picked up on their own).",
+    with st.sidebar:  # one light element (ui/light.py): the sidebar is mounted on every switch
+        light.fields(
+            "sidebar",
+            [
+                light.LightField(
+                    key="workspace",
+                    kind="notes",
+                    label="",
+                    notes=(("muted", f"Workspace: {settings.root}"),),
+                ),
+                light.LightField(
+                    key="refresh",
+                    kind="button",
+                    label="Refresh",
+                    help="Re-read the configs and rescan checkpoints now "
+                    "(otherwise changes on disk are picked up on their own).",
+                ),
+            ],
+            lambda _item, _value: context.refresh_workspace(settings),
         )
     current.run()
