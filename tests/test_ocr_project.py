@@ -324,3 +324,24 @@ def test_pasted_resume_ticks_the_resume_box(tmp_path: Path) -> None:
     ckpt = checkpoint(settings, "r", "last.ckpt")
     state = state_from_command(settings, "train", f"python runners/train.py resume={ckpt}")
     assert state.values["resume"] is True and state.values["checkpoint"] == str(ckpt)
+
+
+def test_the_projects_sliders_are_light_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its schema's sliders (batch size 1-64, max epochs 1-200, learning rate 1e-5-1e-2) are
+    range controls in the run of light fields, and a move reaches every override they write."""
+    from ui_apptest import FormField, command, light_fields, open_app
+
+    at = open_app(monkeypatch, project(tmp_path, schemas=True), "train")
+    ranges = {
+        f["key"]: (f["low"], f["high"], f["value"])
+        for f in light_fields(at)
+        if f["kind"] == "range"
+    }
+    assert ranges["batch_size"] == ("1", "64", "4")
+    assert ranges["max_epochs"][:2] == ("1", "200")
+    assert ranges["learning_rate"][:2] == ("1e-05", "0.01")
+    FormField(at, "train.field.batch_size").input("32")
+    assert "dataloaders.train_dataloader.batch_size=32" in command(at)
+    assert "dataloaders.val_dataloader.batch_size=32" in command(at)

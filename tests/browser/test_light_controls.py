@@ -116,7 +116,8 @@ def test_a_light_select_on_a_workspace_shaped_like_the_ocr_project(
 ) -> None:
     """The OCR project's own schema and configs (tests/fixtures/ocr_project): picking an
     architecture in its light select reaches the command, and the encoder and head
-    follow its metadata (only craft's backbones, its head)."""
+    follow its metadata (only craft's backbones, its head); its batch size slider is a
+    light range whose move reaches the command."""
     fixture = Path(__file__).parents[1] / "fixtures" / "ocr_project"
     workspace = tmp_path / "ocr-project"
     for name in ("configs", "runners"):
@@ -134,6 +135,11 @@ def test_a_light_select_on_a_workspace_shaped_like_the_ocr_project(
     encoder = main.get_by_role("combobox", name="Backbone (Encoder)", exact=True)
     expect(encoder.locator("option:not([disabled])")).to_have_text(["resnet18", "vgg16_bn"])
     expect(main.get_by_role("combobox", name="Head", exact=True)).to_have_value("craft_head")
+    batch = main.get_by_role("slider", name="Batch Size", exact=True)  # a range in the run
+    with expect_rerun(page):
+        batch.fill("16")
+    expect(command).to_contain_text("dataloaders.train_dataloader.batch_size=16")
+    expect(batch).to_have_value("16")
 
 
 def test_light_fields_commit_on_tab_and_keep_the_focus(page: Any) -> None:

@@ -104,7 +104,7 @@ function fields(root, data, setTriggerValue) {
 
 const CONTROL = {
   text: "input", number: "input", area: "textarea", checkbox: "input", select: "select",
-  button: "button",
+  range: "input",
 };
 
 function newField(id, field) {
@@ -134,6 +134,10 @@ function newField(id, field) {
   } else {
     if (field.kind === "text") control.type = "text";
     if (field.kind === "number") control.type = "number";
+    if (field.kind === "range") {
+      control.type = "range";
+      node(head, "output", "cb-readout").htmlFor = control.id; // the value, as it moves
+    }
     box.appendChild(control);
   }
   const notes = node(box, "div", "cb-notes");
@@ -174,6 +178,8 @@ function drawField(box, field, pending, commit) {
   if (field.kind === "checkbox") {
     if (!pending) control.checked = field.value;
     control.onchange = () => commit(field.key, control.checked);
+  } else if (field.kind === "range") {
+    drawRange(control, box.querySelector(".cb-readout"), field, pending, commit);
   } else if (field.kind === "select") {
     drawOptions(control, field);
     if (!pending) control.selectedIndex = field.value + 1;
@@ -212,6 +218,18 @@ function drawText(control, field, pending, commit) {
   control.onkeydown = (event) => {
     if (event.key === "Enter" && (field.kind !== "area" || event.ctrlKey || event.metaKey)) send();
   };
+}
+
+function drawRange(control, readout, field, pending, commit) {
+  // Sent when the thumb is let go (a "change"), as Streamlit's slider does; the readout
+  // follows it while it moves.
+  control.min = field.low;
+  control.max = field.high;
+  control.step = field.step || "any";
+  if (!pending) control.value = field.value;
+  readout.textContent = control.value;
+  control.oninput = () => { readout.textContent = control.value; };
+  control.onchange = () => commit(field.key, control.value);
 }
 
 function drawOptions(choice, field) {

@@ -125,7 +125,7 @@ def _trigger(key: str, event: str) -> object:
 class LightField:
     """One field of a `fields` run, as the browser draws it (or a button or section row).
 
-    `value` is what the control shows: the text of text, area and number fields, whether a
+    `value` is what the control shows: the text of text, area, number and range fields, whether a
     checkbox is on, the chosen option of a select (None: its placeholder) or of a segments
     row, an info's text.
     A button sends True when clicked; a "notes" field is only its notes. `notes` are
@@ -142,6 +142,8 @@ class LightField:
     option_texts: tuple[str, ...] = ()
     placeholder: str = ""
     step: str = ""
+    low: str = ""  # a range: its bounds
+    high: str = ""
     primary: bool = False  # a button: the page's main action (Run)
 
     def data(self) -> dict[str, object]:
@@ -160,6 +162,8 @@ class LightField:
             "values": [str(option) for option in self.options],
             "placeholder": self.placeholder,
             "step": self.step,
+            "low": self.low,
+            "high": self.high,
             "primary": self.primary,
             "maxLength": MAX_TEXT,
         }
@@ -174,7 +178,7 @@ def fields(key: str, items: Sequence[LightField], on_change: FieldChange) -> Non
 
     A change calls `on_change(field, value)` with a value checked against the field: a key
     this element showed, not disabled, a str of at most MAX_TEXT characters (text, area,
-    number), a bool (checkbox), an option (select: the browser sends its index), True (a
+    number, range), a bool (checkbox), an option (select: the browser sends its index), True (a
     button's click)."""
     ack_key = f"{key}.applied"
     by_key = {item.key: item for item in items}
@@ -227,7 +231,7 @@ def _checked(item: LightField, sent: object) -> object:
     """`sent` as the field's value, or _INVALID if it is none the field's control can send."""
     if item.disabled:
         return _INVALID
-    if item.kind in ("text", "area", "number"):
+    if item.kind in ("text", "area", "number", "range"):
         return sent if isinstance(sent, str) and len(sent) <= MAX_TEXT else _INVALID
     if item.kind == "checkbox":
         return sent if isinstance(sent, bool) else _INVALID

@@ -2,8 +2,8 @@
 
 Text, number, checkbox and select fields, and values a field's control cannot show (kept as
 entered, edited as text), are light fields: a run of them is one element in the browser.
-Multiselects and sliders are Streamlit widgets; their key is seeded from the state (see
-state.seed), so the state alone decides what they show, as the light fields' data does.
+Multiselects are Streamlit widgets; their key is seeded from the state (see state.seed),
+so the state alone decides what they show, as the light fields' data does.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class _Choices(TypedDict, total=False):
     option_texts: tuple[str, ...]
     placeholder: str
     step: str
+    low: str
+    high: str
 
 
 class _Common(TypedDict):
@@ -72,7 +74,7 @@ def light_field(
     data: PageData, field: FieldView, effects: tuple[str, ...] = ()
 ) -> LightItem | None:
     """The field as a light field and what a change of it does; None if the field needs a
-    Streamlit widget (a multiselect, a slider, an info text that is empty)."""
+    Streamlit widget (a multiselect, an info text that is empty)."""
     made = _light_kind(data, field)
     if made is None:
         return None
@@ -113,13 +115,16 @@ def _light_kind(data: PageData, field: FieldView) -> tuple[str, object, Parse] |
         return "checkbox", value, _same
     if field.type == "selectbox":
         return "select", value, _same
-    if field.type == "number_input" or (field.type == "slider" and not _slides(field)):
+    if _range(field) is not None:
+        return "range", str(value), _number(field.value_type)
+    if field.type in ("number_input", "slider"):
         return "number", "" if value is None else str(value), _number(field.value_type)
     return None
 
 
 def _choices(field: FieldView) -> _Choices:
-    """A select's options, their texts and its placeholder; a number's step."""
+    """A select's options, their texts and its placeholder; a number's step, a range's too
+    and its bounds."""
     if field.type == "selectbox" and _shows(field):
         options = _options(field, (field.value,))
         label_of = _label_of(field)
@@ -128,8 +133,12 @@ def _choices(field: FieldView) -> _Choices:
             "option_texts": tuple(label_of(option) for option in options),
             "placeholder": "Choose an option",
         }
-    if field.type in ("number_input", "slider") and field.step:
-        return {"step": str(int(field.step) if field.value_type == "int" else field.step)}
+    step = str(int(field.step) if field.value_type == "int" else field.step) if field.step else ""
+    bounds = _range(field)
+    if bounds is not None:
+        return {"step": step, "low": bounds[0], "high": bounds[1]}
+    if field.type in ("number_input", "slider"):
+        return {"step": step}
     return {}
 
 
@@ -263,33 +272,19 @@ def _multiselect(data: PageData, field: FieldView) -> None:
     )
 
 
-def _slides(field: FieldView) -> bool:
-    """Whether a slider field can be a slider: bounds, and a number between them (else it is
-    a number field, so an out-of-range value stays as entered and the view says why)."""
+def _range(field: FieldView) -> tuple[str, str] | None:
+    """A slider's bounds as the range control takes them, if it can be one: bounds, and a
+    number between them (else it is a number field, so an out-of-range value stays as
+    entered and the view says why)."""
     low, high, value = field.min_value, field.max_value, field.value
-    return (
-        low is not None
-        and high is not None
-        and isinstance(value, int | float)
-        and low <= value <= high
-    )
-
-
-def _slider(data: PageData, field: FieldView) -> None:
-    low, high = field.min_value, field.max_value
-    assert low is not None and high is not None  # _slides
+    if field.type != "slider" or low is None or high is None:
+        return None
+    if not isinstance(value, int | float) or not low <= value <= high:
+        return None
     cast = int if field.value_type == "int" else float
-    state.seed(data.page, field.key, field.value)
-    st.slider(
-        md(field.label),
-        min_value=cast(low),
-        max_value=cast(high),
-        step=cast(field.step) if field.step else None,
-        **_common(data, field),
-    )
+    return str(cast(low)), str(cast(high))
 
 
 _RENDERERS: dict[str, Renderer] = {
     "multiselect": _multiselect,
-    "slider": _slider,
 }
