@@ -32,7 +32,7 @@ def test_a_multiselect_shows_a_text_value_as_text(
     at = open_app(monkeypatch, tags_page, query={"tags": "abc"})
     assert not at.exception
     assert [w.key for w in at.multiselect] == []
-    assert [(f["key"], f["kind"]) for f in light_fields(at)][0] == ("tags", "text")
+    assert ("tags", "text") in [(f["key"], f["kind"]) for f in light_fields(at)]
     field = FormField(at, "train.field.tags")
     assert field.value == "abc" and any("expected a list" in n for n in field.notes)
 
