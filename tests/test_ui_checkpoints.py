@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -121,3 +122,16 @@ def test_a_new_run_on_disk_shows_up_without_refresh(
         assert time.monotonic() < deadline, "the new run never appeared"
         time.sleep(0.2)
         at.run()
+
+
+def test_a_swept_checkpoint_shows_its_sweep_not_the_picker(
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+) -> None:
+    """The checkpoint may take several values (a sweep over runs): it then shows its sweep in
+    its section, like any swept field, and no picker whose pick the sweep would replace."""
+    sweep = json.dumps({"checkpoint": "outputs/a/last.ckpt,outputs/b/last.ckpt"})
+    at = open_app(monkeypatch, demo_settings, page="test", query={"_sweeps": sweep})
+    assert not at.exception
+    assert "checkpoint" not in [f["key"] for f in light_fields(at)]
+    swept = [m for m in texts(at.markdown) if "sweeps over" in m]
+    assert swept and "outputs/a/last.ckpt" in swept[0]

@@ -66,7 +66,7 @@ def light_fields(data: PageData, field: FieldView, effects: tuple[str, ...]) -> 
         (picker, lambda path: _picked(data.settings, data.page, field.key, path))
     ]
     if query or len(index.checkpoints) > MAX_SHOWN:  # the select itself lists the rest
-        run.append((_filter(query), lambda text: _filtered(data.page, text)))
+        run.append((_filter(query), light.store(filter_key(data.page))))
     return run
 
 
@@ -107,10 +107,6 @@ def _filter(query: str) -> light.LightField:
         help=f"Shows at most {MAX_SHOWN} matches, newest first.",
         placeholder="run name, epoch=3, step=…",
     )
-
-
-def _filtered(page: str, text: object) -> None:
-    st.session_state[filter_key(page)] = text
 
 
 @functools.lru_cache(maxsize=64)

@@ -215,7 +215,7 @@ def _controls(data: PageData, built: form.BuiltCommand, command: Future[ComposeR
     )
     config_box = config_view.toggle_item(data.page, command)
     if config_box is not None:
-        run.append((config_box, lambda value: config_view.set_open(data.page, value)))
+        run.append(config_box)
     widgets.render_light(run, key=f"{data.page}.controls")
     if isinstance(outcome, int):
         st.page_link(
@@ -235,11 +235,7 @@ def _confirm_box(data: PageData, built: form.BuiltCommand) -> widgets.LightItem:
         value=st.session_state.get(key) is True,
         help=f"Sweeps of more than {data.settings.sweep_confirm_threshold} runs need a yes.",
     )
-
-    def confirmed(value: object) -> None:
-        st.session_state[key] = value is True
-
-    return item, confirmed
+    return item, light.store(key)  # a checkbox sends a checked bool (light._checked)
 
 
 def _no_change(_: object) -> None:

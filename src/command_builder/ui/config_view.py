@@ -9,7 +9,7 @@ or plain text, never as markdown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 
 import streamlit as st
@@ -99,21 +99,21 @@ def _composed(command: Future[ComposeResult]) -> ComposeResult | None:
     return result
 
 
-def toggle_item(page: str, command: Future[ComposeResult]) -> light.LightField | None:
-    """The "Composed config" box among Run's controls, once the command composes.
+def toggle_item(
+    page: str, command: Future[ComposeResult]
+) -> tuple[light.LightField, Callable[[object], None]] | None:
+    """The "Composed config" box among Run's controls, once the command composes, and
+    what a tick does.
 
     A box, not st.expander: a closed expander's content is still built and sent on every
     run (4 elements and the whole YAML per page switch); a closed box is part of one."""
     if _composed(command) is None:
         return None
     open_ = st.session_state.get(_open_key(page)) is True
-    return light.LightField(
+    box = light.LightField(
         key="ui.config_open", kind="checkbox", label="Composed config", value=open_
     )
-
-
-def set_open(page: str, value: object) -> None:
-    st.session_state[_open_key(page)] = value is True
+    return box, light.store(_open_key(page))
 
 
 def render(page: str, command: Future[ComposeResult], base: Future[ComposeResult]) -> None:

@@ -33,7 +33,6 @@ def render(
     title: str,
     *,
     before_field: Mapping[str, Hook] | None = None,
-    after_field: Mapping[str, Hook] | None = None,
     light_after_field: Mapping[str, LightHook] | None = None,
     after_form: Hook | None = None,
     search: Search | None = None,
@@ -55,7 +54,7 @@ def render(
     effects = _effect_warnings(data, built)  # the command's, built once for both columns
     with form_column:
         _messages(data)
-        hooks = _Hooks(before_field or {}, after_field or {}, light_after_field or {})
+        hooks = _Hooks(before_field or {}, light_after_field or {})
         found = search(data) if search is not None else None
         if found is not None:
             _section(data, found, effects, hooks)
@@ -85,7 +84,6 @@ def _messages(data: PageData) -> None:
 @dataclass(frozen=True)
 class _Hooks:
     before: Mapping[str, Hook]
-    after: Mapping[str, Hook]
     light_after: Mapping[str, LightHook]
 
 
@@ -148,25 +146,22 @@ def _section(
         if field.key in hooks.before:
             flush()
             hooks.before[field.key](data)
-        if field.key == data.schema.checkpoint_key and data.index is not None:
+        if field.sweep is not None:  # a swept field shows its sweep, the checkpoint too
+            flush()
+            sweeps.render_swept(field)
+            config_view.render_field_warning(effects_of)
+        elif field.key == data.schema.checkpoint_key and data.index is not None:
             if not data.index.checkpoints:
                 flush()
                 checkpoint_picker.render_train_link()
             run.extend(checkpoint_picker.light_fields(data, field, effects_of))
-        elif field.sweep is None and (made := widgets.light_field(data, field, effects_of)):
+        elif made := widgets.light_field(data, field, effects_of):
             run.append(made)
         else:
             flush()
-            if field.sweep is not None:
-                sweeps.render_swept(field)
-                config_view.render_field_warning(effects_of)
-            else:
-                widgets.render_field(data, field, effects_of)
+            widgets.render_field(data, field, effects_of)
         if field.key in hooks.light_after:
             run.extend(hooks.light_after[field.key](data))
-        if field.key in hooks.after:
-            flush()
-            hooks.after[field.key](data)
     run.extend(tail)
     flush()
 

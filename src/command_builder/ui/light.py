@@ -81,7 +81,8 @@ def segments_field(
 
 
 def store(key: str) -> Callable[[object], None]:
-    """What a pick in a segments field does: keep the option in `st.session_state[key]`."""
+    """A field that is no form field (the section, the checkpoint filter, a box): its checked
+    value goes to `st.session_state[key]`."""
 
     def stored(value: object) -> None:
         st.session_state[key] = value
