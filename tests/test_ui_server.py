@@ -24,6 +24,7 @@ def test_flags_keep_the_server_light(demo_settings: Settings) -> None:
     assert flags["server.fileWatcherType"] == "none"
     assert flags["server.maxUploadSize"] == demo_settings.upload_limit_mb
     assert flags["client.allowedOrigins"] == []  # no host page's messages to check, or obey
+    assert flags["server.enableStaticServing"] is True  # light.js, once per page load
 
 
 def test_warm_up_waits_for_the_socket_then_fills_the_caches(

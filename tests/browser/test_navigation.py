@@ -65,3 +65,18 @@ def test_no_embedding_page_may_send_the_app_commands(app_server: Any) -> None:
     with urllib.request.urlopen(app_server.url + "/_stcore/host-config", timeout=10) as resp:
         host_config = json.load(resp)
     assert host_config["allowedOrigins"] == []
+
+
+def test_the_light_code_is_served_once_not_sent_with_every_element(app_server: Any) -> None:
+    """Each light element carries only a stub that imports light.js from the static folder;
+    the server must answer it as JavaScript (a module import refuses anything else), and the
+    stylesheet it loads next to it."""
+    from command_builder.ui import light
+
+    code = app_server.url + light.code_url()
+    with urllib.request.urlopen(code, timeout=10) as resp:
+        assert resp.headers.get_content_type() in ("text/javascript", "application/javascript")
+        assert resp.read() == (light.STATIC / "light.js").read_bytes()
+    sheet = code.replace("light.js", "light_fields.css")
+    with urllib.request.urlopen(sheet, timeout=10) as resp:
+        assert resp.headers.get_content_type() == "text/css"

@@ -16,29 +16,57 @@ in light.js, so labels, options and notes are shown as text, never markdown.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
+from streamlit import config
+
+if TYPE_CHECKING:
+    from streamlit.components.v2.types import ComponentRenderer
 
 T = TypeVar("T")
 _HERE = Path(__file__).parent
-_JS = (_HERE / "light.js").read_text(encoding="utf-8")
-_CONTROL = st.components.v2.component(
-    "command_builder.light",
-    js=_JS,
-    css=(_HERE / "light.css").read_text(encoding="utf-8"),
-)
-# Not in a shadow root: a field's label is found, read and clicked like a Streamlit one (the
-# browser tests' get_by_label, the benchmark's markers); light_fields.css is scoped by class.
-_FIELDS = st.components.v2.component(
-    "command_builder.light_fields",
-    js=_JS,
-    css=(_HERE / "light_fields.css").read_text(encoding="utf-8"),
-    isolate_styles=False,
-)
+STATIC = _HERE / "static"  # served at <base>/app/static/ (server.enableStaticServing)
+CODE_FILES = ("light.js", "light_fields.css")  # in STATIC, loaded once per page load
+_SHADOW_CSS = (_HERE / "light.css").read_text(encoding="utf-8")
+
+
+def code_url() -> str:
+    """Where light.js is served, versioned by the code's hash (a new release is fetched anew)."""
+    digest = hashlib.sha256()
+    for name in CODE_FILES:
+        digest.update((STATIC / name).read_bytes())
+    base = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base + '/' if base else ''}app/static/light.js?v={digest.hexdigest()[:12]}"
+
+
+@functools.cache
+def _component(isolated: bool) -> ComponentRenderer:
+    """The light component; made at the first mount, when the server's config is loaded.
+
+    Its code is a stub that imports light.js from the static folder: every element carries
+    its js and css, and the 15 kB of both, sent, hashed and parsed again with each of a
+    page's four light elements, were most of what a page switch sent (61 kB of 62 kB).
+    Isolated: in a shadow root, with light.css (the switches, the sidebar). Not isolated:
+    a field's label is found, read and clicked like a Streamlit one (the browser tests'
+    get_by_label, the benchmark's markers); light_fields.css is scoped by class.
+    """
+    stub = (
+        # The stub itself is loaded from a blob: URL, against which no path resolves.
+        f"const code = import(new URL({json.dumps(code_url())}, location.href).href);\n"
+        "export default async (component) => (await code).default(component);\n"
+    )
+    if isolated:
+        return st.components.v2.component("command_builder.light", js=stub, css=_SHADOW_CSS)
+    return st.components.v2.component("command_builder.light_fields", js=stub, isolate_styles=False)
+
+
 MAX_TEXT = 20_000  # characters of one field's text from the browser, as a link parameter
 MAX_CHANGES = 200  # changes one event may carry (one per field, each at most once)
 
@@ -99,7 +127,7 @@ def toggle(label: str, *, key: str) -> bool:
         if isinstance(value, bool):
             st.session_state[key] = value
 
-    _CONTROL(
+    _component(isolated=True)(
         key=_control_key(key),
         data={"kind": "toggle", "label": label, "on": on},
         on_flip_change=flipped,
@@ -192,7 +220,7 @@ def fields(key: str, items: Sequence[LightField], on_change: FieldChange) -> Non
             if item is not None and value is not _INVALID:
                 on_change(item, value)
 
-    _FIELDS(
+    _component(isolated=False)(
         key=_control_key(key),
         data={
             "kind": "fields",

@@ -40,7 +40,9 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
     - no host origins: the page takes no commands (rerun, stop, set query params) by
       postMessage from a page that embeds it, Streamlit Cloud's included. It also stops the
       browser checking every message Streamlit posts to itself against 16 origin patterns:
-      about 12 ms of main-thread work per page switch in a CPU profile (README, Speed).
+      about 12 ms of main-thread work per page switch in a CPU profile (README, Speed);
+    - static serving: the light controls' code, ui/static/, is loaded once per page load
+      instead of travelling with every element (ui/light.py). The folder holds only it.
     """
     return {
         "server.address": host,
@@ -52,6 +54,7 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
         "server.maxUploadSize": settings.upload_limit_mb,
         "server.enableXsrfProtection": True,
         "server.enableCORS": True,
+        "server.enableStaticServing": True,
         "browser.gatherUsageStats": False,
         "client.toolbarMode": "minimal",
         "client.allowedOrigins": [],

@@ -2,6 +2,17 @@
 // Every text is set with textContent, never innerHTML: labels and options are data.
 // A click updates the control at once, then tells Python (a trigger value), whose
 // callback stores the choice in a plain session key; the rerun sends it back as data.
+//
+// Served once per page load from the app's static folder (ui/light.py), not sent with every
+// element; so is light_fields.css, which this module loads before its first draw.
+
+const fieldsCss = document.createElement("link");
+fieldsCss.rel = "stylesheet";
+fieldsCss.href = new URL(`light_fields.css${new URL(import.meta.url).search}`, import.meta.url).href;
+await new Promise((loaded) => {
+  fieldsCss.onload = fieldsCss.onerror = loaded;
+  document.head.appendChild(fieldsCss);
+});
 
 function node(parent, tag, className) {
   // The child made by an earlier render (`parent` may be a shadow root: no :scope).
