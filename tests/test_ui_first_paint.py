@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import FormField, open_app, texts, write_run
+from ui_apptest import FormField, fields_elements, open_app, texts, write_run
 
 PICK = "test.field.checkpoint"
 
@@ -18,6 +18,11 @@ def test_first_paint_shows_the_checkpoints_on_disk_now(
     links = at.get("page_link")
     assert links and "train a model on Train" in links[0].proto.label
     assert links[0].proto.page.endswith("train")  # a link to Train, not just words
+    # Above the fields, which stay one element (a link among them would split them in two).
+    (form_fields,) = [
+        data for element, data in fields_elements(at) if ".fields." in element.proto.id
+    ]
+    assert "checkpoint" in [item["key"] for item in form_fields["fields"]]
     assert not at.error  # calm: the empty required checkpoint is marked, not an error
     assert FormField(at, PICK).notes == ["Required"]
 

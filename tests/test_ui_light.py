@@ -132,16 +132,17 @@ def _section_row(at: AppTest) -> dict[str, object]:
 def test_segments_and_switch_take_their_events(at: AppTest) -> None:
     assert _section_row(at)["options"] == ["Experiment", "Model"]
     send_trigger(at, "section.control", "change", [[1, "section", 1]])
-    send_trigger(at, "edit", "flip", True)
+    send_trigger(at, "edit.control", "change", [[1, "edit", True]])
     assert at.session_state["section"] == "Model"
     assert at.session_state["edit"] is True
-    assert _section_row(at)["value"] == 1 and light_control(at, "edit")["on"]
+    (switch,) = [f for f in light_fields(at) if f["kind"] == "switch"]
+    assert _section_row(at)["value"] == 1 and switch["value"] is True
 
 
 @pytest.mark.parametrize("value", [3, -1, "1", True, 1.0, None, [0]])
 def test_a_malformed_pick_changes_nothing(at: AppTest, value: object) -> None:
     send_trigger(at, "section.control", "change", [[1, "section", value]])
-    send_trigger(at, "edit", "flip", "yes")
+    send_trigger(at, "edit.control", "change", [[1, "edit", "yes"]])
     assert not at.exception
     assert "section" not in at.session_state and "edit" not in at.session_state
 

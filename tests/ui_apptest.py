@@ -80,14 +80,14 @@ def _light_element(at: AppTest, key: str) -> Any:
 
 
 def light_control(at: AppTest, key: str) -> dict[str, Any]:
-    """What a light control (ui/light.py) with this key sends the browser: kind, label, options."""
-    data: dict[str, Any] = json.loads(_light_element(at, key).proto.json)
+    """What a light element (ui/light.py `fields`) with this key sends the browser."""
+    data: dict[str, Any] = json.loads(_light_element(at, key).proto.bytes)
     return data
 
 
 def light_fields(at: AppTest) -> list[dict[str, Any]]:
     """What every light field on the page (ui/light.py `fields`) sends the browser, in order."""
-    return [item for _, data in _fields_elements(at) for item in data["fields"]]
+    return [item for _, data in fields_elements(at) for item in data["fields"]]
 
 
 def light_selects(at: AppTest) -> list[dict[str, Any]]:
@@ -100,13 +100,9 @@ def light_notes(at: AppTest, tone: str) -> list[str]:
     return [text for item in light_fields(at) for kind, text in item["notes"] if kind == tone]
 
 
-def _fields_elements(at: AppTest) -> list[tuple[Any, dict[str, Any]]]:
-    found = []
-    for element in at.get("bidi_component"):
-        data = json.loads(element.proto.json)
-        if data.get("kind") == "fields":
-            found.append((element, data))
-    return found
+def fields_elements(at: AppTest) -> list[tuple[Any, dict[str, Any]]]:
+    """Every light element on the page, with the data it sends the browser."""
+    return [(element, json.loads(element.proto.bytes)) for element in at.get("bidi_component")]
 
 
 def send_trigger(at: AppTest, key: str, event: str, value: object) -> AppTest:
@@ -139,7 +135,7 @@ class FormField:
     def _found(self) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         page, _, rest = self.key.partition(".")
         name = rest.removeprefix("field.")
-        for element, data in _fields_elements(self.at):
+        for element, data in fields_elements(self.at):
             for item in data["fields"]:
                 if item["key"] == name and f"-{page}." in element.proto.id:
                     return element, data, item

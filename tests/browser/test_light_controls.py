@@ -50,15 +50,15 @@ def test_a_section_click_shows_it_and_the_choice_outlives_a_page_switch(page: An
 def test_a_switch_flips_on_click_and_back(page: Any) -> None:
     goto(page, "/train")
     toggle = page.get_by_test_id("stMain").get_by_role("switch", name="Edit the command")
-    expect(toggle).to_have_attribute("aria-checked", "false")
+    expect(toggle).not_to_be_checked()
     with expect_rerun(page):
         toggle.click()
-    expect(toggle).to_have_attribute("aria-checked", "true")
+    expect(toggle).to_be_checked()
     editor = page.get_by_test_id("stMain").get_by_role("textbox", name="Command text")
     expect(editor).to_be_visible()
     with expect_rerun(page):
         toggle.click()
-    expect(toggle).to_have_attribute("aria-checked", "false")
+    expect(toggle).not_to_be_checked()
     expect(editor).to_have_count(0)
 
 

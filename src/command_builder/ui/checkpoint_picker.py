@@ -71,8 +71,8 @@ def light_fields(data: PageData, field: FieldView, effects: tuple[str, ...]) -> 
 
 
 def render_train_link() -> None:
-    """Above an empty picker: where checkpoints come from (a Streamlit page link: the
-    light fields cannot switch pages)."""
+    """Above the fields when the picker is empty: where checkpoints come from (a Streamlit
+    page link: the light fields cannot switch pages)."""
     st.page_link(
         nav.page("train"),
         label="No checkpoints in this workspace yet: train a model on Train first",

@@ -68,16 +68,29 @@ def render(data: PageData, built: form.BuiltCommand) -> None:
     shown, _ = _split_errors(data, built)
     if shown:
         st.error(bullets(shown))
-    if light.toggle("Edit the command", key=_edit_key(data.page)):
+    edit = _edit_switch(data.page)
+    editing = edit[0].value is True
+    if editing:  # its own element above the editor
+        widgets.render_light([edit], key=f"{data.page}.edit")
         _editor(data, built.command)
     command = _check(data, built)
     base = config_view.base_check(data.settings, data.page, data.catalog.version)
 
     def after_check() -> None:
-        _controls(data, built, command)
+        if not editing and st.session_state.get(_edit_key(data.page)) is True:
+            # Switched on in the compose poller's fragment, which the editor is outside of:
+            # without this it would open only once the check is in and the poller reruns.
+            st.rerun()
+        _controls(data, built, command, first=() if editing else (edit,))
         config_view.render(data.page, command, base)
 
     compose_panel.render((command, base), after_check)
+
+
+def _edit_switch(page: str) -> widgets.LightItem:
+    """ "Edit the command": first of Run's controls while the editor is closed (one element
+    less on every page switch), above the editor while it is open."""
+    return light.switch_field("Edit the command", key=_edit_key(page)), light.store(_edit_key(page))
 
 
 def _split_errors(data: PageData, built: form.BuiltCommand) -> tuple[list[str], list[str]]:
@@ -192,12 +205,17 @@ def run_blocker(data: PageData, built: form.BuiltCommand, hydra: str | None) -> 
     return None
 
 
-def _controls(data: PageData, built: form.BuiltCommand, command: Future[ComposeResult]) -> None:
-    """Run (with the sweep confirmation above the threshold), its status line with what
-    Hydra's check said, and the Composed config box: one light element (ui/light.py)."""
+def _controls(
+    data: PageData,
+    built: form.BuiltCommand,
+    command: Future[ComposeResult],
+    first: tuple[widgets.LightItem, ...],
+) -> None:
+    """`first`, Run (with the sweep confirmation above the threshold), its status line with
+    what Hydra's check said, and the Composed config box: one light element (ui/light.py)."""
     blocked = run_blocker(data, built, compose_panel.blocker(command))
     outcome = st.session_state.get(_job_key(data.page))
-    run: widgets.LightRun = []
+    run: widgets.LightRun = list(first)
     if built.needs_confirmation and not built.errors:
         run.append(_confirm_box(data, built))
     run_button = light.LightField(

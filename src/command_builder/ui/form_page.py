@@ -131,6 +131,8 @@ def _section(
 ) -> None:
     """`head`, the fields in order, then `tail`; each run of light fields between the other
     parts is one element."""
+    if _picks_from_no_checkpoints(data, fields):
+        checkpoint_picker.render_train_link()  # above the run: in it, it would split it in two
     run: widgets.LightRun = list(head)
     runs = 0
 
@@ -151,9 +153,6 @@ def _section(
             sweeps.render_swept(field)
             config_view.render_field_warning(effects_of)
         elif field.key == data.schema.checkpoint_key and data.index is not None:
-            if not data.index.checkpoints:
-                flush()
-                checkpoint_picker.render_train_link()
             run.extend(checkpoint_picker.light_fields(data, field, effects_of))
         elif made := widgets.light_field(data, field, effects_of):
             run.append(made)
@@ -164,6 +163,14 @@ def _section(
             run.extend(hooks.light_after[field.key](data))
     run.extend(tail)
     flush()
+
+
+def _picks_from_no_checkpoints(data: PageData, fields: list[FieldView]) -> bool:
+    """The checkpoint picker is among `fields` and has nothing to offer."""
+    if data.index is None or data.index.checkpoints:
+        return False
+    key = data.schema.checkpoint_key
+    return any(field.key == key and field.sweep is None for field in fields)
 
 
 def _effect_warnings(data: PageData, built: BuiltCommand) -> Mapping[str, tuple[str, ...]]:

@@ -15,7 +15,7 @@ await new Promise((loaded) => {
 });
 
 function node(parent, tag, className) {
-  // The child made by an earlier render (`parent` may be a shadow root: no :scope).
+  // The child made by an earlier render.
   let el = [...parent.children].find(
     (child) => child.localName === tag && child.classList.contains(className),
   );
@@ -56,7 +56,7 @@ function segments(root, data, pick) {
   group.onkeydown = (event) => {
     const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
     const buttons = [...group.children];
-    const from = buttons.indexOf(group.getRootNode().activeElement); // a shadow root's focus
+    const from = buttons.indexOf(document.activeElement);
     if (step === undefined || from < 0) return;
     event.preventDefault();
     const to = (from + step + buttons.length) % buttons.length;
@@ -66,22 +66,7 @@ function segments(root, data, pick) {
   check(data.index);
 }
 
-function toggle(root, data, setTriggerValue) {
-  const button = node(root, "button", "switch");
-  button.type = "button";
-  button.setAttribute("role", "switch");
-  button.setAttribute("aria-checked", String(data.on));
-  const track = node(button, "span", "track");
-  track.setAttribute("aria-hidden", "true");
-  node(button, "span", "label").textContent = data.label;
-  button.onclick = () => {
-    const on = button.getAttribute("aria-checked") !== "true";
-    button.setAttribute("aria-checked", String(on));
-    setTriggerValue("flip", on);
-  };
-}
-
-// ------------------------------------------------------------------ fields (not in a shadow root)
+// ------------------------------------------------------------------ fields
 // A run of form fields in one element. Each field's box is kept across renders (by key and
 // kind), so the focus stays where it was when a change reruns the page. A change is sent
 // with every change the server has not applied yet (its `ack`): see light.py _new_changes.
@@ -114,8 +99,8 @@ function fields(root, data, setTriggerValue) {
 }
 
 const CONTROL = {
-  text: "input", number: "input", area: "textarea", checkbox: "input", select: "select",
-  range: "input",
+  text: "input", number: "input", area: "textarea", checkbox: "input", switch: "input",
+  select: "select", range: "input",
 };
 
 function newField(id, field) {
@@ -139,8 +124,9 @@ function newField(id, field) {
   control.className = "cb-control";
   control.id = `cb-${Math.random().toString(36).slice(2)}-${field.key}`;
   label.htmlFor = control.id;
-  if (field.kind === "checkbox") {
+  if (field.kind === "checkbox" || field.kind === "switch") {
     control.type = "checkbox";
+    if (field.kind === "switch") control.setAttribute("role", "switch"); // drawn as a track
     head.prepend(control); // the box before its label, as in Streamlit
   } else {
     if (field.kind === "text") control.type = "text";
@@ -186,7 +172,7 @@ function drawField(box, field, pending, commit) {
   }
   const control = box.querySelector(".cb-control");
   control.disabled = field.disabled;
-  if (field.kind === "checkbox") {
+  if (field.kind === "checkbox" || field.kind === "switch") {
     if (!pending) control.checked = field.value;
     control.onchange = () => commit(field.key, control.checked);
   } else if (field.kind === "range") {
@@ -259,9 +245,10 @@ function drawOptions(choice, field) {
   choice.options[0].disabled = true; // the placeholder: shown while nothing is chosen
 }
 
-const KINDS = { toggle, fields };
+const utf8 = new TextDecoder();
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  KINDS[data.kind](parentElement, data, setTriggerValue);
+  const { parentElement, setTriggerValue } = component;
+  const data = JSON.parse(utf8.decode(component.data)); // JSON bytes (ui/light.py _payload)
+  fields(parentElement, data, setTriggerValue);
 }
