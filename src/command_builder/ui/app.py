@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from command_builder.settings import WorkspaceError
+from command_builder.settings import Settings, WorkspaceError
 from command_builder.ui import compose_panel, context, light, nav, text, timing
 
-with timing.script_run() as run, compose_panel.page_runs.running():
-    st.set_page_config(page_title="OCR Command Builder", layout="wide")
-    try:
-        settings = context.current_settings()
-    except WorkspaceError as exc:
-        st.error(f"Workspace unusable: {text.md(exc)}")
-        st.stop()
 
-    current = st.navigation(nav.all_pages())
-    run.page = current.url_path or current.title
-    with st.sidebar:  # one light element (ui/light.py): the sidebar is mounted on every switch
+def _sidebar(settings: Settings) -> None:
+    """One light element (ui/light.py): the sidebar is mounted again on every page switch."""
+    with st.sidebar:
         light.fields(
             "sidebar",
             [
@@ -42,4 +35,19 @@ with timing.script_run() as run, compose_panel.page_runs.running():
             ],
             lambda _item, _value: context.refresh_workspace(settings),
         )
-    current.run()
+
+
+with timing.script_run() as run, compose_panel.page_runs.running():
+    st.set_page_config(page_title="OCR Command Builder", layout="wide")
+    try:
+        settings = context.current_settings()
+    except WorkspaceError as exc:
+        st.error(f"Workspace unusable: {text.md(exc)}")
+        st.stop()
+
+    current = st.navigation(nav.all_pages())
+    run.page = current.url_path or current.title
+    try:
+        current.run()
+    finally:  # after the page: what the user waits for (its title, fields, command) goes first
+        _sidebar(settings)
