@@ -10,6 +10,7 @@ import urllib.request
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from streamlit_harness import STATE_JS, expect_rerun, goto, switch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,16 +68,19 @@ def test_no_embedding_page_may_send_the_app_commands(app_server: Any) -> None:
     assert host_config["allowedOrigins"] == []
 
 
-def test_the_light_code_is_served_once_not_sent_with_every_element(app_server: Any) -> None:
-    """Each light element carries only a stub that imports light.js from the static folder;
-    the server must answer it as JavaScript (a module import refuses anything else), and the
-    stylesheet it loads next to it."""
+def test_the_light_code_is_served_for_a_page_that_never_ran_it(app_server: Any, page: Any) -> None:
+    """A session's first run sends light.js inline; later elements carry a stub that uses it.
+    A page that never ran it (its first run cut short) imports the served copy instead, so
+    the server must answer it as JavaScript (a module import refuses anything else)."""
     from command_builder.ui import light
 
-    code = app_server.url + light.code_url()
-    with urllib.request.urlopen(code, timeout=10) as resp:
+    with urllib.request.urlopen(app_server.url + light.code_url(), timeout=10) as resp:
         assert resp.headers.get_content_type() in ("text/javascript", "application/javascript")
         assert resp.read() == (light.STATIC / "light.js").read_bytes()
-    sheet = code.replace("light.js", "light_fields.css")
-    with urllib.request.urlopen(sheet, timeout=10) as resp:
-        assert resp.headers.get_content_type() == "text/css"
+    goto(page, "/train")
+    served = "() => performance.getEntriesByType('resource').some(e => e.name.includes('light.js'))"
+    assert not page.evaluate(served)  # the first run's code came inline
+    page.evaluate("() => { delete globalThis.commandBuilderLight; }")  # as if it never ran
+    switch(page, "Test")  # its elements are stubs now
+    expect(page.get_by_test_id("stMain").get_by_text("Checkpoint", exact=True)).to_be_visible()
+    assert page.evaluate(served)

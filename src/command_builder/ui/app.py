@@ -39,6 +39,7 @@ def _sidebar(settings: Settings) -> None:
 
 with timing.script_run() as run, compose_panel.page_runs.running():
     st.set_page_config(page_title="OCR Command Builder", layout="wide")
+    light.start_run()
     try:
         settings = context.current_settings()
     except WorkspaceError as exc:

@@ -33,35 +33,48 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 _HERE = Path(__file__).parent
 STATIC = _HERE / "static"  # served at <base>/app/static/ (server.enableStaticServing)
-CODE_FILES = ("light.js", "light_fields.css")  # in STATIC, loaded once per page load
+_CODE = (STATIC / "light.js").read_text(encoding="utf-8")
+_INLINE_KEY = "light.inline"  # this run sends the code inline (see start_run)
+_SENT_KEY = "light.sent"
 
 
 def code_url() -> str:
-    """Where light.js is served, versioned by the code's hash (a new release is fetched anew)."""
-    digest = hashlib.sha256()
-    for name in CODE_FILES:
-        digest.update((STATIC / name).read_bytes())
+    """Where light.js is served, versioned by its hash (a new release is fetched anew)."""
+    version = hashlib.sha256(_CODE.encode()).hexdigest()[:12]
     base = str(config.get_option("server.baseUrlPath") or "").strip("/")
-    return f"/{base + '/' if base else ''}app/static/light.js?v={digest.hexdigest()[:12]}"
+    return f"/{base + '/' if base else ''}app/static/light.js?v={version}"
+
+
+def start_run() -> None:
+    """Call first in every script run: a session's first run sends the code inline."""
+    st.session_state[_INLINE_KEY] = _SENT_KEY not in st.session_state
+    st.session_state[_SENT_KEY] = True
 
 
 @functools.cache
-def _component() -> ComponentRenderer:
+def _component(inline: bool) -> ComponentRenderer:
     """The light component; made at the first mount, when the server's config is loaded.
 
-    Its code is a stub that imports light.js from the static folder: every element carries
-    its js and css, and the 15 kB of both, sent, hashed and parsed again with each of a
-    page's four light elements, were most of what a page switch sent (61 kB of 62 kB).
+    Every element carries its component's js: light.js (with its styles) is 15 kB, and sent,
+    hashed and parsed again with each of a page's four light elements it was most of what a
+    page switch sent (61 kB of 62 kB). So only a session's first run sends it inline (its
+    elements all do: the browser runs it once); later elements carry a stub that uses the
+    code that run left in `globalThis`. Should a page not have run it (its first run was cut
+    short), the stub imports light.js from the static folder instead: on a first page
+    that import waited 0.5-0.9 s behind Streamlit's own lazy chunks.
     Not in a shadow root: a field's label is found, read and clicked like a Streamlit one
-    (the browser tests' get_by_label, the benchmark's markers); light_fields.css is scoped
-    by class.
+    (the browser tests' get_by_label, the benchmark's markers); the styles are scoped by
+    class.
     """
+    if inline:
+        return st.components.v2.component("command_builder.light", js=_CODE, isolate_styles=False)
     stub = (
         # The stub itself is loaded from a blob: URL, against which no path resolves.
-        f"const code = import(new URL({json.dumps(code_url())}, location.href).href);\n"
-        "export default async (component) => (await code).default(component);\n"
+        f"const served = new URL({json.dumps(code_url())}, location.href).href;\n"
+        "export default async (component) =>\n"
+        "  (await (globalThis.commandBuilderLight ??= import(served))).default(component);\n"
     )
-    return st.components.v2.component("command_builder.light", js=stub, isolate_styles=False)
+    return st.components.v2.component("command_builder.light_stub", js=stub, isolate_styles=False)
 
 
 MAX_TEXT = 20_000  # characters of one field's text from the browser, as a link parameter
@@ -220,7 +233,7 @@ def fields(key: str, items: Sequence[LightField], on_change: FieldChange) -> Non
             if item is not None and value is not _INVALID:
                 on_change(item, value)
 
-    _component()(
+    _component(inline=st.session_state.get(_INLINE_KEY) is not False)(
         key=_control_key(key),
         data=_payload(
             {"ack": st.session_state.get(ack_key, 0), "fields": [item.data() for item in items]}

@@ -41,8 +41,8 @@ def flag_options(host: str, port: int, settings: Settings) -> dict[str, Any]:
       postMessage from a page that embeds it, Streamlit Cloud's included. It also stops the
       browser checking every message Streamlit posts to itself against 16 origin patterns:
       about 12 ms of main-thread work per page switch in a CPU profile (README, Speed);
-    - static serving: the light controls' code, ui/static/, is loaded once per page load
-      instead of travelling with every element (ui/light.py). The folder holds only it.
+    - static serving of ui/static/, which holds only light.js: a page that did not run the
+      copy its session's first run sent inline imports it from there (ui/light.py).
     """
     return {
         "server.address": host,

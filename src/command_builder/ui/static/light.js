@@ -3,16 +3,240 @@
 // A click updates the control at once, then tells Python (a trigger value), whose
 // callback stores the choice in a plain session key; the rerun sends it back as data.
 //
-// Served once per page load from the app's static folder (ui/light.py), not sent with every
-// element; so is light_fields.css, which this module loads before its first draw.
+// One file with its styles: a session's first run sends it inline (no request while the
+// server is busiest), later elements carry a stub that finds it in `globalThis` (or, if
+// this page never ran it, imports it from the app's static folder): see ui/light.py.
 
-const fieldsCss = document.createElement("link");
-fieldsCss.rel = "stylesheet";
-fieldsCss.href = new URL(`light_fields.css${new URL(import.meta.url).search}`, import.meta.url).href;
-await new Promise((loaded) => {
-  fieldsCss.onload = fieldsCss.onerror = loaded;
-  document.head.appendChild(fieldsCss);
-});
+// In the page's own DOM, so every rule is under .cb-fields; added to <head> once.
+const STYLES = `
+.cb-fields {
+  display: flex;
+  flex-direction: column;
+  gap: 1rem;
+  font-size: 0.875rem;
+  color: var(--st-text-color, inherit);
+}
+.cb-fields .cb-field {
+  display: flex;
+  flex-direction: column;
+  gap: 0.25rem;
+}
+.cb-fields .cb-head {
+  display: flex;
+  align-items: center;
+  gap: 0.5rem;
+  min-height: 1.5rem;
+}
+.cb-fields .cb-label {
+  flex: 1;
+}
+.cb-fields .cb-kind-checkbox .cb-head,
+.cb-fields .cb-kind-switch .cb-head {
+  justify-content: flex-start;
+}
+.cb-fields .cb-kind-checkbox .cb-label,
+.cb-fields .cb-kind-switch .cb-label {
+  flex: none;
+  cursor: pointer;
+}
+.cb-fields .cb-kind-info .cb-label {
+  flex: none;
+  font-weight: 600;
+}
+.cb-fields .cb-kind-info .cb-head {
+  display: block; /* "Label: text" wraps as one line of text */
+  font-size: 1rem;
+}
+.cb-fields .cb-help {
+  display: inline-flex;
+  justify-content: center;
+  align-items: center;
+  width: 1rem;
+  height: 1rem;
+  border: 1px solid currentColor;
+  border-radius: 50%;
+  font-size: 0.6875rem;
+  opacity: 0.6;
+  cursor: help;
+}
+.cb-fields .cb-help[hidden] {
+  display: none;
+}
+.cb-fields .cb-control {
+  font: inherit;
+  font-size: 0.875rem;
+  color: inherit;
+  box-sizing: border-box;
+  width: 100%;
+  min-height: 2.5rem;
+  padding: 0 0.75rem;
+  border: 1px solid var(--st-secondary-background-color, #f0f2f6);
+  border-radius: var(--st-base-radius, 0.5rem);
+  background: var(--st-secondary-background-color, #f0f2f6);
+}
+.cb-fields textarea.cb-control {
+  min-height: 5.5rem;
+  padding: 0.5rem 0.75rem;
+  resize: vertical;
+}
+.cb-fields input[type="checkbox"].cb-control {
+  width: 1rem;
+  min-height: 1rem;
+  height: 1rem;
+  margin: 0;
+  accent-color: var(--st-primary-color, #ff4b4b);
+}
+/* A switch: a checkbox (role=switch) drawn as a track with a knob, as Streamlit's toggle. */
+.cb-fields .cb-kind-switch input.cb-control {
+  appearance: none;
+  position: relative;
+  flex: none;
+  width: 2rem;
+  height: 1.125rem;
+  min-height: 1.125rem;
+  margin: 0;
+  padding: 0;
+  border: 0;
+  border-radius: 1rem;
+  background: var(--st-border-color, rgba(49, 51, 63, 0.3));
+  cursor: pointer;
+  transition: background 0.1s;
+}
+.cb-fields .cb-kind-switch input.cb-control::after {
+  content: "";
+  position: absolute;
+  top: 0.125rem;
+  left: 0.125rem;
+  width: 0.875rem;
+  height: 0.875rem;
+  border-radius: 50%;
+  background: #fff;
+  transition: left 0.1s;
+}
+.cb-fields .cb-kind-switch input.cb-control:checked {
+  background: var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .cb-kind-switch input.cb-control:checked::after {
+  left: 1rem;
+}
+.cb-fields .cb-control:focus-visible {
+  outline: 2px solid var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .cb-control:disabled {
+  opacity: 0.6;
+}
+.cb-fields .cb-notes:empty {
+  display: none;
+}
+.cb-fields .cb-note {
+  margin: 0.25rem 0 0;
+  font-size: 0.875rem;
+  line-height: 1.5;
+  white-space: pre-wrap;
+}
+.cb-fields .cb-note-error {
+  color: var(--st-red-color, #ff2b2b);
+}
+.cb-fields .cb-note-success {
+  color: var(--st-green-color, #21c354);
+}
+.cb-fields .cb-note-muted {
+  opacity: 0.6;
+}
+.cb-fields .cb-note-info,
+.cb-fields .cb-note-warning,
+.cb-fields .cb-note-effect {
+  padding: 0.5rem 0.75rem;
+  border-radius: var(--st-base-radius, 0.5rem);
+}
+.cb-fields .cb-note-info {
+  background: rgba(28, 131, 225, 0.1);
+}
+.cb-fields .cb-note-warning {
+  background: rgba(255, 189, 69, 0.2);
+}
+.cb-fields .cb-note-effect {
+  font-family: var(--st-code-font, monospace);
+  font-size: 0.8125rem;
+  background: var(--st-secondary-background-color, #f0f2f6);
+}
+.cb-fields .cb-button {
+  align-self: flex-start;
+  font: inherit;
+  font-size: 0.875rem;
+  color: inherit;
+  min-height: 2.5rem;
+  padding: 0.25rem 0.75rem;
+  border: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.2));
+  border-radius: var(--st-base-radius, 0.5rem);
+  background: var(--st-background-color, transparent);
+  cursor: pointer;
+}
+.cb-fields .cb-button:hover {
+  border-color: var(--st-primary-color, #ff4b4b);
+  color: var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .cb-button:focus-visible {
+  outline: 2px solid var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .cb-button:disabled {
+  opacity: 0.6;
+  cursor: not-allowed;
+}
+.cb-fields .cb-button.cb-primary {
+  color: #fff;
+  border-color: var(--st-primary-color, #ff4b4b);
+  background: var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .cb-button.cb-primary:hover {
+  color: #fff;
+  filter: brightness(0.95);
+}
+.cb-fields .segments {
+  display: flex;
+  flex-wrap: wrap;
+  gap: 0.25rem;
+}
+.cb-fields .segments button {
+  font: inherit;
+  font-size: 0.875rem;
+  color: inherit;
+  cursor: pointer;
+  padding: 0 1rem;
+  min-height: 2.5rem;
+  border: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.2));
+  border-radius: var(--st-base-radius, 0.5rem);
+  background: var(--st-background-color, transparent);
+}
+.cb-fields .segments button:hover {
+  border-color: var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .segments button[aria-checked="true"] {
+  border-color: var(--st-primary-color, #ff4b4b);
+  color: var(--st-primary-color, #ff4b4b);
+  background: color-mix(in srgb, var(--st-primary-color, #ff4b4b) 12%, transparent);
+}
+.cb-fields .segments button:focus-visible {
+  outline: 2px solid var(--st-primary-color, #ff4b4b);
+  outline-offset: 1px;
+}
+.cb-fields input[type="range"].cb-control {
+  padding: 0;
+  background: none;
+  border: 0;
+  accent-color: var(--st-primary-color, #ff4b4b);
+}
+.cb-fields .cb-readout {
+  font-variant-numeric: tabular-nums;
+}
+`;
+
+if (!document.getElementById("command-builder-light")) {
+  const sheet = document.createElement("style");
+  sheet.id = "command-builder-light";
+  sheet.textContent = STYLES;
+  document.head.appendChild(sheet);
+}
 
 function node(parent, tag, className) {
   // The child made by an earlier render.
@@ -247,8 +471,10 @@ function drawOptions(choice, field) {
 
 const utf8 = new TextDecoder();
 
-export default function (component) {
+export default function draw(component) {
   const { parentElement, setTriggerValue } = component;
   const data = JSON.parse(utf8.decode(component.data)); // JSON bytes (ui/light.py _payload)
   fields(parentElement, data, setTriggerValue);
 }
+
+globalThis.commandBuilderLight = Promise.resolve({ default: draw }); // for the stubs
