@@ -7,7 +7,7 @@
 // server is busiest), later elements carry a stub that finds it in `globalThis` (or, if
 // this page never ran it, imports it from the app's static folder): see ui/light.py.
 
-// In the page's own DOM, so every rule is under .cb-fields; added to <head> once.
+// In the page's own DOM, so every rule is under .cb-fields; one <style> in <head>.
 const STYLES = `
 .cb-fields {
   display: flex;
@@ -231,11 +231,15 @@ const STYLES = `
 }
 `;
 
-if (!document.getElementById("command-builder-light")) {
-  const sheet = document.createElement("style");
-  sheet.id = "command-builder-light";
+{
+  // Set again by a newer release's code (a tab that outlived a server upgrade).
+  let sheet = document.getElementById("command-builder-light");
+  if (!sheet) {
+    sheet = document.createElement("style");
+    sheet.id = "command-builder-light";
+    document.head.appendChild(sheet);
+  }
   sheet.textContent = STYLES;
-  document.head.appendChild(sheet);
 }
 
 function node(parent, tag, className) {
