@@ -47,7 +47,6 @@ def render(
     except SchemaError as exc:
         st.error(f"The {title} form cannot be shown: its schema is broken.\n\n{md(exc)}")
         return
-    state.sync_url(data)  # callbacks ran before this run: the state is final already
     form_column, command_column = st.columns([3, 2], gap="large")
     with command_column:
         built = command_panel.command_block(data)
@@ -64,6 +63,9 @@ def render(
             after_form(data)
     with command_column:
         command_panel.render(data, built)
+    # Last: the browser's history entry (Streamlit's pushState) need not come before what the
+    # user waits for. Callbacks ran before this run, so the state is final already.
+    state.sync_url(data)
 
 
 def _messages(data: PageData) -> None:
