@@ -345,3 +345,18 @@ def test_the_projects_sliders_are_light_ranges(
     FormField(at, "train.field.batch_size").input("32")
     assert "dataloaders.train_dataloader.batch_size=32" in command(at)
     assert "dataloaders.val_dataloader.batch_size=32" in command(at)
+
+
+def test_its_test_page_without_checkpoints_keeps_its_fields_in_one_element(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No run yet: the Train link sits above the fields, which stay one element with the
+    empty Checkpoint Path picker; the Edit switch is one of Run's controls."""
+    from ui_apptest import fields_elements, open_app
+
+    at = open_app(monkeypatch, project(tmp_path, schemas=True), "test")
+    assert "train a model on Train" in at.get("page_link")[0].proto.label
+    (form_fields,) = [d for e, d in fields_elements(at) if "-test.fields." in e.proto.id]
+    assert "checkpoint_path" in [item["key"] for item in form_fields["fields"]]
+    (controls,) = [d for e, d in fields_elements(at) if "-test.controls" in e.proto.id]
+    assert [item["kind"] for item in controls["fields"]][:2] == ["switch", "button"]

@@ -71,8 +71,12 @@ def _component(inline: bool) -> ComponentRenderer:
     stub = (
         # The stub itself is loaded from a blob: URL, against which no path resolves.
         f"const served = new URL({json.dumps(code_url())}, location.href).href;\n"
+        "const load = () => import(served).catch((error) => {\n"
+        "  delete globalThis.commandBuilderLight; // not kept: the next element tries again\n"
+        "  throw error;\n"
+        "});\n"
         "export default async (component) =>\n"
-        "  (await (globalThis.commandBuilderLight ??= import(served))).default(component);\n"
+        "  (await (globalThis.commandBuilderLight ??= load())).default(component);\n"
     )
     return st.components.v2.component("command_builder.light_stub", js=stub, isolate_styles=False)
 
