@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui_apptest import FormField, light_control, light_fields, send_trigger
+from ui_apptest import FormField, light_control, light_fields, light_payload, send_trigger
 
 KINDS = ("text", "number", "checkbox", "select")
 FIELDS = "demo.fields.0"
@@ -89,6 +89,19 @@ def test_changes_sent_together_are_all_applied_once_in_order(at: AppTest) -> Non
     assert light_control(at, FIELDS)["ack"] == 2  # the browser drops what is acknowledged
     send_trigger(at, FIELDS, "change", [[2, "resume", True], [3, "epochs", "5"]])
     assert at.session_state["changes"] == [("name", "first"), ("resume", True), ("epochs", "5")]
+
+
+def test_an_element_s_revision_is_new_exactly_when_its_data_is(at: AppTest) -> None:
+    # light.js skips a revision older than the one it drew (Streamlit can hand it an
+    # element's older data after its newer data); unchanged data keeps its revision, so an
+    # unchanged element is not sent as a change.
+    first = light_payload(at, FIELDS)
+    assert light_payload(at.run(), FIELDS) == first
+    _field(at, "name").input("receipts")
+    changed = light_payload(at, FIELDS)
+    assert changed["server"] == first["server"] and changed["revision"] > first["revision"]
+    assert changed["data"]["fields"][0]["value"] == "ocr_demo"  # the script shows a constant
+    assert changed["data"]["ack"] == 1  # what changed: the browser's change is acknowledged
 
 
 @pytest.mark.parametrize(

@@ -79,9 +79,15 @@ def _light_element(at: AppTest, key: str) -> Any:
     raise AssertionError(f"no light control with key {key!r} on the page")
 
 
+def light_payload(at: AppTest, key: str) -> dict[str, Any]:
+    """All a light element (ui/light.py `fields`) with this key sends: data and revision."""
+    payload: dict[str, Any] = json.loads(_light_element(at, key).proto.bytes)
+    return payload
+
+
 def light_control(at: AppTest, key: str) -> dict[str, Any]:
-    """What a light element (ui/light.py `fields`) with this key sends the browser."""
-    data: dict[str, Any] = json.loads(_light_element(at, key).proto.bytes)
+    """The data a light element (ui/light.py `fields`) with this key sends the browser."""
+    data: dict[str, Any] = light_payload(at, key)["data"]
     return data
 
 
@@ -102,7 +108,9 @@ def light_notes(at: AppTest, tone: str) -> list[str]:
 
 def fields_elements(at: AppTest) -> list[tuple[Any, dict[str, Any]]]:
     """Every light element on the page, with the data it sends the browser."""
-    return [(element, json.loads(element.proto.bytes)) for element in at.get("bidi_component")]
+    return [
+        (element, json.loads(element.proto.bytes)["data"]) for element in at.get("bidi_component")
+    ]
 
 
 def send_trigger(at: AppTest, key: str, event: str, value: object) -> AppTest:

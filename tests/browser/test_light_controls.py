@@ -182,3 +182,32 @@ def test_a_hostile_link_value_shows_as_text_in_a_light_field(page: Any) -> None:
     assert notes.evaluate_all("els => els.flatMap(el => [...el.children]).length") == 0
     assert page.locator(".cb-fields img").count() == 0
     assert page.evaluate("() => window.__pwned") is None
+
+
+DRAW_IN_ORDER_JS = """
+async (order) => {
+  // Streamlit (1.67) can call a light element's script with its older data after its newer
+  // data while the module loads: call light.js's own draw so, on one root, as it would.
+  const { default: draw } = await globalThis.commandBuilderLight;
+  const root = document.createElement("div");
+  const payload = (server, revision, disabled) => new TextEncoder().encode(JSON.stringify({
+    server, revision,
+    data: { ack: 0, fields: [{ key: "run", kind: "button", label: "Run", disabled,
+                               help: "", primary: true }] },
+  }));
+  for (const [server, revision, disabled] of order) {
+    draw({ parentElement: root, data: payload(server, revision, disabled),
+           setTriggerValue: () => {} });
+  }
+  return root.querySelector("button").disabled;
+}
+"""
+
+
+def test_an_element_keeps_its_newest_data_when_older_data_comes_after_it(page: Any) -> None:
+    goto(page, "/train")
+    newer_then_older = [["s1", 7, False], ["s1", 6, True]]
+    assert page.evaluate(DRAW_IN_ORDER_JS, newer_then_older) is False  # the older one skipped
+    assert page.evaluate(DRAW_IN_ORDER_JS, [["s1", 6, True], ["s1", 7, False]]) is False
+    restarted = [["s1", 7, False], ["s2", 1, True]]  # a new server counts from 1 again
+    assert page.evaluate(DRAW_IN_ORDER_JS, restarted) is True

@@ -474,11 +474,21 @@ function drawOptions(choice, field) {
 }
 
 const utf8 = new TextDecoder();
+const DRAWN = new WeakMap(); // root -> {server, revision} of the data it shows
+
+// Streamlit can call this with an element's older data after its newer data while the
+// module loads (ui/light.py _payload): an older revision from the same server is skipped.
+function isStale(root, { server, revision }) {
+  const drawn = DRAWN.get(root);
+  if (drawn && drawn.server === server && revision < drawn.revision) return true;
+  DRAWN.set(root, { server, revision });
+  return false;
+}
 
 export default function draw(component) {
   const { parentElement, setTriggerValue } = component;
-  const data = JSON.parse(utf8.decode(component.data)); // JSON bytes (ui/light.py _payload)
-  fields(parentElement, data, setTriggerValue);
+  const payload = JSON.parse(utf8.decode(component.data)); // JSON bytes (ui/light.py _payload)
+  if (!isStale(parentElement, payload)) fields(parentElement, payload.data, setTriggerValue);
 }
 
 globalThis.commandBuilderLight = Promise.resolve({ default: draw }); // for the stubs
