@@ -30,7 +30,7 @@ def test_flags_keep_the_server_light(demo_settings: Settings) -> None:
 def test_warm_up_waits_for_the_socket_then_fills_the_caches(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    monkeypatch.setattr(server, "WARM_CHECKS_AFTER_FIRST_PAGE_S", 0.0)  # no visitor here
+    monkeypatch.setattr(server, "WARM_WAITS_FOR_FIRST_PAGE_S", 0.0)  # no visitor here
     frozen: list[bool] = []  # gc.freeze() would freeze the test process: record the call only
     monkeypatch.setattr(
         server,
@@ -76,10 +76,25 @@ def test_a_failed_warm_up_still_turns_the_collector_back_on(
 def test_warm_up_checks_wait_for_the_first_page_run(
     monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
 ) -> None:
-    """Hydra's cold composes must not compete with the first visitor's page run."""
-    monkeypatch.setattr(compose_panel, "page_runs", compose_panel._PageRuns())
-    monkeypatch.setattr(server, "WARM_CHECKS_AFTER_FIRST_PAGE_S", 120.0)
+    """Hydra's cold composes must not compete with the first visitor's page run: neither its
+    checks nor the schemas of the pages after the first (each composes for its defaults)."""
+    page_runs = compose_panel._PageRuns()
+    monkeypatch.setattr(compose_panel, "page_runs", page_runs)
+    monkeypatch.setattr(server, "WARM_WAITS_FOR_FIRST_PAGE_S", 120.0)
+    waited_with: list[tuple[float, set[str]]] = []  # the warm-up's own wait, in this thread
+    wait_in_checks = page_runs.wait_for_first
+    warm_up_thread = threading.current_thread()
+
+    def wait_for_first(timeout_s: float) -> None:
+        if threading.current_thread() is not warm_up_thread:
+            return wait_in_checks(timeout_s)
+        queued = {key[1] for key in compose_panel._futures if key[0] == str(demo_settings.root)}
+        waited_with.append((timeout_s, queued))
+        return None  # as if the first page run were over
+
+    monkeypatch.setattr(page_runs, "wait_for_first", wait_for_first)
     checks = server._warm(demo_settings)
+    assert waited_with == [(120.0, {"train"})]  # only the first page was warm
     assert len(checks) == 6  # train, test, predict: each command and its base config
     assert not any(check.done() for check in checks)
     with compose_panel.page_runs.running():

@@ -23,7 +23,7 @@ from ..settings import Settings
 APP_ENTRY = Path(__file__).resolve().parent / "app.py"
 WORKSPACE_ENV = "COMMAND_BUILDER_WORKSPACE"
 
-WARM_CHECKS_AFTER_FIRST_PAGE_S = 5.0  # the first visitor's page run goes first (compose_panel)
+WARM_WAITS_FOR_FIRST_PAGE_S = 5.0  # the first visitor's page run goes first (compose_panel)
 FREEZE_AFTER_S = 60.0  # the warm-up's Hydra checks are done well before, even on a slow machine
 _LOG = logging.getLogger(__name__)
 
@@ -102,14 +102,20 @@ def _wait_listening(host: str, port: int, timeout_s: float = 30.0) -> None:
 
 
 def _warm(settings: Settings) -> list[futures.Future[Any]]:
-    """Fill the caches of every builder page; returns the Hydra checks it queued."""
+    """Fill the caches of every builder page; returns the Hydra checks it queued.
+
+    A page's schema composes its config through Hydra for its defaults (0.2-0.4 s each):
+    only the first page's is done before the first visitor's page run, which would
+    otherwise wait for the GIL while the others compose."""
     from .. import form, pages
     from ..schema import SchemaError
     from . import compose_panel, context, form_page  # noqa: F401
 
     catalog = context.catalog(settings)
     checks = []
-    for entry in pages.builder_pages(settings):
+    for number, entry in enumerate(pages.builder_pages(settings)):
+        if number == 1:  # the first page (`/`) is warm: its first run goes before the rest
+            compose_panel.page_runs.wait_for_first(WARM_WAITS_FOR_FIRST_PAGE_S)
         page = entry.name
         try:
             schema = context.schema(settings, page)
@@ -127,7 +133,7 @@ def _warm(settings: Settings) -> list[futures.Future[Any]]:
                     check_overrides,
                     multirun=False,
                     version=catalog.version,
-                    after_first_page_s=WARM_CHECKS_AFTER_FIRST_PAGE_S,
+                    after_first_page_s=WARM_WAITS_FOR_FIRST_PAGE_S,
                 )
             )
     return checks
