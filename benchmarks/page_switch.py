@@ -274,6 +274,8 @@ def measure_first_page(target: Target, browser: Any, timeout_s: float) -> None:
     page = context.new_page()
     full = target.specs["Train"]
     title_only = PageSpec(full.title, full.url_path)
+    timings = target.timings_file
+    timings_at = timings.stat().st_size if timings is not None and timings.exists() else 0
     target.server.start()
     spawned_ms = target.server.started_at * 1000
     deadline = time.monotonic() + timeout_s
@@ -298,16 +300,29 @@ def measure_first_page(target: Target, browser: Any, timeout_s: float) -> None:
     )
     context.close()
     title_at, full_at = result.get("titleAt"), result.get("fullAt")
+    first_run = first_run_after(timings, timings_at)
     sample: dict[str, float | None] = {
         "http_s": http_at - target.server.started_at,
         "title_s": (title_at - spawned_ms) / 1000 if title_at else None,
         "visible_s": (full_at - spawned_ms) / 1000 if full_at else None,
+        "first_run_ms": first_run.get("run_ms"),
+        "first_run_cpu_ms": first_run.get("cpu_ms"),
     }
     target.first_pages.append(sample)
     if title_at is None:
         raise TimeoutError(
             f"{target.name}: first page never showed its title\n{target.server.log_tail()}"
         )
+
+
+def first_run_after(timings: Path | None, offset: int) -> dict[str, Any]:
+    """The first timing line written after `offset` (the cold start's first page run)."""
+    if timings is None or not timings.exists():
+        return {}
+    with timings.open("rb") as handle:
+        handle.seek(offset)
+        line = handle.readline().decode("utf-8", "replace")
+    return json.loads(line) if line.strip() else {}
 
 
 def with_new_port(server: Server) -> Server:
@@ -330,6 +345,8 @@ def first_page_summary(samples: list[dict[str, float | None]]) -> dict[str, Any]
         "http_s": med("http_s"),
         "title_s": med("title_s"),
         "visible_s": med("visible_s"),
+        "first_run_ms": med("first_run_ms"),
+        "first_run_cpu_ms": med("first_run_cpu_ms"),
         "all": samples,
     }
 
@@ -794,7 +811,8 @@ def print_report(report: dict[str, Any]) -> None:
         fp = res[name]["first_page"]
         print(
             f"  {name} first page after spawn: {_fmt(fp.get('title_s'), 2)} s (HTTP up after "
-            f"{_fmt(fp.get('http_s'), 2)} s); errors: {len(res[name]['errors'])}"
+            f"{_fmt(fp.get('http_s'), 2)} s, first page run {_fmt(fp.get('first_run_ms'), 0)} ms); "
+            f"errors: {len(res[name]['errors'])}"
         )
     if len(apps) == 2:
         first, second = res[apps[0]], res[apps[1]]
@@ -861,7 +879,9 @@ def _print_app(
         f"{_fmt(delta, 2) if delta is None else f'{delta:+.2f}'} s, <= +{goals['first_page_delta_s']} s: "
         f"{verdict(line['first_page_ok'])}"
         f"  (HTTP up after {_fmt(entry['first_page'].get('http_s'), 2)} s, "
-        f"title after {_fmt(entry['first_page'].get('title_s'), 2)} s; "
+        f"title after {_fmt(entry['first_page'].get('title_s'), 2)} s, first page run "
+        f"{_fmt(entry['first_page'].get('first_run_ms'), 0)} ms (CPU "
+        f"{_fmt(entry['first_page'].get('first_run_cpu_ms'), 0)}); "
         f"median of {entry['first_page']['starts']} cold start(s))"
     )
     per_page = "; ".join(

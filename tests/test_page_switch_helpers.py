@@ -103,3 +103,14 @@ def test_real_workspace_is_a_copy_of_the_fixture_with_schemas_where_the_project_
     assert not (root / "schemas").exists()
     with pytest.raises(SystemExit, match="realproject"):
         page_switch.copy_ocr_fixture(tmp_path / "missing", tmp_path / "other")
+
+
+def test_first_run_after_reads_the_line_a_cold_start_wrote(tmp_path: Path) -> None:
+    timings = tmp_path / "timings.jsonl"
+    timings.write_text('{"run_ms": 9.0}\n', encoding="utf-8")
+    offset = timings.stat().st_size  # an earlier start's lines come before it
+    assert page_switch.first_run_after(timings, offset) == {}  # nothing written yet
+    with timings.open("a", encoding="utf-8") as handle:
+        handle.write('{"run_ms": 115.0, "cpu_ms": 88.0}\n{"run_ms": 12.0}\n')
+    assert page_switch.first_run_after(timings, offset) == {"run_ms": 115.0, "cpu_ms": 88.0}
+    assert page_switch.first_run_after(tmp_path / "none.jsonl", 0) == {}
