@@ -209,8 +209,10 @@ def test_a_succeeded_predict_jobs_submission_is_listed_first(ws: Settings) -> No
     from command_builder.commands.overrides import format_override
     from command_builder.export import list_submissions, load_submission, to_competition_csv
 
+    # Each runner stays 0.2 s in its run folder: the supervisor finds the folder by looking
+    # at the runner's processes every 20 ms, and a run over sooner is not linked to it.
     trained = submit_job(
-        ws, "train", argv(ws, "train", "trainer.max_epochs=1", "demo.epoch_seconds=0"), {}
+        ws, "train", argv(ws, "train", "trainer.max_epochs=1", "demo.epoch_seconds=0.2"), {}
     )
     train_job = wait_status(ws, trained, "succeeded", "failed")
     checkpoint = next((ws.root / train_job.run_dir / "checkpoints").glob("*.ckpt"))
@@ -225,7 +227,7 @@ def test_a_succeeded_predict_jobs_submission_is_listed_first(ws: Settings) -> No
             ws,
             "predict",
             format_override("checkpoint_path", str(checkpoint.relative_to(ws.root))),
-            "demo.epoch_seconds=0",
+            "demo.epoch_seconds=0.2",
         ),
         {},
     )
