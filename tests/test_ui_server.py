@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -73,11 +74,15 @@ def test_a_failed_warm_up_still_turns_the_collector_back_on(
     assert frozen == [True]
 
 
+@pytest.mark.parametrize("shape", ["demo", "ocr_project"])
 def test_warm_up_checks_wait_for_the_first_page_run(
-    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings
+    monkeypatch: pytest.MonkeyPatch, demo_settings: Settings, tmp_path: Path, shape: str
 ) -> None:
     """Hydra's cold composes must not compete with the first visitor's page run: neither its
     checks nor the schemas of the pages after the first (each composes for its defaults)."""
+    from test_ocr_project import project
+
+    settings = demo_settings if shape == "demo" else project(tmp_path / "ocr", schemas=True)
     page_runs = compose_panel._PageRuns()
     monkeypatch.setattr(compose_panel, "page_runs", page_runs)
     monkeypatch.setattr(server, "WARM_WAITS_FOR_FIRST_PAGE_S", 120.0)
@@ -88,12 +93,12 @@ def test_warm_up_checks_wait_for_the_first_page_run(
     def wait_for_first(timeout_s: float) -> None:
         if threading.current_thread() is not warm_up_thread:
             return wait_in_checks(timeout_s)
-        queued = {key[1] for key in compose_panel._futures if key[0] == str(demo_settings.root)}
+        queued = {key[1] for key in compose_panel._futures if key[0] == str(settings.root)}
         waited_with.append((timeout_s, queued))
         return None  # as if the first page run were over
 
     monkeypatch.setattr(page_runs, "wait_for_first", wait_for_first)
-    checks = server._warm(demo_settings)
+    checks = server._warm(settings)
     assert waited_with == [(120.0, {"train"})]  # only the first page was warm
     assert len(checks) == 6  # train, test, predict: each command and its base config
     assert not any(check.done() for check in checks)
