@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,26 @@ def test_warm_up_checks_wait_for_the_first_page_run(
     with compose_panel.page_runs.running():
         assert not any(check.done() for check in checks)
     assert all(check.result(timeout=60).ok for check in checks)
+
+
+def test_the_first_page_run_is_followed_by_time_for_the_browser_to_mount_the_app() -> None:
+    """What waits for the first page (the warm-up's checks) also leaves the browser
+    FIRST_PAGE_DRAWS_S after that run: its first mount of the app is its heaviest draw."""
+    page_runs = compose_panel._PageRuns()
+    waiter = threading.Thread(target=page_runs.wait_for_first, args=(60.0,))
+    waiter.start()
+    with page_runs.running():
+        pass
+    ended = time.monotonic()
+    waiter.join()
+    assert time.monotonic() - ended >= compose_panel.FIRST_PAGE_DRAWS_S
+
+
+def test_waiting_for_a_first_page_that_never_comes_ends_at_its_timeout() -> None:
+    waiter = threading.Thread(target=compose_panel._PageRuns().wait_for_first, args=(0.05,))
+    waiter.start()
+    waiter.join(timeout=30)
+    assert not waiter.is_alive()
 
 
 def test_serve_subcommand_hands_over_to_the_server(

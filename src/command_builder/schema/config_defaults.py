@@ -1,7 +1,7 @@
 """A page's defaults are what its primary config composes to, not what the schema guesses.
 
 The primary config is composed once through Hydra (compose_check, cached per config
-tree) and every element that writes a path the config has takes that value as its
+tree; its values stored on disk between server starts, stored_defaults.py) and every element that writes a path the config has takes that value as its
 default, with `omit_if_default`: an unchanged field shows what the run will use and
 adds nothing to the command. The schema's own `default` stays only where the config
 has no value (or one the field cannot hold). A static option list that lacks the
@@ -17,33 +17,58 @@ import threading
 from collections.abc import Mapping
 
 from ..settings import Settings
+from . import stored_defaults
 from .models import Element, PageSchema
 
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.]*)\}")
 _MAX_HOPS = 8  # ${a} -> ${b} -> ... bound
-_cache: dict[tuple[str, str], tuple[object, PageSchema, PageSchema]] = {}
+_cache: dict[tuple[str, str], tuple[str, PageSchema, PageSchema]] = {}  # -> (stamp, file's, merged)
 _lock = threading.Lock()
 
 
 def with_config_defaults(settings: Settings, schema: PageSchema) -> PageSchema:
     """`schema` with the composed config's defaults (itself when the config does not compose)."""
-    from ..commands.validate import compose_check
-
     try:
-        result = compose_check(settings, schema.page, ())
+        page_stamp, settled = stored_defaults.stamp(settings, schema.page)
     except Exception:  # noqa: BLE001 - defaults are a convenience; the compose panel reports
-        return schema
-    if not result.ok or result.config is None:
         return schema
     key = (str(settings.root), schema.page)
     with _lock:
         hit = _cache.get(key)
-    if hit is not None and hit[0] is result and hit[1] is schema:
+    if hit is not None and hit[0] == page_stamp and hit[1] is schema:
         return hit[2]
-    merged = merge_defaults(schema, *config_values(result.config))
+    composed = stored_defaults.load(settings, schema.page, page_stamp)
+    if composed is None:
+        composed = _compose_values(settings, schema.page)
+        if composed is None:
+            return schema
+        if settled:
+            stored_defaults.store(settings, schema.page, page_stamp, *composed)
+    merged = merge_defaults(schema, *composed)
     with _lock:
-        _cache[key] = (result, schema, merged)
+        _cache[key] = (page_stamp, schema, merged)
     return merged
+
+
+def _compose_values(
+    settings: Settings, page: str
+) -> tuple[dict[str, object], dict[str, str]] | None:
+    """The values of `page`'s primary config as Hydra composes it, None if it does not."""
+    from ..commands.validate import compose_check
+
+    try:
+        result = compose_check(settings, page, ())
+    except Exception:  # noqa: BLE001 - defaults are a convenience; the compose panel reports
+        return None
+    if not result.ok or result.config is None:
+        return None
+    return config_values(result.config)
+
+
+def clear_cache() -> None:
+    """Forget the merged schemas (tests: what a new server process starts with)."""
+    with _lock:
+        _cache.clear()
 
 
 def config_values(config: Mapping[str, object]) -> tuple[dict[str, object], dict[str, str]]:

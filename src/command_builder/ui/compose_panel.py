@@ -35,6 +35,7 @@ PENDING = "Checking the command with Hydra…"
 RUNS_KEY = "compose_panel.page_runs"
 YIELD_TO_PAGE_RUNS_S = 0.5
 BROWSER_DRAWS_S = 0.1
+FIRST_PAGE_DRAWS_S = 0.5  # a first page mounts the whole app: scripts, styles, components
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compose-check")
 Key = tuple[
@@ -62,6 +63,7 @@ class _PageRuns:
         self._count = 0
         self._finished = 0
         self._ended_at = 0.0
+        self._first_ended_at = 0.0
         self._changed = Condition()
 
     @contextmanager
@@ -75,6 +77,8 @@ class _PageRuns:
                 self._count -= 1
                 self._finished += 1
                 self._ended_at = time.monotonic()
+                if self._finished == 1:
+                    self._first_ended_at = self._ended_at
                 self._changed.notify_all()
 
     def wait_for_quiet(self) -> None:
@@ -90,9 +94,14 @@ class _PageRuns:
                 self._changed.wait(wake - now)
 
     def wait_for_first(self, timeout_s: float) -> None:
-        """Until a first page run has finished (the server's first visitor), at most `timeout_s`."""
+        """Until a first page run has finished (the server's first visitor) and the browser
+        has had FIRST_PAGE_DRAWS_S to mount it, at most `timeout_s` in all."""
+        deadline = time.monotonic() + timeout_s
         with self._changed:
-            self._changed.wait_for(lambda: self._finished > 0, timeout=timeout_s)
+            if not self._changed.wait_for(lambda: self._finished > 0, timeout=timeout_s):
+                return
+            drawn_at = self._first_ended_at + FIRST_PAGE_DRAWS_S
+        time.sleep(max(0.0, min(deadline, drawn_at) - time.monotonic()))
 
 
 page_runs = _PageRuns()
