@@ -104,9 +104,10 @@ def _wait_listening(host: str, port: int, timeout_s: float = 30.0) -> None:
 def _warm(settings: Settings) -> list[futures.Future[Any]]:
     """Fill the caches of every builder page; returns the Hydra checks it queued.
 
-    A page's schema composes its config through Hydra for its defaults (0.2-0.4 s each):
-    only the first page's is done before the first visitor's page run, which would
-    otherwise wait for the GIL while the others compose."""
+    A page's schema composes its config through Hydra for its defaults (0.2-0.4 s each)
+    unless a previous start stored them (schema/stored_defaults.py): only the first page's
+    is loaded before the first visitor's page run, which would otherwise wait for the GIL
+    while the others compose."""
     from .. import form, pages
     from ..schema import SchemaError
     from . import compose_panel, context, form_page  # noqa: F401
