@@ -403,4 +403,4 @@ def test_search_opens_the_matching_field(
     assert field.value == "10"
     field.input(3)
     assert not at.exception
-    assert any("trainer.max_epochs=3" in c.value for c in at.code)
+    assert any("trainer.max_epochs=3" in c.value for c in at.text)

@@ -359,4 +359,4 @@ def test_its_test_page_without_checkpoints_keeps_its_fields_in_one_element(
     (form_fields,) = [d for e, d in fields_elements(at) if "-test.fields." in e.proto.id]
     assert "checkpoint_path" in [item["key"] for item in form_fields["fields"]]
     (controls,) = [d for e, d in fields_elements(at) if "-test.controls" in e.proto.id]
-    assert [item["kind"] for item in controls["fields"]][:2] == ["switch", "button"]
+    assert [item["kind"] for item in controls["fields"]][:3] == ["copy", "switch", "button"]

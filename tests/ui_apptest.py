@@ -196,8 +196,8 @@ class FormField:
 
 
 def command(at: AppTest) -> str:
-    """The command shown by the command panel (the first st.code on the page)."""
-    return at.code[0].value
+    """The command shown by the command panel (the page's st.text: command_panel.command_block)."""
+    return at.text[0].value
 
 
 def write_run(

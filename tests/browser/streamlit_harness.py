@@ -62,6 +62,7 @@ FLOOR_APP = REPO / "benchmarks" / "floor_app.py"
 
 # A field's label as drawn: Streamlit's widget label, or a light field's (ui/light.py `fields`).
 FIELD_LABEL = '[data-testid="stWidgetLabel"], .cb-fields label'
+COMMAND = '.st-key-command_block [data-testid="stText"]'  # a form page's command (command_panel)
 
 
 @dataclass(frozen=True)
@@ -205,12 +206,12 @@ class EditSpec:
     """A field edit as the browser sees it: the text input's label, and where its value shows.
 
     "visible" = an element matching ``shown_selector`` in the main area (of the current
-    run) contains the new value; for the app that is the command block, for the floor
+    run) contains the new value; for the app that is the command block (an st.text), for the floor
     an ``st.code`` echoing the input.
     """
 
     label: str
-    shown_selector: str = '[data-testid="stCode"]'
+    shown_selector: str = f'[data-testid="stCode"], {COMMAND}'
 
     def js(self) -> dict[str, Any]:
         return {

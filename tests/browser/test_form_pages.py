@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from streamlit_harness import expect_rerun, goto, switch, wait_idle
+from streamlit_harness import COMMAND, expect_rerun, goto, switch, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,7 +46,7 @@ def _fill(page: Any, label: str, value: str) -> None:
 
 
 def _command(page: Any) -> Any:
-    return _main(page).get_by_test_id("stCode").first
+    return _main(page).locator(COMMAND)
 
 
 def _choose(page: Any, label: str, option_text: str) -> None:
@@ -153,6 +153,19 @@ def test_edited_command_flows_into_the_form(page: Any) -> None:
         .filter(has_text="Cannot read this command")
     ).to_be_visible()
     expect(_text_field(page, "Experiment name")).to_have_value("typed_in_command")
+
+
+def test_copy_puts_the_command_on_screen_on_the_clipboard(page: Any, app_server: Any) -> None:
+    """The command is plain text (no syntax highlighter to load); Copy copies it in the
+    browser, exactly as shown."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_server.url)
+    goto(page, "/train?exp_name=copied_run")
+    expect(_command(page)).to_contain_text("exp_name=copied_run")
+    _main(page).get_by_role("button", name="Copy", exact=True).click()
+    copy = _main(page).locator(".cb-kind-copy").get_by_role("button")  # its name changes
+    expect(copy).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == _command(page).text_content()
+    expect(_main(page).get_by_test_id("stCode")).to_have_count(0)
 
 
 def test_shared_link_restores_the_form_in_a_new_browser(

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 from playwright.sync_api import expect
-from streamlit_harness import expect_rerun, goto, switch
+from streamlit_harness import COMMAND, expect_rerun, goto, switch
 
 from command_builder.settings import ensure_demo_workspace
 
@@ -130,7 +130,7 @@ def test_a_light_select_on_a_workspace_shaped_like_the_ocr_project(
     expect(architecture).to_have_value("dbnet")
     with expect_rerun(page):
         architecture.select_option("craft")
-    command = main.get_by_test_id("stCode").first
+    command = main.locator(COMMAND)
     expect(command).to_contain_text("model/architectures=craft")
     encoder = main.get_by_role("combobox", name="Backbone (Encoder)", exact=True)
     expect(encoder.locator("option:not([disabled])")).to_have_text(["resnet18", "vgg16_bn"])
@@ -153,7 +153,7 @@ def test_light_fields_commit_on_tab_and_keep_the_focus(page: Any) -> None:
     seed.fill("7")
     with expect_rerun(page):
         seed.press("Tab")
-    command = main.get_by_test_id("stCode").first
+    command = main.locator(COMMAND)
     expect(command).to_contain_text("seed=7")
     wandb = main.get_by_role("checkbox", name="Use W&B", exact=True)
     expect(wandb).to_be_focused()  # the field after it, redrawn in place

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
-from streamlit_harness import goto
+from streamlit_harness import COMMAND, goto
 
 from command_builder.jobs import JobStore, get_job
 from command_builder.schema import load_page_schema
@@ -64,7 +64,7 @@ def test_run_is_disabled_for_unreadable_and_refused_text_and_runs_what_is_shown(
     _edit(page, "python runners/train.py exp_name=browser_walk trainer.max_epochs=1")
     expect(_main(page).get_by_text("Hydra composes this command;")).to_be_visible()
     expect(_run_button(page)).to_be_enabled()
-    shown = _main(page).get_by_test_id("stCode").first.text_content() or ""
+    shown = _main(page).locator(COMMAND).text_content() or ""
     _run_button(page).click()
     link = _main(page).get_by_text("started: follow it on Jobs", exact=False)
     expect(link).to_be_visible()

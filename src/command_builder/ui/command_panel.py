@@ -31,6 +31,7 @@ from .state import PageData
 from .text import bullets, md
 
 READY = "Hydra composes this command; Run starts it as a background job."
+COMMAND_BLOCK = "command_block"  # the container's key: light.js styles its text as code
 
 
 def _text_key(page: str) -> str:
@@ -55,9 +56,14 @@ def _confirm_key(page: str, run_count: int) -> str:
 
 def command_block(data: PageData) -> form.BuiltCommand:
     """The command itself. The form page writes it before the fields (script order is
-    paint order), so after an edit the new command is on screen before the rest is sent."""
+    paint order), so after an edit the new command is on screen before the rest is sent.
+
+    Plain text (st.text, drawn as code by light.js's styles), not st.code: that loads
+    Streamlit's syntax highlighter, 1.5 MB of script whose first evaluation (0.2-0.3 s
+    here) held the first page's fields in half of the cold starts. Run's controls copy it."""
     built = service.command_of(data.settings, data.view)
-    st.code(built.command, language="bash", wrap_lines=True)
+    with st.container(key=COMMAND_BLOCK):
+        st.text(built.command)
     return built
 
 
@@ -215,7 +221,8 @@ def _controls(
     what Hydra's check said, and the Composed config box: one light element (ui/light.py)."""
     blocked = run_blocker(data, built, compose_panel.blocker(command))
     outcome = st.session_state.get(_job_key(data.page))
-    run: widgets.LightRun = list(first)
+    copy = light.LightField(key="ui.copy", kind="copy", label="Copy", value=built.command)
+    run: widgets.LightRun = [(copy, _no_change), *first]
     if built.needs_confirmation and not built.errors:
         run.append(_confirm_box(data, built))
     run_button = light.LightField(

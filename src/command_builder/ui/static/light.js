@@ -7,14 +7,34 @@
 // server is busiest), later elements carry a stub that finds it in `globalThis` (or, if
 // this page never ran it, imports it from the app's static folder): see ui/light.py.
 
-// In the page's own DOM, so every rule is under .cb-fields; one <style> in <head>.
+// In the page's own DOM, so every rule is under .cb-fields (or the command block, a
+// Streamlit st.text in a keyed container: ui/command_panel.py); one <style> in <head>.
 const STYLES = `
+.st-key-command_block [data-testid="stText"],
+.st-key-command_block [data-testid="stText"] * {
+  font-family: "Source Code Pro", monospace;
+  font-size: 0.875rem;
+  line-height: 1.6;
+}
+.st-key-command_block [data-testid="stText"] {
+  padding: 0.75rem 1rem;
+  border-radius: 0.5rem;
+  background: var(--st-secondary-background-color, #f0f2f6);
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+}
 .cb-fields {
   display: flex;
   flex-direction: column;
   gap: 1rem;
   font-size: 0.875rem;
   color: var(--st-text-color, inherit);
+}
+.cb-fields .cb-kind-copy .cb-button {
+  align-self: flex-start;
+  font-size: 0.75rem;
+  min-height: 1.75rem;
+  padding: 0.125rem 0.625rem;
 }
 .cb-fields .cb-field {
   display: flex;
@@ -335,7 +355,7 @@ function newField(id, field) {
   const box = document.createElement("div");
   box.className = `cb-field cb-kind-${field.kind}`;
   box.dataset.id = id;
-  if (field.kind === "button") {
+  if (field.kind === "button" || field.kind === "copy") {
     const button = node(box, "button", "cb-button"); // its text is its label: no <label>
     button.type = "button";
     return box;
@@ -381,6 +401,7 @@ function drawField(box, field, pending, commit) {
     button.onclick = () => commit(field.key, true);
     return;
   }
+  if (field.kind === "copy") return drawCopy(box.querySelector(".cb-button"), field);
   if (field.kind === "notes") return drawNotes(box, field);
   if (field.kind === "segments") {
     const row = { label: field.label, options: field.options, index: field.value };
@@ -413,6 +434,47 @@ function drawField(box, field, pending, commit) {
     drawText(control, field, pending, commit);
   }
   drawNotes(box, field);
+}
+
+const COPIED = new Map(); // field key -> [text, until]: a redraw (a new node) keeps showing it
+
+function drawCopy(button, field) {
+  // Copies its value (the command) here in the browser: nothing goes to the server.
+  const [text, until] = COPIED.get(field.key) || ["", 0];
+  const left = until - Date.now();
+  button.textContent = left > 0 ? text : field.label;
+  if (left > 0) setTimeout(() => drawCopy(button, field), left);
+  button.onclick = async () => {
+    const copied = await copyText(field.value);
+    COPIED.set(field.key, [copied ? "Copied" : "Select it and copy", Date.now() + 1500]);
+    drawCopy(button, field);
+  };
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return copyBySelection(text); // no clipboard API here (not a secure context)
+  }
+}
+
+function copyBySelection(text) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  try {
+    return document.execCommand("copy");
+  } catch {
+    return false;
+  } finally {
+    area.remove();
+  }
 }
 
 function drawNotes(box, field) {
