@@ -137,9 +137,16 @@ def clear_cache() -> None:
 
 def config_fingerprint(configs_dir: Path) -> str:
     """Stat-only token of the config tree: names, sizes and mtimes of its YAML files."""
-    digest = blake2b(digest_size=12)
-    for name, mtime_ns, size in sorted(config_files(str(configs_dir))):
-        digest.update(f"{name}\0{size}\0{mtime_ns}\n".encode())
+    return files_digest(sorted(config_files(str(configs_dir))))
+
+
+def files_digest(files: Iterable[tuple[str, int, int]], *parts: str, size: int = 12) -> str:
+    """Digest of (name, mtime_ns, size) entries, after `parts` (the stored defaults' stamp)."""
+    digest = blake2b(digest_size=size)
+    for part in parts:
+        digest.update(f"{part}\0".encode())
+    for name, mtime_ns, length in files:
+        digest.update(f"{name}\0{length}\0{mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

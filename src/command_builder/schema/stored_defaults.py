@@ -23,7 +23,6 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from hashlib import blake2b
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -42,24 +41,15 @@ Choices = dict[str, str]
 
 def stamp(settings: Settings, page: str) -> tuple[str, bool]:
     """(the stamp of `page`'s config tree now, whether the tree is settled enough to store)."""
-    from ..commands.validate import compose_target
+    from ..commands.validate import compose_target, files_digest
 
     target = compose_target(settings, page)
     files = sorted(config_files(str(target.config_dir)))
-    digest = blake2b(digest_size=16)
-    for part in (
-        str(target.config_dir),
-        target.config_name,
-        str(target.version_base),
-        target.job_name,
-        *(_version_of(name) for name in ("hydra-core", "omegaconf")),
-        __version__,
-    ):
-        digest.update(f"{part}\0".encode())
-    for name, mtime_ns, size in files:
-        digest.update(f"{name}\0{size}\0{mtime_ns}\n".encode())
+    contract = (str(target.config_dir), str(target.config_name), str(target.version_base))
+    versions = (*(_version_of(name) for name in ("hydra-core", "omegaconf")), __version__)
+    page_stamp = files_digest(files, *contract, target.job_name, *versions, size=16)
     newest = max((mtime_ns for _, mtime_ns, _ in files), default=0)
-    return digest.hexdigest(), time.time_ns() - newest > RACY_WINDOW_NS
+    return page_stamp, time.time_ns() - newest > RACY_WINDOW_NS
 
 
 def load(settings: Settings, page: str, page_stamp: str) -> tuple[Values, Choices] | None:
