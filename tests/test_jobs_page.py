@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from command_builder.jobs import submit_job
 from command_builder.settings import Settings
 from jobs_helpers import argv, job, script_workspace, stop_all, wait_status
+from ui_apptest import light_table
 
 
 def app(root: str) -> None:
@@ -58,6 +60,24 @@ def test_finished_job_shows_status_and_log_tail(ws: Settings) -> None:
     assert at.selectbox(key="jobs_selected").value == job_id
     assert "hello from ok" in at.code[1].value
     assert f"Job #{job_id}: **succeeded**" in at.markdown[0].value
+
+
+def test_the_job_list_is_a_light_table_of_texts(ws: Settings) -> None:
+    done = submit_job(ws, "ok", argv(ws, "ok"), {})
+    wait_status(ws, done, "succeeded")
+    running = submit_job(ws, "silent", argv(ws, "silent", "seconds=60"), {})
+    wait_status(ws, running, "running")
+    at = open_page(ws)
+    assert not at.exception
+    rows = light_table(at, "jobs_table")
+    assert [(row["Job"], row["Page"], row["Status"]) for row in rows] == [
+        (f"#{running}", "silent", "running"),
+        (f"#{done}", "ok", "succeeded"),
+    ]
+    assert rows[1]["Exit"] == "0" and rows[0]["Exit"] == ""  # no exit code while it runs
+    assert re.fullmatch(r"\d+:\d\d", rows[1]["Duration"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[1]["Started"])
+    assert not at.dataframe  # no pandas import, no canvas grid on every refresh
 
 
 def test_cancel_button_cancels_a_running_job(ws: Settings) -> None:

@@ -22,7 +22,7 @@ from command_builder.settings import Settings
 from command_builder.ui.text import md
 from jobs_helpers import argv, script_workspace, stop_all, wait_status
 from test_jobs_page import open_page
-from ui_apptest import light_fields, open_app, open_section
+from ui_apptest import light_fields, light_table, open_app, open_section
 
 HOSTILE = "![a](http://127.0.0.1:9/x.png) [t](http://x) <img src=x onerror=alert(1)> `x` ``y"
 UNESCAPED = [re.compile(r"(?<!\\)" + p) for p in (r"!\[a\]", r"\[t\]\(", "<img", r"`x`")]
@@ -87,5 +87,7 @@ def test_a_hostile_exp_name_shows_as_text_on_the_jobs_page(demo_settings: Settin
         assert not at.exception
         assert_no_markup(markdown_sources(at))
         assert HOSTILE in at.code[0].value.replace("'\"'\"'", "'")  # the command, as text
+        (row,) = light_table(at, "jobs_table")  # drawn with textContent (light.js)
+        assert row["Run folder"] == f"outputs/{HOSTILE}"
     finally:
         stop_all(ws)

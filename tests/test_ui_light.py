@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui_apptest import FormField, light_control, light_fields, light_payload, send_trigger
+from ui_apptest import (
+    FormField,
+    light_control,
+    light_fields,
+    light_payload,
+    light_table,
+    send_trigger,
+)
 
 KINDS = ("text", "number", "checkbox", "select")
 FIELDS = "demo.fields.0"
@@ -45,6 +52,7 @@ def _script() -> None:
     )
     light.segments("Section", ["Experiment", "Model"], key="section")
     light.toggle("Edit the command", key="edit")
+    light.table("runs", "Runs", ("#", "Status"), [("1", "ok"), ("2", "**<b>x</b>**")])
 
 
 @pytest.fixture
@@ -165,3 +173,12 @@ def test_a_hand_set_value_that_is_no_option_shows_the_first_section(at: AppTest)
     at.run()
     assert not at.exception
     assert _section_row(at)["value"] == 0
+
+
+def test_a_table_sends_its_rows_as_texts_under_its_headings(at: AppTest) -> None:
+    (item,) = light_control(at, "runs")["fields"]
+    assert item["label"] == "Runs" and item["columns"] == ["#", "Status"]
+    assert light_table(at, "runs") == [  # light.js sets each cell's textContent
+        {"#": "1", "Status": "ok"},
+        {"#": "2", "Status": "**<b>x</b>**"},
+    ]

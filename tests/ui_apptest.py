@@ -91,6 +91,13 @@ def light_control(at: AppTest, key: str) -> dict[str, Any]:
     return data
 
 
+def light_table(at: AppTest, key: str) -> list[dict[str, str]]:
+    """The rows a light table (ui/light.py `table`) with this key shows, by column heading."""
+    (item,) = light_control(at, key)["fields"]
+    assert item["kind"] == "table"
+    return [dict(zip(item["columns"], row, strict=True)) for row in item["value"]]
+
+
 def light_fields(at: AppTest) -> list[dict[str, Any]]:
     """What every light field on the page (ui/light.py `fields`) sends the browser, in order."""
     return [item for _, data in fields_elements(at) for item in data["fields"]]

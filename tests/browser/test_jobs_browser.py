@@ -13,6 +13,7 @@ from streamlit_harness import goto, wait_idle
 
 from command_builder.jobs import JobStore
 from command_builder.settings import load_settings
+from command_builder.ui.jobs_page import JOB_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from jobs_helpers import stop_all  # noqa: E402
@@ -62,6 +63,11 @@ def test_run_follow_progress_and_cancel(page: Any, app_server: Any) -> None:
         ended = store.get(job_id).ended_at
         assert ended is not None  # shown without a reload (speed: benchmarks/)
         print(f"succeeded shown {seen - ended:.3f}s after it was recorded")
+        jobs = _main(page).get_by_role("table", name="Jobs")  # a light table (ui/light.py)
+        expect(jobs.get_by_role("columnheader")).to_have_text(list(JOB_COLUMNS))
+        cells = jobs.get_by_role("row").nth(1).get_by_role("cell")  # the newest job first
+        expect(cells.nth(0)).to_have_text(f"#{job_id}")
+        expect(cells.nth(2)).to_have_text("succeeded")
 
         long_job = _run_from_train(page, "exp_name=browser_long&max_epochs=200")
         _wait_text(page, f"Job #{long_job}: running", "Epoch 1/200")

@@ -32,7 +32,7 @@ from ..jobs import (
     tail_log,
 )
 from ..settings import Settings
-from . import nav
+from . import light, nav
 from .text import md
 
 REFRESH_S = 0.5  # status must show within 1 s of its change
@@ -78,34 +78,35 @@ def _progress(job: Job) -> float | None:
     return progress.fraction if progress else None
 
 
+JOB_COLUMNS = ("Job", "Page", "Status", "Started", "Duration", "Progress", "Exit", "Run folder")
+SUBRUN_COLUMNS = ("#", "Status", "Overrides", "Submitit job", "Run folder")
+
+
+def _started(job: Job) -> str:
+    if not job.started_at:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.started_at))
+
+
+def _percent(fraction: float | None) -> str:
+    return "" if fraction is None else f"{fraction:.0%}"
+
+
 def _table(jobs: list[Job], now: float) -> None:
     rows = [
-        {
-            "Job": job.id,
-            "Page": job.page,
-            "Status": job.status,
-            "Started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.started_at))
-            if job.started_at
-            else "",
-            "Duration": _duration(job.duration(now)),
-            "Progress": _progress(job),
-            "Exit": job.exit_code,
-            "Run folder": job.run_dir or "",
-        }
+        (
+            f"#{job.id}",
+            job.page,
+            job.status,
+            _started(job),
+            _duration(job.duration(now)),
+            _percent(_progress(job)),
+            "" if job.exit_code is None else str(job.exit_code),
+            job.run_dir or "",
+        )
         for job in jobs
     ]
-    st.dataframe(
-        rows,
-        hide_index=True,
-        height=min(38 + 35 * len(rows), 320),
-        column_config={
-            "Progress": st.column_config.ProgressColumn(
-                min_value=0.0, max_value=1.0, format="percent"
-            ),
-            "Job": st.column_config.NumberColumn(format="#%d"),
-            "Status": st.column_config.TextColumn(width=110),  # "succeeded" in full
-        },
-    )
+    light.table("jobs_table", "Jobs", JOB_COLUMNS, rows)
 
 
 def _act(action, settings: Settings, job_id: int, done: str) -> None:
@@ -208,16 +209,16 @@ def _subruns(multirun: Multirun) -> None:
         + (f" · sweep folder {md(multirun.sweep_dir)}" if multirun.sweep_dir else "")
     )
     rows = [
-        {
-            "#": s.index,
-            "Status": s.status,
-            "Overrides": " ".join(s.overrides),
-            "Submitit job": s.job_id or "",
-            "Run folder": s.run_dir.name if s.run_dir else "",
-        }
+        (
+            str(s.index),
+            s.status,
+            " ".join(s.overrides),
+            s.job_id or "",
+            s.run_dir.name if s.run_dir else "",
+        )
         for s in multirun.subruns
     ]
-    st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 250))
+    light.table("jobs_subruns", "Sub-runs", SUBRUN_COLUMNS, rows)
     by_index = {s.index: s for s in multirun.subruns}
     if st.session_state.get(SUBRUN_KEY) not in by_index:
         st.session_state[SUBRUN_KEY] = multirun.subruns[0].index

@@ -150,6 +150,23 @@ def switch_field(label: str, *, key: str) -> LightField:
     return LightField(key=key, kind="switch", label=label, value=st.session_state.get(key) is True)
 
 
+def table(key: str, label: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Rows of texts as a plain HTML table named `label`, an element of its own; nothing the
+    browser sends is accepted.
+
+    For the Jobs page's lists, instead of st.dataframe: that imports pandas and pyarrow on
+    its first use (0.3-0.7 s of the server's first Jobs page run after a start) and mounts a
+    canvas grid, again on every refresh of the page (every 0.5 s)."""
+    item = LightField(
+        key=key,
+        kind="table",
+        label=label,
+        value=[list(row) for row in rows],
+        columns=tuple(columns),
+    )
+    fields(key, [item], lambda _, __: None)
+
+
 def _payload(key: str, data: dict[str, object]) -> bytes:
     """The element's data as JSON bytes, which Streamlit forwards as they are (light.js decodes
     them): a dict it walks in search of dataframes first, 0.35 ms for eight fields against
@@ -190,8 +207,9 @@ class LightField:
     `value` is what the control shows: the text of text, area, number and range fields, whether a
     checkbox or switch is on, the chosen option of a select (None: its placeholder) or of a segments
     row, an info's text.
-    A button sends True when clicked; a "notes" field is only its notes. `notes` are
-    (tone, text) lines under it; tone is error, muted, success, info, warning or effect."""
+    A button sends True when clicked; a "notes" field is only its notes; a "table" shows
+    `value`, its rows (lists of texts), under `columns`. `notes` are (tone, text) lines
+    under it; tone is error, muted, success, info, warning or effect."""
 
     key: str
     kind: str
@@ -207,6 +225,7 @@ class LightField:
     low: str = ""  # a range: its bounds
     high: str = ""
     primary: bool = False  # a button: the page's main action (Run)
+    columns: tuple[str, ...] = ()  # a table: its headings
 
     def data(self) -> dict[str, object]:
         shown: object = self.value
@@ -227,6 +246,7 @@ class LightField:
             "low": self.low,
             "high": self.high,
             "primary": self.primary,
+            "columns": list(self.columns),
             "maxLength": MAX_TEXT,
         }
 

@@ -36,6 +36,33 @@ const STYLES = `
   min-height: 1.75rem;
   padding: 0.125rem 0.625rem;
 }
+/* A table (light.py table): scrolls inside its box, the headings stay on top. */
+.cb-fields .cb-table-box {
+  max-height: 20rem;
+  overflow: auto;
+  border: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.2));
+  border-radius: var(--st-base-radius, 0.5rem);
+}
+.cb-fields .cb-table {
+  width: 100%;
+  border-collapse: collapse;
+}
+.cb-fields .cb-table th,
+.cb-fields .cb-table td {
+  padding: 0.375rem 0.75rem;
+  text-align: left;
+  white-space: nowrap;
+  border-bottom: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.1));
+}
+.cb-fields .cb-table th {
+  position: sticky;
+  top: 0;
+  font-weight: 600;
+  background: var(--st-secondary-background-color, #f0f2f6);
+}
+.cb-fields .cb-table tbody tr:last-child td {
+  border-bottom: 0;
+}
 .cb-fields .cb-field {
   display: flex;
   flex-direction: column;
@@ -365,6 +392,10 @@ function newField(id, field) {
     return box;
   }
   if (field.kind === "segments") return box; // segments() draws its radio group
+  if (field.kind === "table") {
+    node(node(box, "div", "cb-table-box"), "table", "cb-table");
+    return box;
+  }
   const head = node(box, "div", "cb-head");
   const label = node(head, "label", "cb-label");
   if (field.kind === "info") return box;
@@ -403,6 +434,7 @@ function drawField(box, field, pending, commit) {
   }
   if (field.kind === "copy") return drawCopy(box.querySelector(".cb-button"), field);
   if (field.kind === "notes") return drawNotes(box, field);
+  if (field.kind === "table") return drawTable(box.querySelector(".cb-table"), field);
   if (field.kind === "segments") {
     const row = { label: field.label, options: field.options, index: field.value };
     return segments(box, row, (i) => commit(field.key, i));
@@ -475,6 +507,23 @@ function copyBySelection(text) {
   } finally {
     area.remove();
   }
+}
+
+function drawTable(table, field) {
+  // Its box is kept across redraws, and with it where the user scrolled to.
+  table.setAttribute("aria-label", field.label);
+  const row = (tag, texts) => {
+    const tr = document.createElement("tr");
+    tr.append(...texts.map((text) => {
+      const cell = document.createElement(tag);
+      if (tag === "th") cell.scope = "col";
+      cell.textContent = text;
+      return cell;
+    }));
+    return tr;
+  };
+  node(table, "thead", "cb-table-head").replaceChildren(row("th", field.columns));
+  node(table, "tbody", "cb-table-body").replaceChildren(...field.value.map((texts) => row("td", texts)));
 }
 
 function drawNotes(box, field) {
