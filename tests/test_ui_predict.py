@@ -9,7 +9,8 @@ import time
 import pytest
 
 from command_builder.settings import Settings
-from ui_apptest import open_app, switch_on, texts
+from command_builder.ui.export_panel import PREVIEW_KEY
+from ui_apptest import has_light_element, light_table, open_app, switch_on, texts
 
 SUBMISSION = {
     "images": {
@@ -33,7 +34,7 @@ def test_export_is_collapsed_until_asked(
 ) -> None:
     at = open_app(monkeypatch, demo_settings, page="predict")
     assert at.title[0].value == "Predict"
-    assert not at.radio and not at.dataframe
+    assert not at.radio and not has_light_element(at, PREVIEW_KEY)
 
 
 def test_run_submissions_newest_first_preview_and_csv(
@@ -45,9 +46,11 @@ def test_run_submissions_newest_first_preview_and_csv(
     switch_on(at, "predict.ui.export")
     chooser = at.selectbox(key="predict.ui.export_file")
     assert chooser.options[0].startswith("outputs/new_run/submissions/s.json")
-    table = at.dataframe[0].value
-    assert list(table["filename"]) == ["a.jpg", "b.jpg"]
-    assert list(table["polygons"]) == ["", "1 2 3 4 5 7"]
+    assert light_table(at, PREVIEW_KEY) == [
+        {"filename": "a.jpg", "polygons": ""},
+        {"filename": "b.jpg", "polygons": "1 2 3 4 5 7"},
+    ]
+    assert not at.dataframe  # a light table: no pandas import
     assert at.download_button(key="predict.ui.export_download").label == "Download competition CSV"
 
 
@@ -61,7 +64,7 @@ def test_bad_upload_shows_a_clear_error(
         "bad.json", b"{not json", "application/json"
     ).run()
     assert any("Cannot export this submission: not valid JSON" in e for e in texts(at.error))
-    assert not at.dataframe
+    assert not has_light_element(at, PREVIEW_KEY)
 
 
 def test_good_upload_previews(monkeypatch: pytest.MonkeyPatch, demo_settings: Settings) -> None:
@@ -72,4 +75,4 @@ def test_good_upload_previews(monkeypatch: pytest.MonkeyPatch, demo_settings: Se
         "mine.json", json.dumps(SUBMISSION).encode(), "application/json"
     ).run()
     assert not any("Cannot export" in e for e in texts(at.error))
-    assert list(at.dataframe[0].value["polygons"]) == ["", "1 2 3 4 5 7"]
+    assert [row["polygons"] for row in light_table(at, PREVIEW_KEY)] == ["", "1 2 3 4 5 7"]

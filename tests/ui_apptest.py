@@ -91,6 +91,11 @@ def light_control(at: AppTest, key: str) -> dict[str, Any]:
     return data
 
 
+def has_light_element(at: AppTest, key: str) -> bool:
+    """Whether the page shows a light element (ui/light.py) with this key."""
+    return any(e.proto.id.endswith(f"-{key}.control") for e in at.get("bidi_component"))
+
+
 def light_table(at: AppTest, key: str) -> list[dict[str, str]]:
     """The rows a light table (ui/light.py `table`) with this key shows, by column heading."""
     (item,) = light_control(at, key)["fields"]

@@ -208,7 +208,9 @@ def test_export_rejects_bad_json_and_downloads_the_csv(page: Any, tmp_path: Path
     good = tmp_path / "good.json"
     good.write_text(json.dumps(SUBMISSION), encoding="utf-8")
     uploader.set_input_files(str(good))
-    expect(_main(page).get_by_test_id("stDataFrame")).to_be_visible()
+    preview = _main(page).get_by_role("table", name="Competition CSV preview")
+    expect(preview.get_by_role("columnheader")).to_have_text(["filename", "polygons"])
+    expect(preview.get_by_role("row")).to_have_count(1 + len(SUBMISSION["images"]))
     with page.expect_download() as download:
         _main(page).get_by_role("button", name="Download competition CSV").click()
     assert download.value.suggested_filename == "good.csv"

@@ -13,11 +13,13 @@ API (plain Python, no Streamlit):
   ``SubmissionError`` whose message names the image, word and point at fault.
   ``SubmissionData.images``: file name -> polygons; ``.word_count``.
 - ``competition_rows(data) -> list[(filename, polygons)]`` sorted by file name (preview table).
-- ``to_competition_csv(data) -> str`` — header ``filename,polygons``; points as space-separated
-  integers, rounded half to even; polygons separated by ``|``; csv-module quoting.
+- ``to_competition_csv(data) -> str`` — header ``filename,polygons`` (``CSV_HEADER``); points
+  as space-separated integers, rounded half to even; polygons separated by ``|``; csv-module
+  quoting.
 """
 
 from .submissions import (
+    CSV_HEADER,
     Submission,
     SubmissionData,
     SubmissionError,
@@ -28,6 +30,7 @@ from .submissions import (
 )
 
 __all__ = [
+    "CSV_HEADER",
     "Submission",
     "SubmissionData",
     "SubmissionError",

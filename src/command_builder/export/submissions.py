@@ -207,11 +207,14 @@ def competition_rows(data: SubmissionData) -> list[tuple[str, str]]:
     ]
 
 
+CSV_HEADER = ("filename", "polygons")
+
+
 def to_competition_csv(data: SubmissionData) -> str:
     """The competition CSV text (header ``filename,polygons``; csv-module quoting, LF endings)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("filename", "polygons"))
+    writer.writerow(CSV_HEADER)
     writer.writerows((_not_formula(name), polygons) for name, polygons in competition_rows(data))
     return out.getvalue()
 

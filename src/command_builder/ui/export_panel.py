@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 import streamlit as st
 
 from ..export import (
+    CSV_HEADER,
     Submission,
     SubmissionData,
     SubmissionError,
@@ -24,6 +25,7 @@ from . import context, labels, light
 from .text import md
 
 PREVIEW_ROWS = 200
+PREVIEW_KEY = "predict.ui.export_preview"
 MAX_LISTED = 50
 FROM_RUN, UPLOAD = "A run's submission", "Upload a JSON file"
 
@@ -55,14 +57,7 @@ def _panel(settings: Settings) -> None:
         f"{len(rows)} images, {data.word_count} words"
         + (f" (first {PREVIEW_ROWS} shown)" if len(rows) > PREVIEW_ROWS else "")
     )
-    st.dataframe(
-        {
-            "filename": [r[0] for r in rows[:PREVIEW_ROWS]],
-            "polygons": [r[1] for r in rows[:PREVIEW_ROWS]],
-        },
-        hide_index=True,
-        height=240,
-    )
+    light.table(PREVIEW_KEY, "Competition CSV preview", CSV_HEADER, rows[:PREVIEW_ROWS])
     st.download_button(
         "Download competition CSV",
         data=functools.partial(to_competition_csv, data),

@@ -154,9 +154,10 @@ def table(key: str, label: str, columns: Sequence[str], rows: Sequence[Sequence[
     """Rows of texts as a plain HTML table named `label`, an element of its own; nothing the
     browser sends is accepted.
 
-    For the Jobs page's lists, instead of st.dataframe: that imports pandas and pyarrow on
-    its first use (0.3-0.7 s of the server's first Jobs page run after a start) and mounts a
-    canvas grid, again on every refresh of the page (every 0.5 s)."""
+    Instead of st.dataframe (the Jobs page's lists, the export preview): that imports pandas
+    and pyarrow on its first use (0.3-0.7 s of the server's first Jobs page run after a
+    start) and mounts a canvas grid, on the Jobs page again on every refresh (every 0.5 s).
+    A cell too long for its column ends in an ellipsis; its whole text is its tooltip."""
     item = LightField(
         key=key,
         kind="table",

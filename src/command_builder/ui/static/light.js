@@ -49,6 +49,9 @@ const STYLES = `
 }
 .cb-fields .cb-table th,
 .cb-fields .cb-table td {
+  max-width: 32rem;
+  overflow: hidden;
+  text-overflow: ellipsis; /* a long cell (a run folder, an image's polygons): its tooltip */
   padding: 0.375rem 0.75rem;
   text-align: left;
   white-space: nowrap;
@@ -518,6 +521,7 @@ function drawTable(table, field) {
       const cell = document.createElement(tag);
       if (tag === "th") cell.scope = "col";
       cell.textContent = text;
+      if (tag === "td") cell.title = text; // an attribute holds text, never markup
       return cell;
     }));
     return tr;
