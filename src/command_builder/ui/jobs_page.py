@@ -53,6 +53,8 @@ LOG_CSS = f"""<style>
 }}
 </style>"""
 PENDING_FORM_KEY = "pending_form_load"  # consumed by the form pages
+JOB_COLUMNS = ("Job", "Page", "Status", "Started", "Duration", "Progress", "Exit", "Run folder")
+SUBRUN_COLUMNS = ("#", "Status", "Overrides", "Submitit job", "Run folder")
 
 
 def render(settings: Settings) -> None:
@@ -76,10 +78,6 @@ def _progress(job: Job) -> float | None:
     except LogUnavailable:
         return None
     return progress.fraction if progress else None
-
-
-JOB_COLUMNS = ("Job", "Page", "Status", "Started", "Duration", "Progress", "Exit", "Run folder")
-SUBRUN_COLUMNS = ("#", "Status", "Overrides", "Submitit job", "Run folder")
 
 
 def _started(job: Job) -> str:
