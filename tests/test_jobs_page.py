@@ -67,6 +67,8 @@ def test_the_job_list_is_a_light_table_of_texts(ws: Settings) -> None:
     wait_status(ws, done, "succeeded")
     running = submit_job(ws, "silent", argv(ws, "silent", "seconds=60"), {})
     wait_status(ws, running, "running")
+    with open(job(ws, running).log_path, "a", encoding="utf-8") as log:
+        log.write("Epoch 2/4: 50% 5/10 steps loss=0.41\n")  # what a training runner prints
     at = open_page(ws)
     assert not at.exception
     rows = light_table(at, "jobs_table")
@@ -74,6 +76,7 @@ def test_the_job_list_is_a_light_table_of_texts(ws: Settings) -> None:
         (f"#{running}", "silent", "running"),
         (f"#{done}", "ok", "succeeded"),
     ]
+    assert rows[0]["Progress"] == 0.375 and rows[1]["Progress"] == ""  # (1 + 5/10) / 4
     assert rows[1]["Exit"] == "0" and rows[0]["Exit"] == ""  # no exit code while it runs
     assert re.fullmatch(r"\d+:\d\d", rows[1]["Duration"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[1]["Started"])

@@ -96,8 +96,9 @@ def has_light_element(at: AppTest, key: str) -> bool:
     return any(e.proto.id.endswith(f"-{key}.control") for e in at.get("bidi_component"))
 
 
-def light_table(at: AppTest, key: str) -> list[dict[str, str]]:
-    """The rows a light table (ui/light.py `table`) with this key shows, by column heading."""
+def light_table(at: AppTest, key: str) -> list[dict[str, object]]:
+    """The rows a light table (ui/light.py `table`) with this key shows, by column heading:
+    texts, and fractions (drawn as progress bars)."""
     (item,) = light_control(at, key)["fields"]
     assert item["kind"] == "table"
     return [dict(zip(item["columns"], row, strict=True)) for row in item["value"]]

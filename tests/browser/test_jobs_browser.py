@@ -71,6 +71,7 @@ def test_run_follow_progress_and_cancel(page: Any, app_server: Any) -> None:
 
         long_job = _run_from_train(page, "exp_name=browser_long&max_epochs=200")
         _wait_text(page, f"Job #{long_job}: running", "Epoch 1/200")
+        expect(jobs.get_by_role("progressbar")).to_have_count(1)  # the running job's bar
         _main(page).get_by_role("button", name="Cancel", exact=True).click()
         seen = _wait_text(page, f"Job #{long_job}: cancelled", timeout_ms=15_000)
         record = store.get(long_job)

@@ -70,24 +70,22 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _progress(job: Job) -> float | None:
+def _progress(job: Job) -> float | str:
+    """A running job's fraction done, from its log's last epoch line (the table draws a
+    bar), else no text."""
     if job.status != "running":
-        return None
+        return ""
     try:
         progress = parse_progress(tail_log(job.log_path, PROGRESS_TAIL_BYTES))
     except LogUnavailable:
-        return None
-    return progress.fraction if progress else None
+        return ""
+    return progress.fraction if progress else ""
 
 
 def _started(job: Job) -> str:
     if not job.started_at:
         return ""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.started_at))
-
-
-def _percent(fraction: float | None) -> str:
-    return "" if fraction is None else f"{fraction:.0%}"
 
 
 def _table(jobs: list[Job], now: float) -> None:
@@ -98,7 +96,7 @@ def _table(jobs: list[Job], now: float) -> None:
             job.status,
             _started(job),
             _duration(job.duration(now)),
-            _percent(_progress(job)),
+            _progress(job),
             "" if job.exit_code is None else str(job.exit_code),
             job.run_dir or "",
         )

@@ -150,9 +150,12 @@ def switch_field(label: str, *, key: str) -> LightField:
     return LightField(key=key, kind="switch", label=label, value=st.session_state.get(key) is True)
 
 
-def table(key: str, label: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def table(
+    key: str, label: str, columns: Sequence[str], rows: Sequence[Sequence[str | float]]
+) -> None:
     """Rows of texts as a plain HTML table named `label`, an element of its own; nothing the
-    browser sends is accepted.
+    browser sends is accepted. A float cell is a fraction done, drawn as a progress bar with
+    its percentage.
 
     Instead of st.dataframe (the Jobs page's lists, the export preview): that imports pandas
     and pyarrow on its first use (0.3-0.7 s of the server's first Jobs page run after a
@@ -209,7 +212,7 @@ class LightField:
     checkbox or switch is on, the chosen option of a select (None: its placeholder) or of a segments
     row, an info's text.
     A button sends True when clicked; a "notes" field is only its notes; a "table" shows
-    `value`, its rows (lists of texts), under `columns`. `notes` are (tone, text) lines
+    `value`, its rows (lists of texts and fractions), under `columns`. `notes` are (tone, text) lines
     under it; tone is error, muted, success, info, warning or effect."""
 
     key: str

@@ -63,6 +63,12 @@ const STYLES = `
   font-weight: 600;
   background: var(--st-secondary-background-color, #f0f2f6);
 }
+.cb-fields .cb-table .cb-progress progress {
+  width: 5rem;
+  margin-right: 0.5rem;
+  vertical-align: middle;
+  accent-color: var(--st-primary-color, #ff4b4b);
+}
 .cb-fields .cb-table tbody tr:last-child td {
   border-bottom: 0;
 }
@@ -520,6 +526,7 @@ function drawTable(table, field) {
     tr.append(...texts.map((text) => {
       const cell = document.createElement(tag);
       if (tag === "th") cell.scope = "col";
+      if (typeof text === "number") return progressCell(cell, text);
       cell.textContent = text;
       if (tag === "td") cell.title = text; // an attribute holds text, never markup
       return cell;
@@ -528,6 +535,20 @@ function drawTable(table, field) {
   };
   node(table, "thead", "cb-table-head").replaceChildren(row("th", field.columns));
   node(table, "tbody", "cb-table-body").replaceChildren(...field.value.map((texts) => row("td", texts)));
+}
+
+function progressCell(cell, fraction) {
+  // A fraction done (light.py table): a bar and its percentage.
+  const percent = `${Math.round(fraction * 100)}%`;
+  const bar = document.createElement("progress");
+  bar.max = 1;
+  bar.value = fraction;
+  bar.setAttribute("aria-label", percent);
+  const text = document.createElement("span");
+  text.textContent = percent;
+  cell.className = "cb-progress";
+  cell.append(bar, text);
+  return cell;
 }
 
 function drawNotes(box, field) {
