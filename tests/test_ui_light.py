@@ -52,7 +52,12 @@ def _script() -> None:
     )
     light.segments("Section", ["Experiment", "Model"], key="section")
     light.toggle("Edit the command", key="edit")
-    light.table("runs", "Runs", ("#", "Status"), [("1", "ok"), ("2", "**<b>x</b>**")])
+    light.table(
+        "runs",
+        "Runs",
+        ("#", "Status", "Done"),
+        [("1", "ok", 0.25), ("2", "**<b>x</b>**", float("nan")), ("3", "x" * 5_000, 7.0)],
+    )
 
 
 @pytest.fixture
@@ -177,8 +182,12 @@ def test_a_hand_set_value_that_is_no_option_shows_the_first_section(at: AppTest)
 
 def test_a_table_sends_its_rows_as_texts_under_its_headings(at: AppTest) -> None:
     (item,) = light_control(at, "runs")["fields"]
-    assert item["label"] == "Runs" and item["columns"] == ["#", "Status"]
-    assert light_table(at, "runs") == [  # light.js sets each cell's textContent
-        {"#": "1", "Status": "ok"},
-        {"#": "2", "Status": "**<b>x</b>**"},
+    assert item["label"] == "Runs" and item["columns"] == ["#", "Status", "Done"]
+    rows = light_table(at, "runs")
+    assert rows[:2] == [  # light.js sets each cell's textContent
+        {"#": "1", "Status": "ok", "Done": 0.25},
+        {"#": "2", "Status": "**<b>x</b>**", "Done": ""},  # a NaN is no fraction
     ]
+    assert rows[2]["Done"] == 1.0  # a fraction stays in [0, 1]
+    long = rows[2]["Status"]
+    assert isinstance(long, str) and len(long) == 2_000 and long.endswith("…")  # bounded

@@ -1,4 +1,5 @@
-"""The pages never import pandas or pyarrow (ui/light.py `table` instead of st.dataframe).
+"""The pages never import pandas or pyarrow (ui/light.py `table` instead of st.dataframe),
+on the demo and on a workspace shaped like the OCR project.
 
 st.dataframe imports both on its first use: 0.3-0.7 s of the first page run that shows one
 after a start (README, Architecture: light tables). The Jobs page (a finished job) and the
@@ -18,6 +19,7 @@ import pytest
 from command_builder.jobs import submit_job
 from command_builder.settings import Settings
 from jobs_helpers import argv, script_workspace, stop_all, wait_status
+from test_ocr_project import project
 
 TESTS = Path(__file__).resolve().parent
 HEAVY = ("pandas", "pyarrow")
@@ -45,9 +47,12 @@ print(json.dumps({{
 """
 
 
-@pytest.fixture
-def ws(demo_settings: Settings) -> Settings:
-    settings = script_workspace(demo_settings)
+@pytest.fixture(params=["demo", "ocr_project"])
+def ws(request: pytest.FixtureRequest, demo_settings: Settings, tmp_path: Path) -> Settings:
+    """The demo, or a copy of the OCR project's configs/ and runners/, with a finished job
+    and a run's submission."""
+    base = demo_settings if request.param == "demo" else project(tmp_path / "ocr")
+    settings = script_workspace(base)
     job_id = submit_job(settings, "ok", argv(settings, "ok"), {})
     wait_status(settings, job_id, "succeeded")
     stop_all(settings)

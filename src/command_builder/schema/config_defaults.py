@@ -2,10 +2,11 @@
 
 The primary config is composed once through Hydra (compose_check, cached per config
 tree; its values stored on disk between server starts, stored_defaults.py) and every
-element that writes a path the config has takes that value as its default, with `omit_if_default`: an unchanged field shows what the run will use and
-adds nothing to the command. The schema's own `default` stays only where the config
-has no value (or one the field cannot hold). A static option list that lacks the
-config's value gets it prepended (precision `32-true`), so the field can show it.
+element that writes a path the config has takes that value as its default, with
+`omit_if_default`: an unchanged field shows what the run will use and adds nothing to the
+command. The schema's own `default` stays only where the config has no value (or one the
+field cannot hold). A static option list that lacks the config's value gets it prepended
+(precision `32-true`), so the field can show it.
 
 This runs where schemas are loaded (warm-up, the CLI), never in a page run.
 """

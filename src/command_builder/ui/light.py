@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -160,15 +161,26 @@ def table(
     Instead of st.dataframe (the Jobs page's lists, the export preview): that imports pandas
     and pyarrow on its first use (0.3-0.7 s of the server's first Jobs page run after a
     start) and mounts a canvas grid, on the Jobs page again on every refresh (every 0.5 s).
-    A cell too long for its column ends in an ellipsis; its whole text is its tooltip."""
+    A cell too long for its column ends in an ellipsis; its text is its tooltip. Cells come
+    from job records, logs and uploads: a text is cut at MAX_CELL characters, a fraction kept
+    in [0, 1] (a NaN would make the element's JSON unreadable)."""
     item = LightField(
         key=key,
         kind="table",
         label=label,
-        value=[list(row) for row in rows],
+        value=[[_cell(cell) for cell in row] for row in rows],
         columns=tuple(columns),
     )
     fields(key, [item], lambda _, __: None)
+
+
+MAX_CELL = 2_000  # characters of one table cell (an export preview's polygons can be more)
+
+
+def _cell(cell: str | float) -> str | float:
+    if isinstance(cell, str):
+        return cell if len(cell) <= MAX_CELL else cell[: MAX_CELL - 1] + "…"
+    return min(1.0, max(0.0, cell)) if math.isfinite(cell) else ""
 
 
 def _payload(key: str, data: dict[str, object]) -> bytes:
@@ -212,8 +224,8 @@ class LightField:
     checkbox or switch is on, the chosen option of a select (None: its placeholder) or of a segments
     row, an info's text.
     A button sends True when clicked; a "notes" field is only its notes; a "table" shows
-    `value`, its rows (lists of texts and fractions), under `columns`. `notes` are (tone, text) lines
-    under it; tone is error, muted, success, info, warning or effect."""
+    `value`, its rows (lists of texts and fractions), under `columns`. `notes` are
+    (tone, text) lines under it; tone is error, muted, success, info, warning or effect."""
 
     key: str
     kind: str
